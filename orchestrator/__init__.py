@@ -1,0 +1,1 @@
+"""indexvault orchestrator: strategy, planning, chain access and the CLI."""
