@@ -1,0 +1,186 @@
+"""Chains behind one interface: embedded eth-tester/py-evm, a spawned anvil, or any RPC URL.
+
+`Chain` is what the rest of the code sees: a connected `Web3`, its chain id, the funded
+development accounts on local chains, and time/snapshot controls (local chains only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3 import EthereumTesterProvider, Web3
+
+from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
+from orchestrator.errors import ConfigError, RpcUnavailable, WrongChain
+
+__all__ = ["Chain", "ChainKind", "connect", "connect_anvil", "connect_eth_tester", "connect_rpc"]
+
+ChainKind = Literal["eth_tester", "anvil", "rpc"]
+DEV_ACCOUNT_COUNT = 8
+DEV_ACCOUNT_BALANCE_WEI = 10_000 * 10**18
+
+
+def dev_accounts(count: int = DEV_ACCOUNT_COUNT) -> tuple[LocalAccount, ...]:
+    """Deterministic development keys, the same on every local backend. Never fund these
+    on a public network: their keys are derivable by anyone who reads this file."""
+    return tuple(
+        Account.from_key(keccak(text=f"indexvault local development account {i}"))
+        for i in range(count)
+    )
+
+
+@dataclass
+class Chain:
+    w3: Web3
+    kind: ChainKind
+    label: str  # "eth-tester (py-evm)", an anvil URL, or the RPC URL
+    chain_id: int
+    accounts: tuple[LocalAccount, ...] = ()
+    _on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        while self._on_close:
+            self._on_close.pop()()
+
+    def __enter__(self) -> Chain:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind in ("eth_tester", "anvil")
+
+    # -- local-chain controls --------------------------------------------------------
+    def _require_local(self, what: str) -> None:
+        if not self.is_local:
+            raise ConfigError(f"{what} only works on a local chain, not on {self.label}")
+
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in response:
+            raise RpcUnavailable(f"{method} failed on {self.label}: {response['error']}")
+        return response.get("result")
+
+    def timestamp(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def mine(self, blocks: int = 1) -> None:
+        self._require_local("mining")
+        if self.kind == "eth_tester":
+            self.w3.testing.mine(blocks)
+        else:
+            self._rpc("anvil_mine", [hex(blocks)])
+
+    def increase_time(self, seconds: int) -> None:
+        """Move the clock forward and mine one block carrying the new timestamp."""
+        self._require_local("time travel")
+        if self.kind == "eth_tester":
+            self.w3.testing.time_travel(self.timestamp() + seconds)
+            self.mine(1)
+        else:
+            self._rpc("evm_increaseTime", [seconds])
+            self._rpc("evm_mine", [])
+
+    def snapshot(self) -> Any:
+        self._require_local("snapshots")
+        if self.kind == "eth_tester":
+            self.mine(1)  # py-evm snapshots the latest *mined* block: make it ours
+            return self.w3.testing.snapshot()
+        return self._rpc("evm_snapshot", [])
+
+    def revert_to(self, snapshot_id: Any) -> None:
+        self._require_local("snapshots")
+        if self.kind == "eth_tester":
+            self.w3.testing.revert(snapshot_id)
+        else:
+            self._rpc("evm_revert", [snapshot_id])
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self._require_local("setting balances")
+        if self.kind == "anvil":
+            self._rpc("anvil_setBalance", [address, hex(wei)])
+            return
+        funder = self.w3.eth.accounts[0]
+        tx_hash = self.w3.eth.send_transaction(
+            {"from": funder, "to": address, "value": wei, "gas": 21_000}  # type: ignore[typeddict-item]
+        )
+        self.w3.eth.wait_for_transaction_receipt(tx_hash)
+
+
+def connect_eth_tester(*, gas_limit: int = ANVIL_GAS_LIMIT) -> Chain:
+    """The embedded chain: py-evm in this process, nothing to start or stop."""
+    from eth_tester import EthereumTester, PyEVMBackend
+
+    params = PyEVMBackend.generate_genesis_params(overrides={"gas_limit": gas_limit})
+    tester = EthereumTester(PyEVMBackend(genesis_parameters=params))
+    w3 = Web3(EthereumTesterProvider(tester))
+    chain = Chain(w3=w3, kind="eth_tester", label="eth-tester (py-evm)", chain_id=w3.eth.chain_id)
+    chain.accounts = dev_accounts()
+    for account in chain.accounts:
+        chain.set_balance(account.address, DEV_ACCOUNT_BALANCE_WEI)
+    return chain
+
+
+def connect_anvil(*, extra_args: tuple[str, ...] = ()) -> Chain:
+    """Spawn anvil on a free port; closing the chain terminates it."""
+    process = AnvilProcess(extra_args=extra_args)
+    try:
+        chain = connect_rpc(process.url, kind="anvil")
+    except BaseException:
+        process.stop()
+        raise
+    chain._on_close.append(process.stop)
+    chain.accounts = dev_accounts()
+    for account in chain.accounts:
+        chain.set_balance(account.address, DEV_ACCOUNT_BALANCE_WEI)
+    return chain
+
+
+def connect_rpc(
+    url: str,
+    *,
+    expected_chain_id: int | None = None,
+    kind: ChainKind = "rpc",
+    timeout_s: float = 10.0,
+) -> Chain:
+    """Any JSON-RPC node. Fails plainly when it does not answer or is another chain."""
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_s}))
+    try:
+        chain_id = int(w3.eth.chain_id)
+    except Exception as error:  # requests' connection errors, timeouts, bad JSON
+        raise RpcUnavailable(f"no JSON-RPC answer from {url} ({type(error).__name__}: {error})") from error
+    if expected_chain_id is not None and chain_id != expected_chain_id:
+        raise WrongChain(expected=expected_chain_id, actual=chain_id, url=url)
+    return Chain(w3=w3, kind=kind, label=url, chain_id=chain_id)
+
+
+def connect(target: str, *, expected_chain_id: int | None = None) -> Chain:
+    """`eth_tester` (default embedded), `anvil` (spawned), or an http(s) RPC URL."""
+    if target in ("eth_tester", "eth-tester", "local"):
+        return connect_eth_tester()
+    if target == "anvil":
+        return connect_anvil()
+    if target.startswith(("http://", "https://")):
+        return connect_rpc(target, expected_chain_id=expected_chain_id)
+    raise ConfigError(
+        f"unknown chain {target!r}",
+        hint="Use `eth_tester` (embedded), `anvil`, or an http(s):// RPC URL.",
+    )
+
+
+def __dir__() -> list[str]:  # keep `dir()` tidy for interactive use
+    return __all__

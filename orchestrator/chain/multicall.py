@@ -1,0 +1,56 @@
+"""Batched reads: many contract calls in one `eth_call` through a Multicall3 aggregator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
+from orchestrator.errors import ContractReverted
+
+__all__ = ["CallResult", "multicall"]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    success: bool
+    value: Any  # decoded outputs (a tuple when the function returns several), or None
+    error: ContractReverted | None
+
+
+def _output_types(fn: ContractFunction) -> list[str]:
+    from orchestrator.chain.reverts import _abi_type  # one place that renders ABI types
+
+    return [_abi_type(o) for o in fn.abi.get("outputs", [])]
+
+
+def multicall(
+    aggregator: Contract,
+    calls: Sequence[ContractFunction],
+    *,
+    allow_failure: bool = True,
+    gas: int | None = None,
+    block: int | str = "latest",
+) -> list[CallResult]:
+    """Run `calls` in one `eth_call` of `aggregate3`; decode each result with its own ABI."""
+    encoded = [(fn.address, allow_failure, fn._encode_transaction_data()) for fn in calls]
+    params: dict[str, Any] = {} if gas is None else {"gas": gas}
+    try:
+        raw = aggregator.functions.aggregate3(encoded).call(params, block_identifier=block)
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        raise
+    results: list[CallResult] = []
+    for fn, (success, data) in zip(calls, raw, strict=True):
+        if not success:
+            results.append(CallResult(False, None, decode_revert_data(bytes(data))))
+            continue
+        decoded = abi_decode(_output_types(fn), bytes(data))
+        results.append(CallResult(True, decoded[0] if len(decoded) == 1 else decoded, None))
+    return results

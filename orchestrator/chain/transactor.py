@@ -1,0 +1,149 @@
+"""Send transactions from a local key, on any backend, with reverts normalised.
+
+Keys sign locally (`eth_sendRawTransaction`), the same on eth-tester, anvil and a testnet.
+Nonces are tracked locally so a batch can be sent before waiting for receipts. A receipt
+with status 0 is replayed as an `eth_call` on the block before it to recover the revert
+reason, then raised as `ContractReverted` carrying the tx hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3.contract import Contract
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.types import TxParams, TxReceipt
+
+from orchestrator.artifacts.load import Artifact
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.fees import Fees, suggest_fees
+from orchestrator.chain.reverts import is_revert, revert_from_exception
+from orchestrator.errors import ChainError, ContractReverted, RpcUnavailable
+
+__all__ = ["GAS_ESTIMATE_MARGIN_PCT", "Sendable", "Transactor"]
+
+Sendable = ContractFunction | ContractConstructor | TxParams
+GAS_ESTIMATE_MARGIN_PCT = 20
+
+
+class Transactor:
+    """One signer on one chain. Not thread-safe (it owns the signer's nonce)."""
+
+    def __init__(self, chain: Chain, account: LocalAccount) -> None:
+        self.chain = chain
+        self.account = account
+        self.address = account.address
+        self._nonce: int | None = None
+        self._fees: Fees | None = None
+
+    # -- building ----------------------------------------------------------------------
+    def _next_nonce(self) -> int:
+        if self._nonce is None:
+            self._nonce = int(self.chain.w3.eth.get_transaction_count(self.address, "pending"))
+        nonce = self._nonce
+        self._nonce += 1
+        return nonce
+
+    def fees(self, *, refresh: bool = False) -> Fees:
+        if self._fees is None or refresh:
+            self._fees = suggest_fees(self.chain.w3)
+        return self._fees
+
+    def _base_params(self, what: Sendable, value: int) -> TxParams:
+        """from/to/data/value, encoded locally (web3's build_transaction costs an RPC)."""
+        params: TxParams = {"from": self.address, "value": value}
+        if isinstance(what, ContractFunction):
+            params["to"] = what.address
+            params["data"] = what._encode_transaction_data()
+        elif isinstance(what, ContractConstructor):
+            params["data"] = what.data_in_transaction
+        else:
+            params.update(what)
+        return params
+
+    def estimate_gas(self, what: Sendable, *, value: int = 0) -> int:
+        params = self._base_params(what, value)
+        try:
+            return int(self.chain.w3.eth.estimate_gas(params))
+        except Exception as error:
+            raise self._normalise(error) from error
+
+    # -- sending -----------------------------------------------------------------------
+    def send_nowait(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> HexBytes:
+        """Sign and submit; returns the tx hash without waiting for the receipt."""
+        params = self._base_params(what, value)
+        if gas is None:
+            gas = self.estimate_gas(params, value=value) * (100 + GAS_ESTIMATE_MARGIN_PCT) // 100
+        fees = self.fees()
+        params.update(
+            {
+                "gas": gas,
+                "nonce": self._next_nonce(),
+                "chainId": self.chain.chain_id,
+                "maxFeePerGas": max(fees.max_fee_per_gas, 1),
+                "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+                "type": 2,
+            }
+        )
+        signed = self.account.sign_transaction(dict(params))  # type: ignore[arg-type]
+        try:
+            return HexBytes(self.chain.w3.eth.send_raw_transaction(signed.raw_transaction))
+        except Exception as error:
+            self._nonce = None  # re-read: the node may or may not have taken the nonce
+            raise self._normalise(error) from error
+
+    def wait(self, tx_hash: HexBytes, *, timeout_s: float = 120.0) -> TxReceipt:
+        try:
+            receipt = self.chain.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout_s)
+        except Exception as error:
+            raise self._normalise(error, tx_hash=tx_hash.to_0x_hex()) from error
+        if receipt["status"] != 1:
+            raise self._explain_failure(tx_hash, receipt)
+        return receipt
+
+    def send(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> TxReceipt:
+        """Sign, submit, wait; raises ContractReverted (decoded) if it reverted."""
+        return self.wait(self.send_nowait(what, gas=gas, value=value))
+
+    def send_all(self, batch: Sequence[tuple[Sendable, int]]) -> list[TxReceipt]:
+        """Submit every (call, gas) back to back, then wait for all receipts in order."""
+        hashes = [self.send_nowait(what, gas=gas) for what, gas in batch]
+        return [self.wait(h) for h in hashes]
+
+    def deploy(self, artifact: Artifact, *args: Any, gas: int | None = None) -> Contract:
+        factory = self.chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        receipt = self.send(factory.constructor(*args), gas=gas)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise ChainError(f"deploying {artifact.name} returned no contract address")
+        return self.chain.w3.eth.contract(address=address, abi=artifact.abi)
+
+    # -- errors --------------------------------------------------------------------------
+    def _explain_failure(self, tx_hash: HexBytes, receipt: TxReceipt) -> ChainError:
+        tx = self.chain.w3.eth.get_transaction(tx_hash)
+        replay: TxParams = {"from": tx["from"], "to": tx["to"], "data": tx["input"],
+                            "value": tx["value"], "gas": tx["gas"]}  # fmt: skip
+        try:
+            self.chain.w3.eth.call(replay, block_identifier=receipt["blockNumber"] - 1)
+        except Exception as error:
+            return self._normalise(error, tx_hash=tx_hash.to_0x_hex())
+        used = receipt["gasUsed"]
+        return ContractReverted(
+            "out of gas" if used >= tx["gas"] else "reverted (no reason on replay)",
+            (used, tx["gas"]),
+            tx_hash=tx_hash.to_0x_hex(),
+            hint="Raise the gas limit." if used >= tx["gas"] else None,
+        )
+
+    def _normalise(self, error: BaseException, *, tx_hash: str | None = None) -> ChainError:
+        if isinstance(error, ChainError):
+            return error
+        if is_revert(error):
+            return revert_from_exception(error, tx_hash=tx_hash)
+        name = type(error).__name__
+        if "Connection" in name or "Timeout" in name or isinstance(error, OSError):
+            return RpcUnavailable(f"{self.chain.label} did not answer: {name}: {error}")
+        return ChainError(f"{self.chain.label} rejected the transaction: {name}: {error}")

@@ -1,0 +1,196 @@
+"""Deploy a real Uniswap V3 market from a market snapshot, on any local chain.
+
+WETH9, UniswapV3Factory, NonfungiblePositionManager, SwapRouter02 and QuoterV2 come from
+their npm artifacts, deployed as shipped; USDC (6 decimals) and one ERC-20 per
+constituent are our `TestToken`. Each constituent gets one USDC pool, initialised at the
+snapshot price and seeded with full-range liquidity sized by `pool_depth_usd`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from orchestrator.artifacts.load import load_artifact, load_npm_artifact
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.transactor import Transactor
+from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
+from orchestrator.localmarket.pricing import (
+    full_range_ticks,
+    pool_depth_usd,
+    seed_amounts,
+    sqrt_price_x96_for_usd_price,
+    token_decimals,
+)
+from orchestrator.market.snapshot import AssetSnapshot
+
+__all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MAX_UINT256 = 2**256 - 1
+TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10_000: 200}
+
+# Explicit gas limits (py-evm's estimate is slow); each is well above what it uses.
+GAS_TOKEN_DEPLOY = 1_500_000
+GAS_MINT = 120_000
+GAS_APPROVE = 80_000
+GAS_CREATE_POOL = 5_500_000
+GAS_NPM_MINT = 700_000
+GAS_PER_OBSERVATION_SLOT = 30_000
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    fee: int = 3000  # every pool's fee tier, in hundredths of a bip (0.3%)
+    depth_bps_of_market_cap: int = 2
+    min_depth_usd: Decimal = Decimal(50_000)
+    max_depth_usd: Decimal = Decimal(200_000_000)
+    observation_cardinality: int = 16  # oracle slots per pool, for TWAP price guards
+
+
+def deploy_uniswap(tx: Transactor) -> CoreContracts:
+    """The Uniswap V3 stack, WETH9, a 6-decimal USDC and a Multicall3 aggregator."""
+    weth = tx.deploy(load_npm_artifact("WETH9"), gas=1_500_000)
+    factory = tx.deploy(load_npm_artifact("UniswapV3Factory"), gas=7_000_000)
+    # No token descriptor: tokenURI() is unused here and the descriptor needs linking.
+    npm = tx.deploy(
+        load_npm_artifact("NonfungiblePositionManager"),
+        factory.address, weth.address, ZERO_ADDRESS,
+        gas=7_000_000,
+    )  # fmt: skip
+    # SwapRouter02 also routes V2; there is no V2 factory on a local market.
+    router = tx.deploy(
+        load_npm_artifact("SwapRouter02"),
+        ZERO_ADDRESS, factory.address, npm.address, weth.address,
+        gas=7_000_000,
+    )  # fmt: skip
+    quoter = tx.deploy(load_npm_artifact("QuoterV2"), factory.address, weth.address, gas=4_000_000)
+    multicall = tx.deploy(load_artifact("Multicall3"), gas=1_000_000)
+    usdc = tx.deploy(
+        load_artifact("TestToken"), "USD Coin (local test)", "USDC", 6, tx.address,
+        gas=GAS_TOKEN_DEPLOY,
+    )  # fmt: skip
+    return CoreContracts(
+        weth9=weth.address,
+        usdc=usdc.address,
+        uniswap_v3_factory=factory.address,
+        nonfungible_position_manager=npm.address,
+        swap_router02=router.address,
+        quoter_v2=quoter.address,
+        multicall3=multicall.address,
+    )
+
+
+def deploy_market(
+    chain: Chain,
+    tx: Transactor,
+    assets: Sequence[AssetSnapshot],
+    *,
+    market_source: str,
+    market_is_synthetic: bool,
+    config: MarketConfig = MarketConfig(),
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> AddressBook:
+    """Deploy everything and return the address book. `assets` must not contain USDC."""
+    if not assets:
+        raise ValueError("a market needs at least one asset")
+    w3 = chain.w3
+    progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC")
+    core = deploy_uniswap(tx)
+    token_artifact = load_artifact("TestToken")
+    pool_artifact = load_npm_artifact("UniswapV3Pool")
+    usdc = w3.eth.contract(address=core.usdc, abi=token_artifact.abi)
+    factory = w3.eth.contract(address=core.uniswap_v3_factory, abi=load_npm_artifact("UniswapV3Factory").abi)
+    npm = w3.eth.contract(
+        address=core.nonfungible_position_manager,
+        abi=load_npm_artifact("NonfungiblePositionManager").abi,
+    )
+
+    progress(f"deploying {len(assets)} tokens")
+    decimals = [token_decimals(a.symbol) for a in assets]
+    token_factory = w3.eth.contract(abi=token_artifact.abi, bytecode=token_artifact.bytecode)
+    receipts = tx.send_all(
+        [(token_factory.constructor(f"{a.name} (local test)", a.symbol, d, tx.address), GAS_TOKEN_DEPLOY)
+         for a, d in zip(assets, decimals, strict=True)]
+    )  # fmt: skip
+    tokens = [w3.eth.contract(address=r["contractAddress"], abi=token_artifact.abi) for r in receipts]
+
+    depths = [
+        pool_depth_usd(
+            a.market_cap_usd,
+            depth_bps_of_market_cap=config.depth_bps_of_market_cap,
+            min_depth_usd=config.min_depth_usd,
+            max_depth_usd=config.max_depth_usd,
+        )
+        for a in assets
+    ]
+    amounts = [seed_amounts(dp, a.price_usd, d) for dp, a, d in zip(depths, assets, decimals, strict=True)]
+    total_usdc = sum(usdc_units for _, usdc_units in amounts)
+
+    progress("minting liquidity and approving the position manager")
+    funding = [(usdc.functions.mint(tx.address, total_usdc), GAS_MINT),
+               (usdc.functions.approve(npm.address, MAX_UINT256), GAS_APPROVE)]  # fmt: skip
+    for token, (token_units, _) in zip(tokens, amounts, strict=True):
+        funding.append((token.functions.mint(tx.address, token_units), GAS_MINT))
+        funding.append((token.functions.approve(npm.address, total_usdc and MAX_UINT256), GAS_APPROVE))
+    tx.send_all(funding)
+
+    progress(f"creating and seeding {len(assets)} pools (fee {config.fee / 10_000:.2f}%)")
+    lower, upper = full_range_ticks(TICK_SPACING[config.fee])
+    usdc_key = int(core.usdc, 16)
+    deadline = chain.timestamp() + 3600 * 24 * 365
+    ordered: list[tuple[str, str, bool]] = []
+    create = []
+    for token, asset, d in zip(tokens, assets, decimals, strict=True):
+        is0 = int(token.address, 16) < usdc_key
+        token0, token1 = (token.address, core.usdc) if is0 else (core.usdc, token.address)
+        ordered.append((token0, token1, is0))
+        sqrt_price = sqrt_price_x96_for_usd_price(asset.price_usd, d, is0)
+        create.append(
+            (npm.functions.createAndInitializePoolIfNecessary(token0, token1, config.fee, sqrt_price),
+             GAS_CREATE_POOL)
+        )  # fmt: skip
+    tx.send_all(create)
+    pools = [factory.functions.getPool(t0, t1, config.fee).call() for t0, t1, _ in ordered]
+
+    seeding = []
+    for pool, (token0, token1, is0), (token_units, usdc_units) in zip(pools, ordered, amounts, strict=True):
+        amount0, amount1 = (token_units, usdc_units) if is0 else (usdc_units, token_units)
+        params = (token0, token1, config.fee, lower, upper, amount0, amount1, 0, 0, tx.address, deadline)
+        seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
+        if config.observation_cardinality > 1:
+            pool_contract = w3.eth.contract(address=pool, abi=pool_artifact.abi)
+            seeding.append(
+                (pool_contract.functions.increaseObservationCardinalityNext(config.observation_cardinality),
+                 60_000 + GAS_PER_OBSERVATION_SLOT * config.observation_cardinality)
+            )  # fmt: skip
+    tx.send_all(seeding)
+
+    entries = tuple(
+        TokenEntry(
+            symbol=asset.symbol,
+            name=asset.name,
+            address=token.address,
+            decimals=d,
+            pool=pool,
+            fee=config.fee,
+            token_is_token0=is0,
+            snapshot_price_usd=asset.price_usd,
+            snapshot_market_cap_usd=asset.market_cap_usd,
+            seeded_depth_usd=depth,
+        )
+        for asset, token, d, pool, (_, _, is0), depth in zip(
+            assets, tokens, decimals, pools, ordered, depths, strict=True
+        )
+    )
+    return AddressBook(
+        chain_id=chain.chain_id,
+        chain=chain.label,
+        market_source=market_source,
+        market_is_synthetic=market_is_synthetic,
+        market_date=assets[0].date.isoformat(),
+        deployer=tx.address,
+        contracts=core,
+        tokens=entries,
+    )
