@@ -124,9 +124,14 @@ def compile_sources(root: Path | None = None) -> BuildResult:
     sources = contract_sources(root)
     if not sources:
         return BuildResult(contracts={}, warnings=[], compiler_version="")
-    version = subprocess.run(
-        ["node", str(driver), "--version"], capture_output=True, text=True, cwd=root, check=True
-    ).stdout.strip().splitlines()[-1].removeprefix("Version: ")
+    version = (
+        subprocess.run(
+            ["node", str(driver), "--version"], capture_output=True, text=True, cwd=root, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .removeprefix("Version: ")
+    )
     if not version.startswith(COMPILER_VERSION_PREFIX):
         raise SetupError(f"expected solc {COMPILER_VERSION_PREFIX}, node_modules has {version}")
     request = {
@@ -202,7 +207,9 @@ def stale_reason(root: Path | None = None) -> str | None:
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("sourcesHash") != sources_hash(root):
         return "contracts/, the npm pins or the compiler settings changed since `make abi`"
-    missing = [n for n in manifest.get("contracts", []) if not (root / "abi" / f"{n}.json").is_file()]
+    missing = [
+        n for n in manifest.get("contracts", []) if not (root / "abi" / f"{n}.json").is_file()
+    ]
     if missing:
         return f"artifacts missing from abi/: {', '.join(missing)}"
     return None
@@ -225,7 +232,9 @@ def main(argv: list[str]) -> int:
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"compiled {len(result.contracts)} contracts with solc {result.compiler_version} into abi/")
+    print(
+        f"compiled {len(result.contracts)} contracts with solc {result.compiler_version} into abi/"
+    )
     return 0
 
 

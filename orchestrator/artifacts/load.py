@@ -29,9 +29,13 @@ class Artifact:
 
 # Third-party contracts deployed exactly as shipped in their npm packages.
 NPM_ARTIFACTS: dict[str, str] = {
-    "UniswapV3Factory": "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+    "UniswapV3Factory": (
+        "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json"
+    ),
     "UniswapV3Pool": "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
-    "SwapRouter02": "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
+    "SwapRouter02": (
+        "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json"
+    ),
     "QuoterV2": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
     "NonfungiblePositionManager": (
         "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/"

@@ -4,7 +4,13 @@ Backends (`connect`), a signer (`Transactor`), batched reads (`multicall`), fee 
 (`suggest_fees`) and revert normalisation (`revert_from_exception`).
 """
 
-from orchestrator.chain.backends import Chain, connect, connect_anvil, connect_eth_tester, connect_rpc
+from orchestrator.chain.backends import (
+    Chain,
+    connect,
+    connect_anvil,
+    connect_eth_tester,
+    connect_rpc,
+)
 from orchestrator.chain.fees import Fees, suggest_fees
 from orchestrator.chain.multicall import CallResult, multicall
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception

@@ -88,7 +88,7 @@ class AnvilProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent if os.name == "posix" else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if os.name == "posix" else None,
         )
         _LIVE.add(self.process)
         try:
@@ -107,7 +107,9 @@ class AnvilProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RpcUnavailable(f"anvil exited at start (code {self.process.returncode}): {err}")
+                raise RpcUnavailable(
+                    f"anvil exited at start (code {self.process.returncode}): {err}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.post(self.url, json=body, timeout=1.0).status_code == 200:
                     return

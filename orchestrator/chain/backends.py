@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from web3 import EthereumTesterProvider, Web3
 
 from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
@@ -81,7 +81,7 @@ class Chain:
     def mine(self, blocks: int = 1) -> None:
         self._require_local("mining")
         if self.kind == "eth_tester":
-            self.w3.testing.mine(blocks)
+            self._rpc("evm_mine", [blocks])
         else:
             self._rpc("anvil_mine", [hex(blocks)])
 
@@ -89,7 +89,7 @@ class Chain:
         """Move the clock forward and mine one block carrying the new timestamp."""
         self._require_local("time travel")
         if self.kind == "eth_tester":
-            self.w3.testing.time_travel(self.timestamp() + seconds)
+            self._rpc("testing_timeTravel", [self.timestamp() + seconds])
             self.mine(1)
         else:
             self._rpc("evm_increaseTime", [seconds])
@@ -99,13 +99,13 @@ class Chain:
         self._require_local("snapshots")
         if self.kind == "eth_tester":
             self.mine(1)  # py-evm snapshots the latest *mined* block: make it ours
-            return self.w3.testing.snapshot()
+            return self._rpc("evm_snapshot", [])
         return self._rpc("evm_snapshot", [])
 
     def revert_to(self, snapshot_id: Any) -> None:
         self._require_local("snapshots")
         if self.kind == "eth_tester":
-            self.w3.testing.revert(snapshot_id)
+            self._rpc("evm_revert", [snapshot_id])
         else:
             self._rpc("evm_revert", [snapshot_id])
 
@@ -162,7 +162,9 @@ def connect_rpc(
     try:
         chain_id = int(w3.eth.chain_id)
     except Exception as error:  # requests' connection errors, timeouts, bad JSON
-        raise RpcUnavailable(f"no JSON-RPC answer from {url} ({type(error).__name__}: {error})") from error
+        raise RpcUnavailable(
+            f"no JSON-RPC answer from {url} ({type(error).__name__}: {error})"
+        ) from error
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise WrongChain(expected=expected_chain_id, actual=chain_id, url=url)
     return Chain(w3=w3, kind=kind, label=url, chain_id=chain_id)

@@ -1,13 +1,25 @@
-"""EIP-1559 fee suggestion from `eth_feeHistory`."""
+"""EIP-1559 fee suggestion: the next base fee from the latest header, tips from
+`eth_feeHistory`.
+
+The next block's base fee is computed with the EIP-1559 update rule from the latest
+header rather than read from `eth_feeHistory`'s extra entry: eth-tester's fee history
+lists blocks newest-first and its extra entry is not the next block's base fee, while the
+header arithmetic is exact on every backend.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import median
+from typing import Any
 
 from web3 import Web3
 
-__all__ = ["Fees", "suggest_fees"]
+__all__ = ["Fees", "next_base_fee", "suggest_fees"]
+
+ELASTICITY_MULTIPLIER = 2
+BASE_FEE_MAX_CHANGE_DENOMINATOR = 8
 
 
 @dataclass(frozen=True)
@@ -23,19 +35,28 @@ class Fees:
         return self.base_fee_per_gas + self.max_priority_fee_per_gas
 
 
+def next_base_fee(block: Mapping[str, Any]) -> int:
+    """EIP-1559: the base fee of the block after `block` (integer arithmetic, as specified)."""
+    base = int(block["baseFeePerGas"])
+    used = int(block["gasUsed"])
+    target = int(block["gasLimit"]) // ELASTICITY_MULTIPLIER
+    if used == target:
+        return base
+    if used > target:
+        delta = max(base * (used - target) // target // BASE_FEE_MAX_CHANGE_DENOMINATOR, 1)
+        return base + delta
+    return base - base * (target - used) // target // BASE_FEE_MAX_CHANGE_DENOMINATOR
+
+
 def suggest_fees(
     w3: Web3, *, blocks: int = 10, percentile: int = 50, min_priority_wei: int = 0
 ) -> Fees:
-    """Next block's base fee from the history's last entry; the tip is the median of the
-    `percentile`-th tips of recent blocks. `max_fee` = 2 x base + tip, so the tx stays
-    valid through several full blocks (each may raise the base fee by 12.5%)."""
+    """The tip is the median of recent blocks' `percentile`-th tips (from eth_feeHistory);
+    `max_fee` = 2 x next base fee + tip, so the tx stays valid through several full blocks
+    (each can raise the base fee by 12.5%)."""
+    latest = w3.eth.get_block("latest")
+    base = next_base_fee(latest)
     history = w3.eth.fee_history(blocks, "latest", [percentile])
-    base_fees = list(history["baseFeePerGas"])
-    next_base = int(base_fees[-1]) if base_fees else 0
     rewards = [int(r[0]) for r in history.get("reward") or [] if r]
     tip = max(int(median(rewards)) if rewards else 0, min_priority_wei)
-    return Fees(
-        base_fee_per_gas=next_base,
-        max_priority_fee_per_gas=tip,
-        max_fee_per_gas=2 * next_base + tip,
-    )
+    return Fees(base_fee_per_gas=base, max_priority_fee_per_gas=tip, max_fee_per_gas=2 * base + tip)

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.types import BlockIdentifier, TxParams
 
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.errors import ContractReverted
@@ -26,7 +27,7 @@ class CallResult:
 def _output_types(fn: ContractFunction) -> list[str]:
     from orchestrator.chain.reverts import _abi_type  # one place that renders ABI types
 
-    return [_abi_type(o) for o in fn.abi.get("outputs", [])]
+    return [_abi_type(dict(o)) for o in fn.abi.get("outputs", [])]
 
 
 def multicall(
@@ -35,11 +36,11 @@ def multicall(
     *,
     allow_failure: bool = True,
     gas: int | None = None,
-    block: int | str = "latest",
+    block: BlockIdentifier = "latest",
 ) -> list[CallResult]:
     """Run `calls` in one `eth_call` of `aggregate3`; decode each result with its own ABI."""
     encoded = [(fn.address, allow_failure, fn._encode_transaction_data()) for fn in calls]
-    params: dict[str, Any] = {} if gas is None else {"gas": gas}
+    params: TxParams = {} if gas is None else {"gas": gas}
     try:
         raw = aggregator.functions.aggregate3(encoded).call(params, block_identifier=block)
     except Exception as error:

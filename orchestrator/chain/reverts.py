@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector
+from eth_abi.abi import decode as abi_decode
+from eth_utils.abi import function_signature_to_4byte_selector
 from web3.exceptions import ContractLogicError
 
 from orchestrator.artifacts.load import NPM_ARTIFACTS, load_npm_artifact, repo_root
@@ -69,14 +69,20 @@ def decode_revert_data(data: bytes, *, tx_hash: str | None = None) -> ContractRe
     selector, payload = data[:4], data[4:]
     try:
         if selector == ERROR_STRING_SELECTOR:
-            return ContractReverted("Error", abi_decode(["string"], payload), raw=raw, tx_hash=tx_hash)
+            return ContractReverted(
+                "Error", abi_decode(["string"], payload), raw=raw, tx_hash=tx_hash
+            )
         if selector == PANIC_SELECTOR:
-            return ContractReverted("Panic", abi_decode(["uint256"], payload), raw=raw, tx_hash=tx_hash)
+            return ContractReverted(
+                "Panic", abi_decode(["uint256"], payload), raw=raw, tx_hash=tx_hash
+            )
         known = _error_registry().get(selector)
         if known is not None:
             name, types = known
-            return ContractReverted(name, abi_decode(list(types), payload), raw=raw, tx_hash=tx_hash)
-    except Exception:  # noqa: BLE001 - undecodable payload: report it raw below
+            return ContractReverted(
+                name, abi_decode(list(types), payload), raw=raw, tx_hash=tx_hash
+            )
+    except Exception:  # noqa: S110 - an undecodable payload is reported raw below
         pass
     return ContractReverted("unknown", (raw,), raw=raw, tx_hash=tx_hash)
 

@@ -15,7 +15,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
-from web3.types import TxParams, TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from orchestrator.artifacts.load import Artifact
 from orchestrator.chain.backends import Chain
@@ -47,6 +47,11 @@ class Transactor:
         self._nonce += 1
         return nonce
 
+    def resync(self) -> None:
+        """Forget the cached nonce and fees (after a chain snapshot was reverted)."""
+        self._nonce = None
+        self._fees = None
+
     def fees(self, *, refresh: bool = False) -> Fees:
         if self._fees is None or refresh:
             self._fees = suggest_fees(self.chain.w3)
@@ -54,7 +59,7 @@ class Transactor:
 
     def _base_params(self, what: Sendable, value: int) -> TxParams:
         """from/to/data/value, encoded locally (web3's build_transaction costs an RPC)."""
-        params: TxParams = {"from": self.address, "value": value}
+        params: TxParams = {"from": self.address, "value": Wei(value)}
         if isinstance(what, ContractFunction):
             params["to"] = what.address
             params["data"] = what._encode_transaction_data()
@@ -81,10 +86,10 @@ class Transactor:
         params.update(
             {
                 "gas": gas,
-                "nonce": self._next_nonce(),
+                "nonce": Nonce(self._next_nonce()),
                 "chainId": self.chain.chain_id,
-                "maxFeePerGas": max(fees.max_fee_per_gas, 1),
-                "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+                "maxFeePerGas": Wei(max(fees.max_fee_per_gas, 1)),
+                "maxPriorityFeePerGas": Wei(fees.max_priority_fee_per_gas),
                 "type": 2,
             }
         )

@@ -10,32 +10,21 @@ import sys
 
 import typer
 
+# Command modules: imported for their side effect of registering commands on `app`.
+from orchestrator.cli import market_cmds  # noqa: F401
 from orchestrator.cli.app import app
 from orchestrator.errors import IndexVaultError
-
-# Command modules: imported for their side effect of registering commands on `app`.
-from orchestrator.cli import market_cmds  # noqa: E402, F401, I001
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
+    """Console entry point: usage errors are click's (exit 2 with usage); our own errors
+    print a message and a hint, never a traceback (exit 2)."""
     try:
-        app(standalone_mode=False)
+        app()
     except IndexVaultError as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         if error.hint:
             typer.echo(f"hint: {error.hint}", err=True)
         sys.exit(2)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as error:  # click usage errors arrive here with standalone_mode=False
-        from click.exceptions import ClickException
-
-        if isinstance(error, ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise

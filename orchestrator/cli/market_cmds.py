@@ -1,3 +1,72 @@
-"""Commands about the local market: `indexvault demo` (foundation version)."""
+"""`indexvault demo`: the embedded chain, a real Uniswap V3 market, one swap, a pool table."""
 
 from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator.cli.app import app
+from orchestrator.localmarket.report import format_pool_table
+from orchestrator.service import open_local_market, usd
+
+MarketDataOption = Annotated[
+    Path | None,
+    typer.Option("--market-data", help="A market snapshot CSV (default: the synthetic market)."),
+]
+DateOption = Annotated[
+    datetime.datetime | None,
+    typer.Option("--date", formats=["%Y-%m-%d"], help="Snapshot date (default: the latest)."),
+]
+
+
+@app.command()
+def demo(
+    market_data: MarketDataOption = None,
+    date: DateOption = None,
+    tokens: Annotated[int, typer.Option(min=1, max=500, help="How many tokens to list.")] = 100,
+    chain: Annotated[str, typer.Option(help="eth_tester (embedded) or anvil.")] = "eth_tester",
+    swap_usd: Annotated[int, typer.Option(min=1, help="Size of the demo swap, in USD.")] = 1_000,
+    address_book: Annotated[
+        Path | None, typer.Option(help="Also write the address book here.")
+    ] = None,
+) -> None:
+    """Build a local market from a snapshot, show its pools, and make one real swap."""
+    started = time.perf_counter()
+    market = open_local_market(
+        chain_target=chain,
+        market_data=market_data,
+        date=date.date() if date else None,
+        tokens=tokens,
+        progress=lambda msg: typer.echo(f"· {msg}"),
+    )
+    try:
+        book = market.book
+        label = " (SYNTHETIC data)" if book.market_is_synthetic else ""
+        typer.echo(
+            f"\nMarket on {book.chain} (chain id {book.chain_id}): {len(book.tokens)} tokens, "
+            f"{book.market_source}{label}, snapshot {book.market_date}, "
+            f"deployed in {time.perf_counter() - started:.1f} s"
+        )
+        if address_book is not None:
+            book.save(address_book)
+            typer.echo(f"address book written to {address_book}")
+
+        typer.echo("\nPools as deployed (price vs the snapshot's):\n")
+        typer.echo(format_pool_table(market.pool_rows()))
+
+        top = book.tokens[0]
+        amount = swap_usd * 10**6
+        market.fund_usdc(market.deployer.address, amount)
+        outcome = market.buy_token_with_usdc(top.symbol, amount)
+        received = usd(outcome.received_out, top.decimals)
+        typer.echo(
+            f"\nSwap via SwapRouter02: {usd(amount, 6):,} USDC -> {received} "
+            f"{top.symbol} (QuoterV2 quoted {usd(outcome.quoted_out, top.decimals)}; "
+            f"gas {outcome.gas_used:,})"
+        )
+    finally:
+        market.close()

@@ -3,4 +3,11 @@
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.deploy import MarketConfig, deploy_market, deploy_uniswap
 
-__all__ = ["AddressBook", "CoreContracts", "MarketConfig", "TokenEntry", "deploy_market", "deploy_uniswap"]
+__all__ = [
+    "AddressBook",
+    "CoreContracts",
+    "MarketConfig",
+    "TokenEntry",
+    "deploy_market",
+    "deploy_uniswap",
+]

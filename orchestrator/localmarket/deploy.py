@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from orchestrator.artifacts.load import load_artifact, load_npm_artifact
 from orchestrator.chain.backends import Chain
+from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.transactor import Transactor
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.pricing import (
@@ -99,22 +100,19 @@ def deploy_market(
     progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC")
     core = deploy_uniswap(tx)
     token_artifact = load_artifact("TestToken")
-    pool_artifact = load_npm_artifact("UniswapV3Pool")
-    usdc = w3.eth.contract(address=core.usdc, abi=token_artifact.abi)
-    factory = w3.eth.contract(address=core.uniswap_v3_factory, abi=load_npm_artifact("UniswapV3Factory").abi)
-    npm = w3.eth.contract(
-        address=core.nonfungible_position_manager,
-        abi=load_npm_artifact("NonfungiblePositionManager").abi,
-    )
+    usdc = bind_ours(w3, "TestToken", core.usdc)
+    factory = bind_npm(w3, "UniswapV3Factory", core.uniswap_v3_factory)
+    npm = bind_npm(w3, "NonfungiblePositionManager", core.nonfungible_position_manager)
 
     progress(f"deploying {len(assets)} tokens")
     decimals = [token_decimals(a.symbol) for a in assets]
     token_factory = w3.eth.contract(abi=token_artifact.abi, bytecode=token_artifact.bytecode)
-    receipts = tx.send_all(
-        [(token_factory.constructor(f"{a.name} (local test)", a.symbol, d, tx.address), GAS_TOKEN_DEPLOY)
-         for a, d in zip(assets, decimals, strict=True)]
-    )  # fmt: skip
-    tokens = [w3.eth.contract(address=r["contractAddress"], abi=token_artifact.abi) for r in receipts]
+    constructors = [
+        token_factory.constructor(f"{a.name} (local test)", a.symbol, d, tx.address)
+        for a, d in zip(assets, decimals, strict=True)
+    ]
+    receipts = tx.send_all([(c, GAS_TOKEN_DEPLOY) for c in constructors])
+    tokens = [bind_ours(w3, "TestToken", str(r["contractAddress"])) for r in receipts]
 
     depths = [
         pool_depth_usd(
@@ -125,7 +123,9 @@ def deploy_market(
         )
         for a in assets
     ]
-    amounts = [seed_amounts(dp, a.price_usd, d) for dp, a, d in zip(depths, assets, decimals, strict=True)]
+    amounts = [
+        seed_amounts(dp, a.price_usd, d) for dp, a, d in zip(depths, assets, decimals, strict=True)
+    ]
     total_usdc = sum(usdc_units for _, usdc_units in amounts)
 
     progress("minting liquidity and approving the position manager")
@@ -133,7 +133,9 @@ def deploy_market(
                (usdc.functions.approve(npm.address, MAX_UINT256), GAS_APPROVE)]  # fmt: skip
     for token, (token_units, _) in zip(tokens, amounts, strict=True):
         funding.append((token.functions.mint(tx.address, token_units), GAS_MINT))
-        funding.append((token.functions.approve(npm.address, total_usdc and MAX_UINT256), GAS_APPROVE))
+        funding.append(
+            (token.functions.approve(npm.address, total_usdc and MAX_UINT256), GAS_APPROVE)
+        )
     tx.send_all(funding)
 
     progress(f"creating and seeding {len(assets)} pools (fee {config.fee / 10_000:.2f}%)")
@@ -147,20 +149,34 @@ def deploy_market(
         token0, token1 = (token.address, core.usdc) if is0 else (core.usdc, token.address)
         ordered.append((token0, token1, is0))
         sqrt_price = sqrt_price_x96_for_usd_price(asset.price_usd, d, is0)
-        create.append(
-            (npm.functions.createAndInitializePoolIfNecessary(token0, token1, config.fee, sqrt_price),
-             GAS_CREATE_POOL)
-        )  # fmt: skip
+        init = npm.functions.createAndInitializePoolIfNecessary(
+            token0, token1, config.fee, sqrt_price
+        )
+        create.append((init, GAS_CREATE_POOL))
     tx.send_all(create)
     pools = [factory.functions.getPool(t0, t1, config.fee).call() for t0, t1, _ in ordered]
 
     seeding = []
-    for pool, (token0, token1, is0), (token_units, usdc_units) in zip(pools, ordered, amounts, strict=True):
+    for pool, (token0, token1, is0), (token_units, usdc_units) in zip(
+        pools, ordered, amounts, strict=True
+    ):
         amount0, amount1 = (token_units, usdc_units) if is0 else (usdc_units, token_units)
-        params = (token0, token1, config.fee, lower, upper, amount0, amount1, 0, 0, tx.address, deadline)
+        params = (
+            token0,
+            token1,
+            config.fee,
+            lower,
+            upper,
+            amount0,
+            amount1,
+            0,
+            0,
+            tx.address,
+            deadline,
+        )
         seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
         if config.observation_cardinality > 1:
-            pool_contract = w3.eth.contract(address=pool, abi=pool_artifact.abi)
+            pool_contract = bind_npm(w3, "UniswapV3Pool", pool)
             seeding.append(
                 (pool_contract.functions.increaseObservationCardinalityNext(config.observation_cardinality),
                  60_000 + GAS_PER_OBSERVATION_SLOT * config.observation_cardinality)

@@ -32,12 +32,9 @@ Q96 = 2**96
 
 # Native decimals of well-known assets where they are not 18 (BTC-likes use 8; several
 # L1s and USD-pegged tokens use 6). Everything else is minted with 18.
-_DECIMALS = {
-    **dict.fromkeys(["BTC", "WBTC", "BTCB", "RENBTC", "LTC", "BCH", "BSV", "DOGE", "ZEC",
-                     "DASH", "RVN", "DCR", "DGB", "KAS", "XEC"], 8),  # fmt: skip
-    **dict.fromkeys(["USDT", "USDC", "XRP", "ADA", "TRX", "ALGO", "XTZ", "HBAR", "STX",
-                     "EOS", "IOTA", "MIOTA", "XLM", "KDA"], 6),  # fmt: skip
-}
+_EIGHT = "BTC WBTC BTCB RENBTC LTC BCH BSV DOGE ZEC DASH RVN DCR DGB KAS XEC"
+_SIX = "USDT USDC XRP ADA TRX ALGO XTZ HBAR STX EOS IOTA MIOTA XLM KDA"
+_DECIMALS = {**dict.fromkeys(_EIGHT.split(), 8), **dict.fromkeys(_SIX.split(), 6)}
 
 
 def token_decimals(symbol: str) -> int:
@@ -49,7 +46,7 @@ def _usdc_per_token_unit(price_usd: Decimal, decimals: int) -> Fraction:
     """USDC base units per token base unit (an exact rational)."""
     if price_usd <= 0:
         raise ValueError(f"price must be positive, got {price_usd}")
-    return Fraction(price_usd) * 10**USDC_DECIMALS / 10**decimals
+    return Fraction(price_usd) * Fraction(10**USDC_DECIMALS, 10**decimals)
 
 
 def sqrt_price_x96_for_usd_price(price_usd: Decimal, decimals: int, token_is_token0: bool) -> int:
@@ -65,7 +62,9 @@ def sqrt_price_x96_for_usd_price(price_usd: Decimal, decimals: int, token_is_tok
     return sqrt_price
 
 
-def price_usd_from_sqrt_price_x96(sqrt_price_x96: int, decimals: int, token_is_token0: bool) -> Decimal:
+def price_usd_from_sqrt_price_x96(
+    sqrt_price_x96: int, decimals: int, token_is_token0: bool
+) -> Decimal:
     """Inverse of `sqrt_price_x96_for_usd_price`: the token's USD price the pool implies."""
     price = Fraction(sqrt_price_x96 * sqrt_price_x96, Q96 * Q96)
     if not token_is_token0:

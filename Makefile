@@ -1,0 +1,63 @@
+# indexvault: every target sets up what it needs (idempotently), so on a fresh machine
+# `make demo` and `make test` are all anyone types.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test test-forge test-py bench lint abi abi-check clean
+
+help:
+	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
+	@echo "make test   - set up, then run the forge suite and the pytest suite"
+	@echo "make bench  - run every benchmark; writes .bench/results.json"
+	@echo "make lint   - ruff (lint + format check) and mypy --strict"
+	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "indexvault needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+abi: setup
+	$(PY) -m orchestrator.artifacts.build
+
+abi-check: setup
+	$(PY) -m orchestrator.artifacts.build --check
+
+demo: setup
+	$(VENV)/bin/indexvault demo $(ARGS)
+
+test-forge: setup
+	@if ls tests/forge/*.t.sol >/dev/null 2>&1; then \
+		$(FORGE) test --no-match-contract 'Gas' ; \
+	else echo "no forge tests yet"; fi
+
+test-py: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: test-forge test-py
+
+bench: setup
+	$(PY) -m benchmarks $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check orchestrator tests benchmarks
+	$(VENV)/bin/ruff format --check orchestrator tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf .forge .bench .pytest_cache .mypy_cache .ruff_cache build

@@ -1,0 +1,125 @@
+"""Uniswap V3 reads and swaps on any chain: QuoterV2 quotes (one by one, or batched in one
+`eth_call` through Multicall3), pool states, and a SwapRouter02 exact-input swap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from orchestrator.chain.bindings import bind_npm, bind_ours
+from orchestrator.chain.multicall import multicall
+from orchestrator.chain.reverts import is_revert, revert_from_exception
+from orchestrator.chain.transactor import Transactor
+from orchestrator.errors import ContractReverted
+
+__all__ = [
+    "PoolState",
+    "Quote",
+    "QuoteRequest",
+    "pool_states",
+    "quote_batched",
+    "quote_exact_input_single",
+    "swap_exact_input_single",
+]
+
+QUOTE_GAS_PER_LEG = 400_000  # eth_call gas allowance per batched quote
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    token_in: str
+    token_out: str
+    fee: int  # hundredths of a bip
+    amount_in: int  # base units of token_in
+
+
+@dataclass(frozen=True)
+class Quote:
+    amount_out: int  # base units of token_out
+    sqrt_price_x96_after: int
+    initialized_ticks_crossed: int
+    gas_estimate: int
+
+
+@dataclass(frozen=True)
+class PoolState:
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+
+
+def _quoter(w3: Web3, address: str) -> Contract:
+    return bind_npm(w3, "QuoterV2", address)
+
+
+def _params(request: QuoteRequest) -> tuple[str, str, int, int, int]:
+    return (request.token_in, request.token_out, request.amount_in, request.fee, 0)
+
+
+def quote_exact_input_single(w3: Web3, quoter_address: str, request: QuoteRequest) -> Quote:
+    """One quote, one `eth_call`."""
+    fn = _quoter(w3, quoter_address).functions.quoteExactInputSingle(_params(request))
+    try:
+        out = fn.call()
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        raise
+    return Quote(*out)
+
+
+def quote_batched(
+    w3: Web3, quoter_address: str, multicall_address: str, requests: Sequence[QuoteRequest]
+) -> list[Quote | ContractReverted]:
+    """Every quote in one `eth_call`; a failing quote yields its decoded revert."""
+    if not requests:
+        return []
+    quoter = _quoter(w3, quoter_address)
+    aggregator = bind_ours(w3, "Multicall3", multicall_address)
+    calls = [quoter.functions.quoteExactInputSingle(_params(r)) for r in requests]
+    results = multicall(aggregator, calls, gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000)
+    return [Quote(*r.value) if r.success else r.error for r in results]  # type: ignore[misc]
+
+
+def pool_states(w3: Web3, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
+    """slot0 and liquidity of every pool in one `eth_call`."""
+    aggregator = bind_ours(w3, "Multicall3", multicall_address)
+    calls = []
+    for address in pools:
+        pool = bind_npm(w3, "UniswapV3Pool", address)
+        calls += [pool.functions.slot0(), pool.functions.liquidity()]
+    results = multicall(aggregator, calls, allow_failure=False)
+    states = []
+    for slot0, liquidity in zip(results[::2], results[1::2], strict=True):
+        states.append(PoolState(int(slot0.value[0]), int(slot0.value[1]), int(liquidity.value)))
+    return states
+
+
+def swap_exact_input_single(
+    tx: Transactor,
+    router_address: str,
+    request: QuoteRequest,
+    *,
+    amount_out_min: int,
+    recipient: str | None = None,
+    gas: int = 300_000,
+) -> TxReceipt:
+    """Approve exactly `amount_in`, then SwapRouter02.exactInputSingle (two transactions)."""
+    w3 = tx.chain.w3
+    token = bind_ours(w3, "TestToken", request.token_in)
+    tx.send(token.functions.approve(router_address, request.amount_in), gas=80_000)
+    router = bind_npm(w3, "SwapRouter02", router_address)
+    params = (
+        request.token_in,
+        request.token_out,
+        request.fee,
+        recipient or tx.address,
+        request.amount_in,
+        amount_out_min,
+        0,
+    )
+    return tx.send(router.functions.exactInputSingle(params), gas=gas)
