@@ -55,17 +55,9 @@ def _hex(value: Any) -> str:
     return text if text.startswith("0x") else "0x" + text
 
 
-@cache
-def load_npm_artifact(name: str) -> Artifact:
-    """A shipped artifact from node_modules, e.g. `load_npm_artifact("SwapRouter02")`."""
-    if name not in NPM_ARTIFACTS:
-        raise SetupError(f"no npm artifact is registered under the name {name!r}")
-    path = repo_root() / "node_modules" / NPM_ARTIFACTS[name]
+def _read(name: str, path: Path, *, missing: str, hint: str) -> Artifact:
     if not path.is_file():
-        raise SetupError(
-            f"{path.relative_to(repo_root())} is missing: the npm packages are not installed",
-            hint="Run `make demo` or `make test` (they run `npm ci`), or `npm ci` yourself.",
-        )
+        raise SetupError(missing, hint=hint)
     data = json.loads(path.read_text())
     return Artifact(
         name=name,
@@ -77,19 +69,25 @@ def load_npm_artifact(name: str) -> Artifact:
 
 
 @cache
+def load_npm_artifact(name: str) -> Artifact:
+    """A shipped artifact from node_modules, e.g. `load_npm_artifact("SwapRouter02")`."""
+    if name not in NPM_ARTIFACTS:
+        raise SetupError(f"no npm artifact is registered under the name {name!r}")
+    relative = f"node_modules/{NPM_ARTIFACTS[name]}"
+    return _read(
+        name,
+        repo_root() / relative,
+        missing=f"{relative} is missing: the npm packages are not installed",
+        hint="Run `make demo` or `make test` (they run `npm ci`), or `npm ci` yourself.",
+    )
+
+
+@cache
 def load_artifact(name: str) -> Artifact:
     """One of our own contracts, compiled into `abi/<name>.json` by `make abi`."""
-    path = repo_root() / "abi" / f"{name}.json"
-    if not path.is_file():
-        raise SetupError(
-            f"abi/{name}.json is missing",
-            hint="Run `make abi` to compile the contracts under contracts/.",
-        )
-    data = json.loads(path.read_text())
-    return Artifact(
-        name=name,
-        abi=data["abi"],
-        bytecode=_hex(data["bytecode"]),
-        deployed_bytecode=_hex(data["deployedBytecode"]),
-        source=f"abi/{name}.json",
+    return _read(
+        name,
+        repo_root() / "abi" / f"{name}.json",
+        missing=f"abi/{name}.json is missing",
+        hint="Run `make abi` to compile the contracts under contracts/.",
     )
