@@ -1,0 +1,174 @@
+"""`indexvault wallet create|import|list`: keystores and the smart accounts they own.
+
+Passwords are prompted without echo (twice when a keystore is written); for automation
+they can come from `INDEXVAULT_PASSWORD`. Private keys are never command-line arguments
+(they would land in shell history): `import` prompts for one without echo, or reads
+`--key-file`. Keystores live in `$INDEXVAULT_HOME/keystores` (default
+`~/.indexvault/keystores`) unless `--keystore-dir` says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator.cli.app import app
+from orchestrator.errors import InputError
+from orchestrator.wallet.errors import PasswordRejected
+from orchestrator.wallet.keystore import Keystore
+from orchestrator.wallet.smart_account import (
+    CANONICAL_V08,
+    AAContracts,
+    SmartAccount,
+    smart_account,
+)
+
+__all__ = ["PASSWORD_ENV", "create", "import_key", "list_wallets", "wallet_app"]
+
+PASSWORD_ENV = "INDEXVAULT_PASSWORD"  # noqa: S105 - the variable's name, not a password
+
+wallet_app = typer.Typer(
+    help="Keystores (Web3 Secret Storage v3) and the ERC-4337 smart accounts they own.",
+    no_args_is_help=True,
+)
+app.add_typer(wallet_app, name="wallet")
+
+KeystoreDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--keystore-dir",
+        help="Keystore folder (default: $INDEXVAULT_HOME/keystores, ~/.indexvault/keystores).",
+    ),
+]
+# Tests only: a light scrypt work factor. Hidden, and never a default.
+ScryptN = Annotated[int | None, typer.Option("--scrypt-n", hidden=True)]
+
+
+def _password(*, confirm: bool) -> str:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env is not None:
+        if from_env == "":
+            raise PasswordRejected(f"{PASSWORD_ENV} is set but empty")
+        return from_env
+    value: str = typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+@wallet_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="A name for the wallet (its keystore's file name).")],
+    keystore_dir: KeystoreDir = None,
+    scrypt_n: ScryptN = None,
+) -> None:
+    """Create a new key, encrypted under a password you choose."""
+    keystore = Keystore(keystore_dir)
+    keystore.ensure_name_free(name)  # before any prompt
+    info = keystore.create(name, _password(confirm=True), scrypt_n=scrypt_n)
+    typer.echo(f"created wallet {info.name}: owner {info.owner}")
+    typer.echo(f"keystore: {info.path} (back it up; the password cannot be recovered)")
+
+
+@wallet_app.command("import")
+def import_key(
+    name: Annotated[str, typer.Argument(help="A name for the wallet (its keystore's file name).")],
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="Read the hex private key from this file."),
+    ] = None,
+    keystore_dir: KeystoreDir = None,
+    scrypt_n: ScryptN = None,
+) -> None:
+    """Import an existing private key (hex), encrypted under a password you choose."""
+    keystore = Keystore(keystore_dir)
+    keystore.ensure_name_free(name)  # before any prompt
+    if key_file is not None:
+        try:
+            key_text = key_file.read_text()
+        except OSError as error:
+            raise InputError(f"cannot read --key-file {key_file}: {error.strerror}") from None
+    else:
+        key_text = typer.prompt("Private key (hex)", hide_input=True)
+    info = keystore.import_key(name, key_text, _password(confirm=True), scrypt_n=scrypt_n)
+    typer.echo(f"imported wallet {info.name}: owner {info.owner}")
+    typer.echo(f"keystore: {info.path}")
+
+
+@wallet_app.command("list")
+def list_wallets(
+    keystore_dir: KeystoreDir = None,
+    factory: Annotated[
+        str | None,
+        typer.Option(
+            "--factory",
+            help="A SimpleAccountFactory (v0.8): also show each owner's smart account address.",
+        ),
+    ] = None,
+    entry_point: Annotated[
+        str | None,
+        typer.Option("--entry-point", help="The EntryPoint v0.8 that factory belongs to."),
+    ] = None,
+    rpc_url: Annotated[
+        str | None,
+        typer.Option("--rpc-url", help="Check the addresses against the factory on this chain."),
+    ] = None,
+    salt: Annotated[int, typer.Option(min=0, help="The account salt.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List wallets: name, owner address, and (with --factory) the smart account address."""
+    keystore = Keystore(keystore_dir)
+    wallets = keystore.list()
+    aa = None
+    if factory is not None:
+        aa = AAContracts(
+            entry_point=entry_point or CANONICAL_V08.entry_point, simple_account_factory=factory
+        )
+    accounts: dict[str, str] = {}
+    verified = False
+    if aa is not None:
+        if rpc_url is not None:
+            from orchestrator.chain.backends import connect_rpc
+
+            with connect_rpc(rpc_url) as chain:
+                for info in wallets:
+                    if info.owner is not None:
+                        accounts[info.name] = smart_account(chain, aa, info.owner, salt).address
+            verified = True
+        else:
+            for info in wallets:
+                if info.owner is not None:
+                    accounts[info.name] = SmartAccount.counterfactual(aa, info.owner, salt).address
+    if as_json:
+        rows = [
+            {
+                "name": info.name,
+                "owner": info.owner,
+                "keystore": str(info.path),
+                "smart_account": accounts.get(info.name),
+                "problem": info.problem,
+            }
+            for info in wallets
+        ]
+        typer.echo(json.dumps({"keystore_dir": str(keystore.directory), "wallets": rows}, indent=2))
+        return
+    if not wallets:
+        typer.echo(f"no wallets in {keystore.directory}")
+        typer.echo("create one with `indexvault wallet create NAME`")
+        return
+    typer.echo(f"wallets in {keystore.directory}:")
+    for info in wallets:
+        if info.problem is not None:
+            typer.echo(f"  {info.name:<20} UNREADABLE: {info.problem}")
+            continue
+        line = f"  {info.name:<20} owner {info.owner}"
+        if info.name in accounts:
+            line += f"  smart account {accounts[info.name]}"
+        typer.echo(line)
+    if aa is not None:
+        how = "checked against the factory" if verified else "computed off-chain; not checked"
+        typer.echo(
+            f"smart accounts: SimpleAccountFactory {aa.simple_account_factory}, salt {salt} ({how})"
+        )

@@ -1,0 +1,26 @@
+"""Submitting user operations: to a bundler (`BundlerClient`) or self-bundled through
+`EntryPoint.handleOps` (`SelfBundler`), both behind `UserOpSubmitter`."""
+
+from orchestrator.execution.bundler_client import BundlerClient, BundlerError, BundlerGasEstimate
+from orchestrator.execution.errors import UserOpRejected
+from orchestrator.execution.userop_result import LogEntry, UserOpResult, decode_user_op_result
+from orchestrator.execution.userop_submitter import (
+    SelfBundler,
+    UserOpSubmitter,
+    handle_ops_gas_limit,
+    submitter_for,
+)
+
+__all__ = [
+    "BundlerClient",
+    "BundlerError",
+    "BundlerGasEstimate",
+    "LogEntry",
+    "SelfBundler",
+    "UserOpRejected",
+    "UserOpResult",
+    "UserOpSubmitter",
+    "decode_user_op_result",
+    "handle_ops_gas_limit",
+    "submitter_for",
+]

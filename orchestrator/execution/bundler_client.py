@@ -1,0 +1,187 @@
+"""An ERC-4337 bundler over JSON-RPC (v0.7+ unpacked user-operation fields; EntryPoint v0.8).
+
+Methods used: `eth_supportedEntryPoints`, `eth_estimateUserOperationGas`,
+`eth_sendUserOperation`, `eth_getUserOperationReceipt`. The HTTP transport is injectable
+(`httpx.MockTransport` in tests), so no network is needed to test it.
+
+`submit` is idempotent per op hash: it looks the hash up first, checks the hash the bundler
+returns against our own (a mismatch means another EntryPoint or chain), and answers a
+"nonce already used" rejection with the existing receipt when there is one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from eth_utils.address import to_checksum_address
+
+from orchestrator.errors import ChainError, RpcUnavailable
+from orchestrator.execution.errors import MAYBE_ALREADY_INCLUDED, UserOpRejected
+from orchestrator.execution.userop_result import UserOpResult
+from orchestrator.wallet.userop import UserOperation, user_op_hash
+
+__all__ = ["BundlerClient", "BundlerError", "BundlerGasEstimate"]
+
+# ERC-4337 bundler JSON-RPC error codes (ERC-7769).
+REJECTED_BY_ENTRY_POINT_OR_ACCOUNT = -32500
+
+
+class BundlerError(ChainError):
+    """A JSON-RPC error from the bundler that is not an EntryPoint rejection."""
+
+    def __init__(self, method: str, code: int, message: str, *, url: str) -> None:
+        super().__init__(
+            f"bundler {url} refused {method}: [{code}] {message}",
+            hint="Check the bundler URL, its supported EntryPoints, and the op's fields.",
+        )
+        self.method = method
+        self.code = code
+        self.rpc_message = message
+
+
+@dataclass(frozen=True)
+class BundlerGasEstimate:
+    pre_verification_gas: int
+    verification_gas_limit: int
+    call_gas_limit: int
+
+    def apply(self, op: UserOperation) -> UserOperation:
+        return op.replace(
+            pre_verification_gas=self.pre_verification_gas,
+            verification_gas_limit=self.verification_gas_limit,
+            call_gas_limit=self.call_gas_limit,
+            signature=b"",
+        )
+
+
+class BundlerClient:
+    def __init__(
+        self,
+        url: str,
+        *,
+        entry_point: str,
+        chain_id: int,
+        transport: httpx.BaseTransport | None = None,
+        timeout_s: float = 30.0,
+        poll_interval_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self._entry_point = to_checksum_address(entry_point)
+        self.chain_id = chain_id
+        self.poll_interval_s = poll_interval_s
+        self._sleep = sleep
+        self._ids = itertools.count(1)
+        self._http = httpx.Client(transport=transport, timeout=timeout_s)
+
+    @property
+    def entry_point(self) -> str:
+        return self._entry_point
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- JSON-RPC ---------------------------------------------------------------------------
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        try:
+            response = self._http.post(self.url, json=body)
+            response.raise_for_status()
+            payload = response.json()
+        except httpx.HTTPStatusError as error:
+            raise RpcUnavailable(
+                f"bundler {self.url} answered HTTP {error.response.status_code} to {method}"
+            ) from error
+        except (httpx.HTTPError, ValueError) as error:
+            raise RpcUnavailable(
+                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}"
+            ) from error
+        if not isinstance(payload, dict):
+            raise RpcUnavailable(f"bundler {self.url} sent a non-object reply to {method}")
+        if payload.get("error") is not None:
+            details = payload["error"]
+            raise BundlerError(
+                method, int(details.get("code", 0)), str(details.get("message", "")), url=self.url
+            )
+        return payload.get("result")
+
+    def user_op_hash(self, op: UserOperation) -> str:
+        return "0x" + user_op_hash(op, entry_point=self._entry_point, chain_id=self.chain_id).hex()
+
+    def supported_entry_points(self) -> list[str]:
+        return [to_checksum_address(a) for a in self._rpc("eth_supportedEntryPoints", [])]
+
+    def estimate(self, op: UserOperation) -> BundlerGasEstimate:
+        """The bundler's gas limits for `op` (signed with a placeholder is fine)."""
+        result = self._rpc("eth_estimateUserOperationGas", [op.to_rpc(), self._entry_point])
+        try:
+            return BundlerGasEstimate(
+                pre_verification_gas=int(result["preVerificationGas"], 16),
+                verification_gas_limit=int(result["verificationGasLimit"], 16),
+                call_gas_limit=int(result["callGasLimit"], 16),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ChainError(
+                f"malformed eth_estimateUserOperationGas result: {result!r}"
+            ) from error
+
+    def send(self, op: UserOperation) -> str:
+        """`eth_sendUserOperation`; returns the op hash after checking it is ours."""
+        wanted = self.user_op_hash(op)
+        try:
+            returned = self._rpc("eth_sendUserOperation", [op.to_rpc(), self._entry_point])
+        except BundlerError as error:
+            if error.code == REJECTED_BY_ENTRY_POINT_OR_ACCOUNT:
+                raise UserOpRejected(
+                    error.rpc_message, user_op_hash=wanted, source=f"bundler {self.url}"
+                ) from error
+            raise
+        if not isinstance(returned, str) or returned.lower() != wanted:
+            raise ChainError(
+                f"bundler returned op hash {returned!r}, expected {wanted}",
+                hint="The bundler uses another EntryPoint or chain id than configured.",
+            )
+        return wanted
+
+    def receipt(self, user_op_hash: bytes | str) -> UserOpResult | None:
+        wanted = "0x" + user_op_hash.hex() if isinstance(user_op_hash, bytes) else user_op_hash
+        result = self._rpc("eth_getUserOperationReceipt", [wanted])
+        if result is None:
+            return None
+        return UserOpResult.from_rpc(result, entry_point=self._entry_point)
+
+    def wait(self, user_op_hash: str, *, timeout_s: float = 120.0) -> UserOpResult:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = self.receipt(user_op_hash)
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                raise ChainError(
+                    f"user operation {user_op_hash} was not included within {timeout_s:.0f} s",
+                    hint="Look it up later by its hash; do not resend a new op for it.",
+                )
+            self._sleep(self.poll_interval_s)
+
+    def submit(self, op: UserOperation, *, timeout_s: float = 120.0) -> UserOpResult:
+        wanted = self.user_op_hash(op)
+        existing = self.receipt(wanted)
+        if existing is not None:
+            return existing.as_already_included()
+        try:
+            self.send(op)
+        except UserOpRejected as rejection:
+            if rejection.code in MAYBE_ALREADY_INCLUDED:
+                included = self.receipt(wanted)
+                if included is not None:
+                    return included.as_already_included()
+            raise
+        except BundlerError as error:
+            if "already" not in error.rpc_message.lower():  # "already known": in its mempool
+                raise
+        return self.wait(wanted, timeout_s=timeout_s)
