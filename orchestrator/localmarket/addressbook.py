@@ -20,6 +20,8 @@ class CoreContracts(BaseModel):
     swap_router02: str
     quoter_v2: str
     multicall3: str
+    entry_point: str  # ERC-4337 EntryPoint v0.8
+    simple_account_factory: str
 
 
 class TokenEntry(BaseModel):

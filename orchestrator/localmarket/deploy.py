@@ -25,6 +25,7 @@ from orchestrator.localmarket.pricing import (
     token_decimals,
 )
 from orchestrator.market.snapshot import AssetSnapshot
+from orchestrator.wallet.smart_account import deploy_account_abstraction
 
 __all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
 
@@ -51,7 +52,9 @@ class MarketConfig:
 
 
 def deploy_uniswap(tx: Transactor) -> CoreContracts:
-    """The Uniswap V3 stack, WETH9, a 6-decimal USDC and a Multicall3 aggregator."""
+    """The Uniswap V3 stack, WETH9, a 6-decimal USDC, a Multicall3 aggregator, and the
+    ERC-4337 EntryPoint v0.8 with its SimpleAccountFactory (all but USDC and Multicall3
+    from their npm artifacts, as shipped)."""
     weth = tx.deploy(load_npm_artifact("WETH9"), gas=1_500_000)
     factory = tx.deploy(load_npm_artifact("UniswapV3Factory"), gas=7_000_000)
     # No token descriptor: tokenURI() is unused here and the descriptor needs linking.
@@ -72,7 +75,10 @@ def deploy_uniswap(tx: Transactor) -> CoreContracts:
         load_artifact("TestToken"), "USD Coin (local test)", "USDC", 6, tx.address,
         gas=GAS_TOKEN_DEPLOY,
     )  # fmt: skip
+    aa = deploy_account_abstraction(tx)
     return CoreContracts(
+        entry_point=aa.entry_point,
+        simple_account_factory=aa.simple_account_factory,
         weth9=weth.address,
         usdc=usdc.address,
         uniswap_v3_factory=factory.address,
@@ -97,7 +103,7 @@ def deploy_market(
     if not assets:
         raise ValueError("a market needs at least one asset")
     w3 = chain.w3
-    progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC")
+    progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC, EntryPoint")
     core = deploy_uniswap(tx)
     token_artifact = load_artifact("TestToken")
     usdc = bind_ours(w3, "TestToken", core.usdc)

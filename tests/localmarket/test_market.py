@@ -102,3 +102,13 @@ def test_address_book_round_trips_through_json(market: LocalMarket, tmp_path: Pa
     assert AddressBook.load(path) == market.book
     assert market.book.market_is_synthetic
     assert market.book.token(market.book.tokens[0].symbol).address == market.book.tokens[0].address
+
+
+def test_the_market_includes_a_wired_entry_point(market: LocalMarket) -> None:
+    from orchestrator.wallet.smart_account import AAContracts, verify_account_abstraction
+
+    c = market.book.contracts
+    verify_account_abstraction(
+        market.chain,
+        AAContracts(entry_point=c.entry_point, simple_account_factory=c.simple_account_factory),
+    )
