@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-SUITES = ["benchmarks.market"]
+SUITES = ["benchmarks.market", "benchmarks.vault_gas"]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 
 

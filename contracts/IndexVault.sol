@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+
+import {IIndexVault} from "./interfaces/IIndexVault.sol";
+import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
+import {PoolAddress} from "./libraries/PoolAddress.sol";
+import {TickMath} from "./libraries/TickMath.sol";
+import {TwapOracle} from "./libraries/TwapOracle.sol";
+
+/// @title IndexVault
+/// @notice One user's index. See IIndexVault for the API and SPECIFICATION.md / SECURITY.md.
+/// @dev Deployed once as an implementation by VaultFactory; every user gets an EIP-1167 clone.
+///      Swaps call Uniswap V3 pools directly; the pool's callback is paid only if it comes from
+///      the pool recorded in transient storage for the swap in progress (CREATE2-derived).
+contract IndexVault is IIndexVault, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using TransientSlot for *;
+
+    /// @inheritdoc IIndexVault
+    uint16 public constant MAX_SLIPPAGE_BPS = 1_000;
+    /// @inheritdoc IIndexVault
+    uint24 public constant MIN_TWAP_WINDOW = 10 minutes;
+    /// @inheritdoc IIndexVault
+    uint24 public constant MAX_TWAP_WINDOW = 1 days;
+
+    uint256 private constant BPS = 10_000;
+    /// @dev The implementation's owner: non-zero, so `initialize` always reverts on it.
+    address private constant INITIALIZERS_DISABLED = address(1);
+    /// @dev Transient: the pool of the swap in progress (the only valid callback caller).
+    bytes32 private constant EXPECTED_POOL = keccak256("indexvault.IndexVault.expectedPool");
+    /// @dev Transient: the token the vault pays in that swap's callback.
+    bytes32 private constant TOKEN_IN = keccak256("indexvault.IndexVault.tokenIn");
+
+    /// @dev The keeper half of the mandate, one slot: read once per rebalance.
+    struct KeeperConfig {
+        address keeper;
+        uint16 maxSlippageBps;
+        uint24 minInterval;
+        uint24 twapWindow;
+        uint32 epoch;
+    }
+
+    /// @dev The rolling loss budget (a leaky bucket in USDC base units), one slot.
+    struct LossState {
+        uint96 budget;
+        uint96 used;
+        uint32 window;
+        uint32 lastRebalance;
+    }
+
+    /// @inheritdoc IIndexVault
+    address public immutable factory;
+    /// @inheritdoc IIndexVault
+    address public immutable usdc;
+    /// @inheritdoc IIndexVault
+    address public immutable uniswapV3Factory;
+
+    /// @inheritdoc IIndexVault
+    /// @dev Doubles as the initialisation flag: zero only in a fresh clone.
+    address public owner;
+    KeeperConfig private _keeper;
+    LossState private _loss;
+    /// @dev token => (mandate epoch << 24 | fee tier); entries of older epochs are void.
+    mapping(address token => uint256 epochAndFee) private _allowed;
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    constructor(address factory_, address usdc_, address uniswapV3Factory_) {
+        if (factory_ == address(0) || usdc_ == address(0) || uniswapV3Factory_ == address(0)) revert ZeroAddress();
+        factory = factory_;
+        usdc = usdc_;
+        uniswapV3Factory = uniswapV3Factory_;
+        owner = INITIALIZERS_DISABLED;
+    }
+
+    /// @inheritdoc IIndexVault
+    function initialize(address owner_) external {
+        if (msg.sender != factory) revert NotFactory(msg.sender);
+        if (owner != address(0)) revert AlreadyInitialized();
+        if (owner_ == address(0)) revert ZeroAddress();
+        owner = owner_;
+    }
+
+    // --- owner --------------------------------------------------------------------------------
+
+    /// @inheritdoc IIndexVault
+    function buy(uint256 usdcAmount, Leg[] calldata legs, uint256 deadline) external nonReentrant onlyOwner {
+        _checkDeadline(deadline);
+        (address feeRecipient, uint16 feeBps, bool paused) = IVaultFactory(factory).config();
+        if (paused) revert Paused();
+        IERC20(usdc).safeTransferFrom(msg.sender, address(this), usdcAmount);
+        uint256 fee = usdcAmount * feeBps / BPS; // rounds down: in the owner's favour
+        if (fee != 0) IERC20(usdc).safeTransfer(feeRecipient, fee);
+
+        uint256 spent = 0;
+        for (uint256 i; i < legs.length; ++i) {
+            Leg calldata leg = legs[i];
+            address pool = _pool(leg.token, leg.fee);
+            (uint256 paid,) = _swap(pool, usdc, leg.token, leg.amountIn, leg.amountOutMin);
+            spent += paid;
+        }
+        // Checked after the swaps (which revert as a whole): USDC held before this buy is never spent.
+        if (spent + fee > usdcAmount) revert Overspent(spent + fee, usdcAmount);
+        emit Bought(usdcAmount, fee, spent);
+    }
+
+    /// @inheritdoc IIndexVault
+    function sell(Leg[] calldata legs, uint256 cash, uint16 fractionBps, uint256 deadline)
+        external
+        nonReentrant
+        onlyOwner
+        returns (uint256 paid)
+    {
+        _checkDeadline(deadline);
+        if (fractionBps > BPS) revert InvalidFraction(fractionBps);
+        uint256 usdcBalance = IERC20(usdc).balanceOf(address(this));
+        if (fractionBps != 0) cash = usdcBalance * fractionBps / BPS;
+        else if (cash > usdcBalance) revert InsufficientCash(cash, usdcBalance);
+
+        uint256 proceeds = 0;
+        for (uint256 i; i < legs.length; ++i) {
+            Leg calldata leg = legs[i];
+            uint256 amountIn = fractionBps == 0
+                ? leg.amountIn
+                : IERC20(leg.token).balanceOf(address(this)) * fractionBps / BPS;
+            address pool = _pool(leg.token, leg.fee);
+            (, uint256 received) = _swap(pool, leg.token, usdc, amountIn, leg.amountOutMin);
+            proceeds += received;
+        }
+
+        (address feeRecipient, uint16 feeBps,) = IVaultFactory(factory).config();
+        uint256 gross = proceeds + cash;
+        uint256 fee = gross * feeBps / BPS; // rounds down: in the owner's favour
+        paid = gross - fee;
+        if (fee != 0) IERC20(usdc).safeTransfer(feeRecipient, fee);
+        if (paid != 0) IERC20(usdc).safeTransfer(msg.sender, paid);
+        emit Sold(proceeds, cash, fee, paid);
+    }
+
+    /// @inheritdoc IIndexVault
+    function withdrawInKind(address[] calldata tokens) external nonReentrant onlyOwner {
+        uint256[] memory amounts = new uint256[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) {
+            uint256 amount = IERC20(tokens[i]).balanceOf(address(this));
+            amounts[i] = amount;
+            if (amount != 0) IERC20(tokens[i]).safeTransfer(msg.sender, amount);
+        }
+        emit WithdrawnInKind(tokens, amounts);
+    }
+
+    /// @inheritdoc IIndexVault
+    function setMandate(Mandate calldata m, AllowedPool[] calldata pools) external nonReentrant onlyOwner {
+        if (m.keeper == address(0)) revert ZeroAddress();
+        if (m.maxSlippageBps > MAX_SLIPPAGE_BPS) revert SlippageAboveCap(m.maxSlippageBps, MAX_SLIPPAGE_BPS);
+        if (m.twapWindow < MIN_TWAP_WINDOW || m.twapWindow > MAX_TWAP_WINDOW) {
+            revert InvalidTwapWindow(m.twapWindow, MIN_TWAP_WINDOW, MAX_TWAP_WINDOW);
+        }
+        if (m.lossWindow == 0) revert InvalidLossWindow(m.lossWindow);
+
+        uint32 epoch = _keeper.epoch + 1;
+        _keeper = KeeperConfig(m.keeper, m.maxSlippageBps, m.minInterval, m.twapWindow, epoch);
+        LossState memory s = _loss; // used budget and last rebalance carry over
+        _loss = LossState(m.lossBudget, s.used, m.lossWindow, s.lastRebalance);
+        for (uint256 i; i < pools.length; ++i) {
+            AllowedPool calldata p = pools[i];
+            if (p.token == address(0) || p.token == usdc) revert InvalidToken(p.token);
+            _pool(p.token, p.fee);
+            _allowed[p.token] = (uint256(epoch) << 24) | p.fee;
+        }
+        emit MandateSet(m, pools, epoch);
+    }
+
+    /// @inheritdoc IIndexVault
+    function revokeKeeper() external nonReentrant onlyOwner {
+        address keeper = _keeper.keeper;
+        _keeper.keeper = address(0);
+        emit KeeperRevoked(keeper);
+    }
+
+    // --- keeper -------------------------------------------------------------------------------
+
+    /// @inheritdoc IIndexVault
+    function rebalance(Leg[] calldata sells, Leg[] calldata buys, uint256 deadline)
+        external
+        nonReentrant
+        returns (uint256 loss)
+    {
+        KeeperConfig memory k = _keeper;
+        if (msg.sender != k.keeper) revert NotKeeper(msg.sender); // a revoked keeper is address(0)
+        _checkDeadline(deadline);
+        (,, bool paused) = IVaultFactory(factory).config();
+        if (paused) revert Paused();
+        LossState memory s = _loss;
+        if (s.lastRebalance != 0) {
+            uint256 nextAllowedAt = uint256(s.lastRebalance) + k.minInterval;
+            // forge-lint: disable-next-line(block-timestamp) -- minutes-scale interval; seconds of drift are harmless
+            if (block.timestamp < nextAllowedAt) revert RebalanceTooSoon(nextAllowedAt);
+        }
+
+        for (uint256 i; i < sells.length; ++i) {
+            loss += _keeperLeg(sells[i], true, k);
+        }
+        for (uint256 i; i < buys.length; ++i) {
+            loss += _keeperLeg(buys[i], false, k);
+        }
+
+        uint256 used = _leaked(s) + loss;
+        if (used > s.budget) revert LossBudgetExceeded(used, s.budget);
+        // used <= budget (a uint96), and timestamps fit uint32 until 2106: the casts cannot truncate.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _loss = LossState(s.budget, uint96(used), s.window, uint32(block.timestamp));
+        emit Rebalanced(msg.sender, loss, used);
+    }
+
+    // --- pool callback ------------------------------------------------------------------------
+
+    /// @notice Pays the pool of the swap in progress what it is owed (Uniswap V3 callback).
+    /// @dev Pays only the pool of the swap in progress, once. The owed amount comes from that
+    ///      verified pool; for non-USDC inputs the pool's receipt is checked so a fee-on-transfer
+    ///      token fails with a clear error instead of the pool's `IIA`.
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        if (msg.sender != EXPECTED_POOL.asAddress().tload()) revert UnauthorizedCallback(msg.sender);
+        EXPECTED_POOL.asAddress().tstore(address(0)); // before the transfer: one payment per swap
+        uint256 owed = uint256(amount0Delta > 0 ? amount0Delta : amount1Delta);
+        IERC20 tokenIn = IERC20(TOKEN_IN.asAddress().tload());
+        if (address(tokenIn) == usdc) {
+            tokenIn.safeTransfer(msg.sender, owed);
+            return;
+        }
+        uint256 poolBefore = tokenIn.balanceOf(msg.sender);
+        tokenIn.safeTransfer(msg.sender, owed);
+        uint256 received = tokenIn.balanceOf(msg.sender) - poolBefore;
+        if (received < owed) revert InputShortfall(address(tokenIn), owed, received);
+    }
+
+    // --- views --------------------------------------------------------------------------------
+
+    /// @inheritdoc IIndexVault
+    function mandate() external view returns (Mandate memory) {
+        KeeperConfig memory k = _keeper;
+        LossState memory s = _loss;
+        return Mandate(k.keeper, k.maxSlippageBps, k.minInterval, k.twapWindow, s.budget, s.window);
+    }
+
+    /// @inheritdoc IIndexVault
+    function mandateEpoch() external view returns (uint32) {
+        return _keeper.epoch;
+    }
+
+    /// @inheritdoc IIndexVault
+    function allowedPool(address token) external view returns (bool allowed, uint24 fee) {
+        uint256 entry = _allowed[token];
+        // the low 24 bits hold the fee tier by construction
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (entry != 0 && entry >> 24 == _keeper.epoch) return (true, uint24(entry));
+    }
+
+    /// @inheritdoc IIndexVault
+    function lossUsed() external view returns (uint256 used, uint32 lastRebalance) {
+        LossState memory s = _loss;
+        return (s.window == 0 ? s.used : _leaked(s), s.lastRebalance);
+    }
+
+    /// @inheritdoc IIndexVault
+    function oracleQuote(address token, uint24 fee, uint256 amountIn, bool tokenToUsdc)
+        external
+        view
+        returns (uint256 oracleOut, uint256 minOutFloor)
+    {
+        KeeperConfig memory k = _keeper;
+        if (k.twapWindow == 0) revert InvalidTwapWindow(0, MIN_TWAP_WINDOW, MAX_TWAP_WINDOW);
+        (address tokenIn, address tokenOut) = tokenToUsdc ? (token, usdc) : (usdc, token);
+        int24 tick = TwapOracle.meanTick(_pool(token, fee), k.twapWindow);
+        oracleOut = TwapOracle.quoteAtTick(tick, amountIn, tokenIn, tokenOut);
+        minOutFloor = _floor(oracleOut, k.maxSlippageBps);
+    }
+
+    // --- internals ----------------------------------------------------------------------------
+
+    /// @dev One keeper leg: allowlist, oracle floor, swap, and its loss versus the TWAP.
+    function _keeperLeg(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k) private returns (uint256) {
+        if (_allowed[leg.token] != (uint256(k.epoch) << 24 | leg.fee)) revert TokenNotAllowed(leg.token, leg.fee);
+        address pool = _pool(leg.token, leg.fee);
+        int24 tick = TwapOracle.meanTick(pool, k.twapWindow);
+        (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
+        uint256 floor = _floor(TwapOracle.quoteAtTick(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
+        if (leg.amountOutMin < floor) revert MinOutBelowOracle(leg.token, leg.amountOutMin, floor);
+        (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
+        return _lossAtTick(tick, leg.token, tokenToUsdc, paid, received);
+    }
+
+    /// @dev The USDC value given minus the USDC value received, both at the TWAP tick (zero if
+    ///      positive for the vault: gains never refill the budget). The token side is valued
+    ///      rounded down, so a received amount too small to be worth a USDC unit counts as nothing.
+    function _lossAtTick(int24 tick, address token, bool tokenToUsdc, uint256 paid, uint256 received)
+        private
+        view
+        returns (uint256)
+    {
+        (uint256 valueIn, uint256 valueOut) = tokenToUsdc
+            ? (TwapOracle.quoteAtTick(tick, paid, token, usdc), received)
+            : (paid, TwapOracle.quoteAtTick(tick, received, token, usdc));
+        return valueIn > valueOut ? valueIn - valueOut : 0;
+    }
+
+    /// @dev The least min-out the keeper may pass: the TWAP output less max slippage, rounded up.
+    function _floor(uint256 oracleOut, uint16 maxSlippageBps) private pure returns (uint256) {
+        return Math.mulDiv(oracleOut, BPS - maxSlippageBps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @dev Swaps exactly `amountIn` (less if the pool runs out of liquidity) in `pool` and
+    ///      checks the output on the vault's own balance delta (Set Protocol style), so a
+    ///      fee-on-transfer output is accounted at what actually arrived.
+    function _swap(address pool, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOutMin)
+        private
+        returns (uint256 paid, uint256 received)
+    {
+        if (amountIn == 0) revert ZeroAmount(tokenIn == usdc ? tokenOut : tokenIn);
+        bool zeroForOne = tokenIn < tokenOut;
+        uint256 balanceBefore = IERC20(tokenOut).balanceOf(address(this));
+        EXPECTED_POOL.asAddress().tstore(pool);
+        TOKEN_IN.asAddress().tstore(tokenIn);
+        (int256 amount0, int256 amount1) = IUniswapV3Pool(pool).swap(
+            address(this),
+            zeroForOne,
+            SafeCast.toInt256(amountIn),
+            zeroForOne ? TickMath.MIN_SQRT_RATIO + 1 : TickMath.MAX_SQRT_RATIO - 1,
+            ""
+        );
+        paid = uint256(zeroForOne ? amount0 : amount1);
+        received = IERC20(tokenOut).balanceOf(address(this)) - balanceBefore;
+        if (received < amountOutMin) {
+            revert InsufficientOutput(tokenIn == usdc ? tokenOut : tokenIn, received, amountOutMin);
+        }
+        emit Swapped(tokenIn, tokenOut, paid, received);
+    }
+
+    /// @dev The token/USDC pool at `fee`, which must exist.
+    function _pool(address token, uint24 fee) private view returns (address pool) {
+        pool = PoolAddress.compute(uniswapV3Factory, token, usdc, fee);
+        if (pool.code.length == 0) revert PoolNotFound(token, fee, pool);
+    }
+
+    /// @dev The used loss budget after leaking `budget` per `window` since the last rebalance.
+    function _leaked(LossState memory s) private view returns (uint256) {
+        uint256 leak = uint256(s.budget) * (block.timestamp - s.lastRebalance) / s.window;
+        return s.used > leak ? s.used - leak : 0;
+    }
+
+    function _checkDeadline(uint256 deadline) private view {
+        // forge-lint: disable-next-line(block-timestamp) -- a deadline is a timestamp comparison by definition
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+/// @title IVaultFactory
+/// @notice Creates one IndexVault per (owner, salt) as an EIP-1167 clone, keeps the registry of
+///         vaults per owner, and holds the platform-wide settings the vaults read: the platform
+///         fee (capped by `MAX_FEE_BPS`), its recipient, and the pause of buys and keeper
+///         rebalances. The admin can change those settings only; it can never move vault funds.
+interface IVaultFactory {
+    /// @notice Thrown when a caller other than the admin calls an admin function.
+    error NotAdmin(address caller);
+    /// @notice Thrown when a caller other than the pending admin calls `acceptAdmin`.
+    error NotPendingAdmin(address caller);
+    /// @notice Thrown when an address argument that must be set is zero.
+    error ZeroAddress();
+    /// @notice Thrown when a fee above the hard cap is requested.
+    error FeeAboveCap(uint16 feeBps, uint16 maxFeeBps);
+
+    /// @notice Emitted when a vault was cloned and initialised for `owner`.
+    event VaultCreated(address indexed owner, address indexed vault, bytes32 salt);
+    /// @notice Emitted when the platform fee changed.
+    event FeeChanged(uint16 oldFeeBps, uint16 newFeeBps);
+    /// @notice Emitted when the fee recipient changed.
+    event FeeRecipientChanged(address indexed oldRecipient, address indexed newRecipient);
+    /// @notice Emitted when buys and keeper rebalances were paused or unpaused.
+    event PauseChanged(bool paused);
+    /// @notice Emitted when the admin proposed `newAdmin` (two-step transfer).
+    event AdminTransferStarted(address indexed admin, address indexed newAdmin);
+    /// @notice Emitted when the admin role moved to `newAdmin`.
+    event AdminChanged(address indexed oldAdmin, address indexed newAdmin);
+
+    /// @notice The hard cap on the platform fee, in basis points of buy and sell notional (1%).
+    function MAX_FEE_BPS() external view returns (uint16);
+
+    /// @notice The IndexVault implementation every clone delegates to (its initialiser is disabled).
+    function implementation() external view returns (address);
+    /// @notice The quote token of every vault and pool (USDC).
+    function usdc() external view returns (address);
+    /// @notice The Uniswap V3 factory whose pools the vaults trade with.
+    function uniswapV3Factory() external view returns (address);
+    /// @notice The factory admin (fee, fee recipient, pause).
+    function admin() external view returns (address);
+    /// @notice The proposed next admin, or zero.
+    function pendingAdmin() external view returns (address);
+
+    /// @notice The settings vaults read in one call: fee recipient, fee in bps, pause flag.
+    function config() external view returns (address feeRecipient, uint16 feeBps, bool paused);
+
+    /// @notice Clones the implementation for `owner` at a salt bound to the owner and initialises
+    ///         it in the same call. Anyone may call it (e.g. a sponsor); the vault belongs to `owner`.
+    ///         Idempotent: if that vault exists already it is returned unchanged (no event, no new
+    ///         registry entry), so a front-runner cannot make the owner's batch revert.
+    /// @return vault The vault, equal to `predictVault(owner, salt)`.
+    function createVault(address owner, bytes32 salt) external returns (address vault);
+
+    /// @notice The address `createVault(owner, salt)` deploys to.
+    function predictVault(address owner, bytes32 salt) external view returns (address);
+
+    /// @notice Every vault created for `owner`, oldest first.
+    function vaultsOf(address owner) external view returns (address[] memory);
+
+    /// @notice Sets the platform fee in bps (<= MAX_FEE_BPS). Admin only.
+    function setFee(uint16 feeBps) external;
+
+    /// @notice Sets the fee recipient (non-zero). Admin only.
+    function setFeeRecipient(address feeRecipient) external;
+
+    /// @notice Pauses or unpauses `buy` and `rebalance` in every vault. `sell`, `withdrawInKind`,
+    ///         `setMandate` and `revokeKeeper` are never paused. Admin only.
+    function setPaused(bool paused) external;
+
+    /// @notice Proposes `newAdmin`; it takes over when it calls `acceptAdmin`. Admin only.
+    function transferAdmin(address newAdmin) external;
+
+    /// @notice Completes an admin transfer. Pending admin only.
+    function acceptAdmin() external;
+}

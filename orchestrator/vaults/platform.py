@@ -1,0 +1,127 @@
+"""Typed access to VaultFactory and IndexVault (contracts/), for every network.
+
+Amounts are integers in base units; fees and slippage in bps; pool fee tiers in hundredths
+of a bip. Encoding follows the Solidity structs in contracts/interfaces/IIndexVault.sol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth_utils.crypto import keccak
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from orchestrator.artifacts.load import load_artifact
+from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.transactor import Transactor
+
+__all__ = [
+    "Leg",
+    "Mandate",
+    "VaultPlatform",
+    "deploy_vault_factory",
+    "encode_legs",
+    "owner_salt",
+    "usdc_amount_for",
+]
+
+GAS_DEPLOY_FACTORY = 6_000_000
+GAS_CREATE_VAULT = 400_000
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One swap between USDC and a constituent; `amount_out_min` is checked on the vault's
+    balance, so it is what the vault is guaranteed to receive (min-out rounds down)."""
+
+    token: str
+    fee: int
+    amount_in: int
+    amount_out_min: int
+
+    def encoded(self) -> tuple[str, int, int, int]:
+        return (self.token, self.fee, self.amount_in, self.amount_out_min)
+
+
+def encode_legs(legs: Sequence[Leg]) -> list[tuple[str, int, int, int]]:
+    return [leg.encoded() for leg in legs]
+
+
+@dataclass(frozen=True)
+class Mandate:
+    """The owner's limits on the keeper (see IIndexVault.Mandate)."""
+
+    keeper: str
+    max_slippage_bps: int
+    min_interval_s: int
+    twap_window_s: int
+    loss_budget_usdc: int  # USDC base units per loss window
+    loss_window_s: int
+
+    def encoded(self) -> tuple[str, int, int, int, int, int]:
+        return (
+            self.keeper,
+            self.max_slippage_bps,
+            self.min_interval_s,
+            self.twap_window_s,
+            self.loss_budget_usdc,
+            self.loss_window_s,
+        )
+
+
+def owner_salt(label: str = "indexvault") -> bytes:
+    """A readable salt; the factory binds it to the owner, so it needs no secrecy."""
+    return keccak(text=label)
+
+
+def deploy_vault_factory(
+    tx: Transactor,
+    *,
+    admin: str,
+    usdc: str,
+    uniswap_v3_factory: str,
+    fee_recipient: str,
+    fee_bps: int,
+) -> Contract:
+    """One call deploys the factory and its IndexVault implementation."""
+    return tx.deploy(
+        load_artifact("VaultFactory"),
+        admin, usdc, uniswap_v3_factory, fee_recipient, fee_bps,
+        gas=GAS_DEPLOY_FACTORY,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VaultPlatform:
+    """A deployed factory on one chain."""
+
+    factory: Contract
+
+    def predict_vault(self, owner: str, salt: bytes) -> str:
+        return str(self.factory.functions.predictVault(owner, salt).call())
+
+    def create_vault(self, tx: Transactor, owner: str, salt: bytes) -> tuple[Contract, TxReceipt]:
+        receipt = tx.send(self.factory.functions.createVault(owner, salt), gas=GAS_CREATE_VAULT)
+        return self.vault(self.predict_vault(owner, salt)), receipt
+
+    def vault(self, address: str) -> Contract:
+        return bind_ours(self.factory.w3, "IndexVault", address)
+
+    def vaults_of(self, owner: str) -> list[str]:
+        return [str(a) for a in self.factory.functions.vaultsOf(owner).call()]
+
+
+def usdc_amount_for(spend: int, fee_bps: int) -> int:
+    """The least USDC `amount` with `amount - floor(amount * fee_bps / 10_000) >= spend`:
+    what the owner approves so that, after the vault's fee (rounded down), `spend` is left
+    for the legs."""
+    if spend < 0 or not 0 <= fee_bps < 10_000:
+        raise ValueError(f"bad spend {spend} or fee {fee_bps} bps")
+    amount = -(-spend * 10_000 // (10_000 - fee_bps))  # ceil(spend / (1 - fee))
+    while amount - amount * fee_bps // 10_000 < spend:  # pragma: no cover - ceil is exact
+        amount += 1
+    while amount > 0 and (amount - 1) - (amount - 1) * fee_bps // 10_000 >= spend:
+        amount -= 1
+    return amount

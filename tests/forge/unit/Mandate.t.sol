@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {VaultTest} from "../utils/VaultTest.sol";
+import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
+import {PoolAddress} from "../../../contracts/libraries/PoolAddress.sol";
+
+/// @notice IndexVault.setMandate and revokeKeeper, and the mandate views.
+contract MandateTest is VaultTest {
+    function test_setMandate_storesAndEmits() public {
+        IIndexVault.Mandate memory m = _mandate(150, 2 hours, 5_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        vm.expectEmit(address(vault));
+        emit IIndexVault.MandateSet(m, pools, 1);
+        _setMandate(m, pools);
+
+        IIndexVault.Mandate memory stored = vault.mandate();
+        assertEq(stored.keeper, keeper, "keeper");
+        assertEq(stored.maxSlippageBps, 150, "slippage");
+        assertEq(stored.minInterval, 2 hours, "interval");
+        assertEq(stored.twapWindow, 30 minutes, "window");
+        assertEq(stored.lossBudget, 5_000e6, "budget");
+        assertEq(stored.lossWindow, 7 days, "loss window");
+        assertEq(vault.mandateEpoch(), 1, "epoch");
+        (bool allowed, uint24 fee) = vault.allowedPool(address(a));
+        assertTrue(allowed, "A allowed");
+        assertEq(fee, FEE, "A's pool");
+        (allowed,) = vault.allowedPool(address(b));
+        assertFalse(allowed, "B not allowed");
+    }
+
+    function test_setMandate_replacesTheAllowlist() public {
+        _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(a)));
+        _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(b)));
+        assertEq(vault.mandateEpoch(), 2, "epoch");
+        (bool allowedA,) = vault.allowedPool(address(a));
+        (bool allowedB,) = vault.allowedPool(address(b));
+        assertFalse(allowedA, "A void after the new mandate");
+        assertTrue(allowedB, "B allowed");
+    }
+
+    function test_setMandate_keepsUsedBudgetAndLastRebalance() public {
+        _buyBoth();
+        _defaultMandate();
+        IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), _bal(address(a), address(vault))));
+        vm.prank(keeper); // after computing the legs: a prank applies to the next call only
+        vault.rebalance(sells, _noLegs(), block.timestamp);
+        (uint256 usedBefore, uint32 last) = vault.lossUsed();
+        assertGt(usedBefore, 0, "a loss was booked");
+        _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(a)));
+        (uint256 usedAfter, uint32 lastAfter) = vault.lossUsed();
+        assertEq(usedAfter, usedBefore, "budget carried over");
+        assertEq(lastAfter, last, "interval carried over");
+    }
+
+    function test_setMandate_revertsForNonOwner() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.NotOwner.selector, keeper));
+        vm.prank(keeper);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsOnZeroKeeper() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        m.keeper = address(0);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        vm.expectRevert(IIndexVault.ZeroAddress.selector);
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsAboveSlippageCap() public {
+        IIndexVault.Mandate memory m = _mandate(1_001, 1 hours, 1_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.SlippageAboveCap.selector, uint16(1_001), uint16(1_000)));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsOnTwapWindowOutOfRange() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        m.twapWindow = 10 minutes - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IIndexVault.InvalidTwapWindow.selector, m.twapWindow, uint24(600), uint24(86_400))
+        );
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+        m.twapWindow = 1 days + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IIndexVault.InvalidTwapWindow.selector, m.twapWindow, uint24(600), uint24(86_400))
+        );
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsOnZeroLossWindow() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        m.lossWindow = 0;
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.InvalidLossWindow.selector, uint32(0)));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsOnUsdcOrZeroToken() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(usdc));
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.InvalidToken.selector, address(usdc)));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+        pools = _allow(address(0));
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.InvalidToken.selector, address(0)));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_setMandate_revertsOnMissingPool() public {
+        IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        pools[0].fee = 10_000;
+        address missing = PoolAddress.compute(address(uniFactory), address(a), address(usdc), 10_000);
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.PoolNotFound.selector, address(a), uint24(10_000), missing));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_revokeKeeper_removesKeeperAndEmits() public {
+        _defaultMandate();
+        vm.expectEmit(address(vault));
+        emit IIndexVault.KeeperRevoked(keeper);
+        vm.prank(owner);
+        vault.revokeKeeper();
+        assertEq(vault.mandate().keeper, address(0), "revoked");
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.NotKeeper.selector, keeper));
+        vm.prank(keeper);
+        vault.rebalance(_noLegs(), _noLegs(), block.timestamp);
+    }
+
+    function test_revokeKeeper_isIdempotent() public {
+        vm.expectEmit(address(vault));
+        emit IIndexVault.KeeperRevoked(address(0));
+        vm.prank(owner);
+        vault.revokeKeeper();
+    }
+
+    function test_revokeKeeper_revertsForNonOwner() public {
+        _defaultMandate();
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.NotOwner.selector, keeper));
+        vm.prank(keeper);
+        vault.revokeKeeper();
+    }
+
+    function test_oracleQuote_revertsWithoutMandate() public {
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.InvalidTwapWindow.selector, uint24(0), uint24(600), uint24(86_400)));
+        vault.oracleQuote(address(a), FEE, 1e18, true);
+    }
+
+    function test_oracleQuote_revertsOnMissingPool() public {
+        _defaultMandate();
+        address missing = PoolAddress.compute(address(uniFactory), address(a), address(usdc), 100);
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.PoolNotFound.selector, address(a), uint24(100), missing));
+        vault.oracleQuote(address(a), 100, 1e18, true);
+    }
+
+    function test_lossUsed_zeroWithoutMandate() public view {
+        (uint256 used, uint32 last) = vault.lossUsed();
+        assertEq(used, 0, "used");
+        assertEq(last, 0, "never rebalanced");
+    }
+}

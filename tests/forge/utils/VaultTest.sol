@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {Fixture} from "./Fixture.sol";
+import {TestToken} from "../../../contracts/test/TestToken.sol";
+import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
+
+/// @notice Fixture plus two constituents on either side of USDC in address order:
+///         A (18 decimals, $2 000, token0 of its pool) and B (8 decimals, $60 000, token1).
+abstract contract VaultTest is Fixture {
+    TestToken internal a;
+    TestToken internal b;
+    IUniswapV3Pool internal poolA;
+    IUniswapV3Pool internal poolB;
+
+    function setUp() public virtual override {
+        super.setUp();
+        a = _token("AAA", 18, true);
+        b = _token("BBB", 8, false);
+        poolA = _pool(address(a), FEE, 2_000e6, 10_000_000e6);
+        poolB = _pool(address(b), FEE, 60_000e6, 10_000_000e6);
+        _age(1 hours);
+    }
+
+    /// @dev The exact output of swapping `amountIn` of `tokenIn` now (the pool state is unchanged).
+    function _quote(address tokenIn, address tokenOut, uint256 amountIn) internal returns (uint256) {
+        address token = tokenIn == address(usdc) ? tokenOut : tokenIn;
+        bool zeroForOne = tokenIn < tokenOut;
+        (int256 a0, int256 a1) = actor.quote(_poolOf(token), zeroForOne, int256(amountIn));
+        return uint256(-(zeroForOne ? a1 : a0));
+    }
+
+    /// @dev Buys 1 000 USDC worth of A and 1 000 of B for the owner (fee 0.3% stays as cash).
+    function _buyBoth() internal {
+        _buy(2_010e6, _legs(_leg(address(a), 1_000e6, 0), _leg(address(b), 1_000e6, 0)));
+    }
+
+    /// @dev Splits revert data into its selector and ABI-encoded arguments.
+    function _splitError(bytes memory err) internal pure returns (bytes4 selector, bytes memory args) {
+        selector = bytes4(err);
+        args = new bytes(err.length - 4);
+        for (uint256 i; i < args.length; ++i) args[i] = err[i + 4];
+    }
+
+    function _defaultMandate() internal {
+        IIndexVault.AllowedPool[] memory pools = new IIndexVault.AllowedPool[](2);
+        pools[0] = IIndexVault.AllowedPool({token: address(a), fee: FEE});
+        pools[1] = IIndexVault.AllowedPool({token: address(b), fee: FEE});
+        _setMandate(_mandate(100, 1 hours, 1_000e6), pools);
+    }
+
+    /// @dev A keeper sell leg of `amountIn` of `token` with the least min-out the vault accepts.
+    function _keeperSell(address token, uint256 amountIn) internal view returns (IIndexVault.Leg memory) {
+        (, uint256 floor) = vault.oracleQuote(token, FEE, amountIn, true);
+        return _leg(token, amountIn, floor);
+    }
+
+    function _keeperBuy(address token, uint256 usdcIn) internal view returns (IIndexVault.Leg memory) {
+        (, uint256 floor) = vault.oracleQuote(token, FEE, usdcIn, false);
+        return _leg(token, usdcIn, floor);
+    }
+}
