@@ -14,16 +14,16 @@ from orchestrator.chain.uniswap import (
     swap_exact_input_single,
 )
 from orchestrator.localmarket import AddressBook, deploy_market
-from orchestrator.market.snapshot import synthetic_market
-from orchestrator.service import select_assets
+from orchestrator.service import load_history, select_assets
 
 TOKENS = 100
 REPEATS = 5
 
 
 def _deploy(chain: Chain) -> tuple[Transactor, AddressBook, float]:
-    history = synthetic_market()
+    history = load_history(None, tokens=TOKENS)
     assets = select_assets(history, None, TOKENS)
+    assert len(assets) == TOKENS, len(assets)
     tx = Transactor(chain, chain.accounts[0])
     started = time.perf_counter()
     book = deploy_market(

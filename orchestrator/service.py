@@ -36,9 +36,12 @@ __all__ = ["LocalMarket", "SwapOutcome", "load_history", "open_local_market", "s
 QUOTE_TOKEN = "USDC"  # noqa: S105 - a token symbol, not a secret
 
 
-def load_history(market_data: Path | None) -> MarketHistory:
-    """A CSV snapshot file, or the seeded synthetic market when none is given."""
-    return load_market_csv(market_data) if market_data is not None else synthetic_market()
+def load_history(market_data: Path | None, *, tokens: int = 100) -> MarketHistory:
+    """A CSV snapshot file, or the seeded synthetic market when none is given (sized so
+    that `tokens` assets remain once USDC, the quote token, is set aside)."""
+    if market_data is not None:
+        return load_market_csv(market_data)
+    return synthetic_market(n_assets=max(100, tokens + 1))
 
 
 def select_assets(
@@ -109,7 +112,7 @@ def open_local_market(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> LocalMarket:
     """Start (or connect to) a local chain and deploy a market from a snapshot on it."""
-    history = load_history(market_data)
+    history = load_history(market_data, tokens=tokens)
     assets = select_assets(history, date, tokens)
     chain = connect(chain_target)
     try:
