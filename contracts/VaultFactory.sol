@@ -61,7 +61,6 @@ contract VaultFactory is IVaultFactory {
 
     /// @inheritdoc IVaultFactory
     function createVault(address owner, bytes32 salt) external returns (address vault) {
-        if (owner == address(0)) revert ZeroAddress();
         bytes32 boundSalt = _boundSalt(owner, salt);
         address existing = Clones.predictDeterministicAddress(implementation, boundSalt);
         // Idempotent: a front-runner creating the owner's vault first cannot make the owner's
@@ -70,7 +69,7 @@ contract VaultFactory is IVaultFactory {
         if (existing.code.length != 0) return existing;
         vault = Clones.cloneDeterministic(implementation, boundSalt);
         _vaults[owner].push(vault);
-        IndexVault(vault).initialize(owner); // same call: nobody can initialise the clone first
+        IndexVault(vault).initialize(owner); // same call: nobody can initialise it first; reverts on owner 0
         emit VaultCreated(owner, vault, salt);
     }
 

@@ -57,6 +57,12 @@ contract FactoryTest is Fixture {
         new VaultFactory(admin, address(usdc), address(0), feeRecipient, 7);
     }
 
+    function test_constructor_acceptsTheCap() public {
+        VaultFactory f = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 100);
+        (, uint16 feeBps,) = f.config();
+        assertEq(feeBps, 100, "1% is allowed");
+    }
+
     function test_constructor_revertsAboveCap() public {
         vm.expectRevert(abi.encodeWithSelector(IVaultFactory.FeeAboveCap.selector, uint16(101), uint16(100)));
         new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 101);
@@ -93,6 +99,20 @@ contract FactoryTest is Fixture {
         assertEq(vaults[2], v2, "third");
     }
 
+    /// @dev The address the orchestrator can compute off-chain: CREATE2 by the factory of the
+    ///      EIP-1167 proxy of the implementation, salt keccak256(abi.encode(owner, salt)).
+    function test_predictVault_isCreate2OfTheOwnerBoundSalt() public view {
+        bytes32 salt = keccak256("salt");
+        bytes32 bound = keccak256(abi.encode(owner, salt));
+        bytes32 initCodeHash = keccak256(
+            abi.encodePacked(hex"3d602d80600a3d3981f3", _eip1167(factory.implementation()))
+        );
+        address expected = address(
+            uint160(uint256(keccak256(abi.encodePacked(hex"ff", address(factory), bound, initCodeHash))))
+        );
+        assertEq(factory.predictVault(owner, salt), expected, "CREATE2 address");
+    }
+
     function test_createVault_saltIsBoundToOwner() public view {
         bytes32 salt = keccak256("same");
         assertTrue(factory.predictVault(owner, salt) != factory.predictVault(stranger, salt), "owners differ");
@@ -115,7 +135,7 @@ contract FactoryTest is Fixture {
     }
 
     function test_createVault_revertsOnZeroOwner() public {
-        vm.expectRevert(IVaultFactory.ZeroAddress.selector);
+        vm.expectRevert(IIndexVault.ZeroAddress.selector); // raised by the clone's initialiser
         factory.createVault(address(0), bytes32(0));
     }
 
