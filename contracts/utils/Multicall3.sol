@@ -23,8 +23,9 @@ contract Multicall3 {
 
     /// @notice Runs every call in order; a failing call with `allowFailure = false` reverts all.
     /// @dev Not `view`: callers may batch state-changing calls (e.g. QuoterV2 quotes) in an
-    ///      `eth_call`, where nothing is persisted.
-    function aggregate3(Call3[] calldata calls) external payable returns (Result[] memory results) {
+    ///      `eth_call`, where nothing is persisted. Not `payable` (unlike the canonical one):
+    ///      it forwards no value, so ether sent to it would be locked. The selector is the same.
+    function aggregate3(Call3[] calldata calls) external returns (Result[] memory results) {
         uint256 length = calls.length;
         results = new Result[](length);
         for (uint256 i = 0; i < length; ++i) {
