@@ -43,7 +43,9 @@ contract BuyTest is VaultTest {
     function test_buy_zeroFeeSkipsTransfer() public {
         vm.prank(admin);
         factory.setFee(0);
+        vm.recordLogs();
         _buy(1_000e6, _legs(_leg(address(a), 1_000e6, 0)));
+        assertEq(_transfers(vm.getRecordedLogs(), address(vault), feeRecipient), 0, "no zero transfer to the recipient");
         assertEq(_bal(address(usdc), feeRecipient), 0, "no fee");
         assertEq(_bal(address(usdc), address(vault)), 0, "all swapped");
     }
@@ -79,6 +81,15 @@ contract BuyTest is VaultTest {
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.Overspent.selector, 1_001e6 + 3e6, 1_000e6));
         vm.prank(owner);
         vault.buy(1_000e6, _legs(_leg(address(a), 1_001e6, 0)), block.timestamp);
+    }
+
+    function test_buy_acceptsAFutureDeadline() public {
+        _fund(address(usdc), owner, 1_000e6);
+        vm.startPrank(owner);
+        usdc.approve(address(vault), 1_000e6);
+        vault.buy(1_000e6, _noLegs(), block.timestamp + 1 hours);
+        vm.stopPrank();
+        assertEq(_bal(address(usdc), address(vault)), 997e6, "bought");
     }
 
     function test_buy_revertsAfterDeadline() public {

@@ -53,6 +53,20 @@ contract MandateTest is VaultTest {
         assertEq(lastAfter, last, "interval carried over");
     }
 
+    function test_setMandate_acceptsTheBounds() public {
+        IIndexVault.Mandate memory m = _mandate(1_000, 0, 0); // the slippage cap, no interval, no budget
+        m.twapWindow = 10 minutes;
+        _setMandate(m, _allow(address(a)));
+        assertEq(vault.mandate().twapWindow, 600, "MIN_TWAP_WINDOW allowed");
+        assertEq(vault.mandate().maxSlippageBps, 1_000, "MAX_SLIPPAGE_BPS allowed");
+        m.twapWindow = 1 days;
+        _setMandate(m, _allow(address(a)));
+        assertEq(vault.mandate().twapWindow, 86_400, "MAX_TWAP_WINDOW allowed");
+        m.lossWindow = 1;
+        _setMandate(m, _allow(address(a)));
+        assertEq(vault.mandate().lossWindow, 1, "one second is a window");
+    }
+
     function test_setMandate_revertsForNonOwner() public {
         IIndexVault.Mandate memory m = _mandate(100, 1 hours, 1_000e6);
         IIndexVault.AllowedPool[] memory pools = _allow(address(a));
@@ -162,6 +176,12 @@ contract MandateTest is VaultTest {
         address missing = PoolAddress.compute(address(uniFactory), address(a), address(usdc), 100);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.PoolNotFound.selector, address(a), uint24(100), missing));
         vault.oracleQuote(address(a), 100, 1e18, true);
+    }
+
+    function test_allowedPool_falseWithoutMandate() public view {
+        (bool allowed, uint24 fee) = vault.allowedPool(address(a));
+        assertFalse(allowed, "nothing allowed before a mandate");
+        assertEq(fee, 0, "no fee tier");
     }
 
     function test_lossUsed_zeroWithoutMandate() public view {

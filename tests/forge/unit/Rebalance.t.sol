@@ -79,12 +79,53 @@ contract RebalanceTest is VaultTest {
         assertEq(loss, 3e6 - valueOut, "USDC paid - TWAP value of tokens received");
     }
 
+    /// @dev The loss of a rebalance is the sum over its legs (two pools, independent quotes).
+    function test_rebalance_lossIsTheSumOverLegs() public {
+        uint256 sellA = _bal(address(a), address(vault));
+        uint256 sellB = _bal(address(b), address(vault));
+        IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA), _keeperSell(address(b), sellB));
+        uint256 lossA = TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolA), 30 minutes), sellA, address(a), address(usdc))
+            - _quote(address(a), address(usdc), sellA);
+        uint256 lossB = TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolB), 30 minutes), sellB, address(b), address(usdc))
+            - _quote(address(b), address(usdc), sellB);
+        assertGt(lossA, 0, "A loses");
+        assertGt(lossB, 0, "B loses");
+        assertEq(_rebalance(sells, _noLegs()), lossA + lossB, "sells add up");
+    }
+
+    function test_rebalance_buyLossesAddUp() public {
+        _fund(address(usdc), address(vault), 5_000e6);
+        IIndexVault.Leg[] memory buys = _legs(_keeperBuy(address(a), 2_000e6), _keeperBuy(address(b), 3_000e6));
+        uint256 outA = _quote(address(usdc), address(a), 2_000e6);
+        uint256 outB = _quote(address(usdc), address(b), 3_000e6);
+        uint256 lossA = 2_000e6
+            - TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolA), 30 minutes), outA, address(a), address(usdc));
+        uint256 lossB = 3_000e6
+            - TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolB), 30 minutes), outB, address(b), address(usdc));
+        assertEq(_rebalance(_noLegs(), buys), lossA + lossB, "buys add up");
+    }
+
+    /// @dev 1 USDC unit buys 0 units of B ($60 000, 8 decimals): the floor is 0, and the whole
+    ///      unit counts as loss (dust trades cannot leak value uncounted).
+    function test_rebalance_dustBuyCountsTheWholeAmountAsLoss() public {
+        IIndexVault.Leg[] memory buys = _legs(_leg(address(b), 1, 0));
+        vm.expectEmit(address(vault));
+        emit IIndexVault.Rebalanced(keeper, 1, 1);
+        uint256 loss = _rebalance(_noLegs(), buys);
+        assertEq(loss, 1, "one USDC unit lost");
+    }
+
     function test_lossUsed_leaksOverTheWindow() public {
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), _bal(address(a), address(vault))));
         uint256 loss = _rebalance(sells, _noLegs());
-        vm.warp(block.timestamp + 1 days); // leaks 1 000 USDC / 7 per day
+        vm.warp(block.timestamp + 1 minutes); // leaks 1 000 USDC / 7 days: ~0.099 USDC a minute
         (uint256 used,) = vault.lossUsed();
-        uint256 leak = uint256(1_000e6) * 1 days / 7 days;
+        uint256 leak = uint256(1_000e6) * 1 minutes / 7 days;
+        assertGt(loss, leak, "partly leaked");
+        assertEq(used, loss - leak, "leaked pro rata");
+        vm.warp(block.timestamp + 1 days - 1 minutes);
+        (used,) = vault.lossUsed();
+        leak = uint256(1_000e6) * 1 days / 7 days;
         assertEq(used, loss > leak ? loss - leak : 0, "leaked");
         vm.warp(block.timestamp + 7 days);
         (used,) = vault.lossUsed();
@@ -168,6 +209,26 @@ contract RebalanceTest is VaultTest {
         int24 tick = TwapOracle.meanTick(address(poolA), 30 minutes);
         uint256 loss = TwapOracle.quoteAtTick(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.LossBudgetExceeded.selector, loss, 10));
+        _rebalance(sells, _noLegs());
+    }
+
+    function test_rebalance_lossExactlyAtTheBudgetPasses() public {
+        uint256 sellA = _bal(address(a), address(vault));
+        int24 tick = TwapOracle.meanTick(address(poolA), 30 minutes);
+        uint256 loss = TwapOracle.quoteAtTick(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
+        _setMandate(_mandate(100, 1 hours, uint96(loss)), _allow(address(a)));
+        IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA));
+        assertEq(_rebalance(sells, _noLegs()), loss, "used == budget is within the budget");
+    }
+
+    function test_rebalance_revertsOnALowerFeeTierThanAllowed() public {
+        _pool(address(a), 3000, 2_000e6, 10_000_000e6);
+        _age(1 hours);
+        IIndexVault.AllowedPool[] memory pools = _allow(address(a));
+        pools[0].fee = 3000; // the owner allows A's 0.3% pool only
+        _setMandate(_mandate(100, 1 hours, 1_000e6), pools);
+        IIndexVault.Leg[] memory sells = _legs(_leg(address(a), 1e15, 0)); // the keeper picks the 0.05% pool
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.TokenNotAllowed.selector, address(a), FEE));
         _rebalance(sells, _noLegs());
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {Vm} from "forge-std/Vm.sol";
 import {VaultTest} from "../utils/VaultTest.sol";
 import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
 
@@ -64,6 +65,25 @@ contract SellTest is VaultTest {
         vm.prank(owner);
         vault.sell(_noLegs(), 1e6, 0, block.timestamp);
         assertEq(_bal(address(usdc), owner), 1e6 - 1e6 * uint256(PLATFORM_FEE_BPS) / 10_000, "paid");
+    }
+
+    function test_sell_nothingToPayMovesNothing() public {
+        vm.recordLogs();
+        vm.prank(owner);
+        uint256 paid = vault.sell(_noLegs(), 0, 0, block.timestamp);
+        assertEq(paid, 0, "nothing");
+        assertEq(_transfers(vm.getRecordedLogs(), address(vault), address(0)), 0, "no zero transfers");
+    }
+
+    function test_sell_zeroFeeSkipsTheFeeTransfer() public {
+        vm.prank(admin);
+        factory.setFee(0);
+        vm.recordLogs();
+        vm.prank(owner);
+        vault.sell(_noLegs(), 1e6, 0, block.timestamp);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(_transfers(logs, address(vault), feeRecipient), 0, "no zero fee transfer");
+        assertEq(_transfers(logs, address(vault), owner), 1, "paid the owner");
     }
 
     function test_sell_revertsWhenALegUnderDelivers() public {

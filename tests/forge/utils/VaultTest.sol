@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {Fixture} from "./Fixture.sol";
 import {TestToken} from "../../../contracts/test/TestToken.sol";
 import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
@@ -34,6 +35,16 @@ abstract contract VaultTest is Fixture {
     /// @dev Buys 1 000 USDC worth of A and 1 000 of B for the owner (fee 0.3% stays as cash).
     function _buyBoth() internal {
         _buy(2_010e6, _legs(_leg(address(a), 1_000e6, 0), _leg(address(b), 1_000e6, 0)));
+    }
+
+    /// @dev Number of ERC-20 Transfer events in `logs` (from `from`, any recipient if `to` is 0).
+    function _transfers(Vm.Log[] memory logs, address from, address to) internal pure returns (uint256 n) {
+        bytes32 topic = keccak256("Transfer(address,address,uint256)");
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length != 3 || logs[i].topics[0] != topic) continue;
+            if (address(uint160(uint256(logs[i].topics[1]))) != from) continue;
+            if (to == address(0) || address(uint160(uint256(logs[i].topics[2]))) == to) ++n;
+        }
     }
 
     /// @dev Splits revert data into its selector and ABI-encoded arguments.

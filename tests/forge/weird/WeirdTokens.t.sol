@@ -146,6 +146,21 @@ contract WeirdTokensTest is VaultTest {
         assertEq(_bal(address(t), owner), held - held * 100 / 10_000, "owner got it less the token's own fee");
     }
 
+    /// @dev The shortfall is measured even when the vault pays more than the pool held before.
+    function test_feeOnTransfer_shortfallMeasuredExactlyForLargeInputs() public {
+        FeeOnTransferToken t = new FeeOnTransferToken(8);
+        t.setExempt(address(actor), true);
+        IUniswapV3Pool pool = _listed(address(t), 3e6); // ~1M USDC a side: ~333 333 tokens
+        uint256 poolHeld = _bal(address(t), address(pool));
+        uint256 held = poolHeld * 3;
+        _fund(address(t), address(vault), held);
+        vm.expectRevert(
+            abi.encodeWithSelector(IIndexVault.InputShortfall.selector, address(t), held, held - held * 100 / 10_000)
+        );
+        vm.prank(owner);
+        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, block.timestamp);
+    }
+
     // --- reverting ----------------------------------------------------------------------------
 
     function test_reverting_onlyBlocksItself() public {
