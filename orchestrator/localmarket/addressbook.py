@@ -22,6 +22,7 @@ class CoreContracts(BaseModel):
     multicall3: str
     entry_point: str  # ERC-4337 EntryPoint v0.8
     simple_account_factory: str
+    vault_factory: str  # indexvault's VaultFactory (its IndexVault implementation inside)
 
 
 class TokenEntry(BaseModel):

@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
 from orchestrator.artifacts.load import load_artifact, load_npm_artifact
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm, bind_ours
@@ -25,6 +28,7 @@ from orchestrator.localmarket.pricing import (
     token_decimals,
 )
 from orchestrator.market.snapshot import AssetSnapshot
+from orchestrator.vaults.platform import deploy_vault_factory
 from orchestrator.wallet.smart_account import deploy_account_abstraction
 
 __all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
@@ -49,12 +53,18 @@ class MarketConfig:
     min_depth_usd: Decimal = Decimal(50_000)
     max_depth_usd: Decimal = Decimal(200_000_000)
     observation_cardinality: int = 16  # oracle slots per pool, for TWAP price guards
+    platform_fee_bps: int = 10  # the VaultFactory's fee on buy and sell notional (0.10%)
 
 
-def deploy_uniswap(tx: Transactor) -> CoreContracts:
+# Where platform fees go on a local market: an address nobody holds a key for, so that
+# no test or demo account's balance mixes fees with anything else.
+FEE_RECIPIENT = to_checksum_address(keccak(text="indexvault local fee recipient")[12:])
+
+
+def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContracts:
     """The Uniswap V3 stack, WETH9, a 6-decimal USDC, a Multicall3 aggregator, and the
     ERC-4337 EntryPoint v0.8 with its SimpleAccountFactory (all but USDC and Multicall3
-    from their npm artifacts, as shipped)."""
+    from their npm artifacts, as shipped), and our VaultFactory (admin: the deployer)."""
     weth = tx.deploy(load_npm_artifact("WETH9"), gas=1_500_000)
     factory = tx.deploy(load_npm_artifact("UniswapV3Factory"), gas=7_000_000)
     # No token descriptor: tokenURI() is unused here and the descriptor needs linking.
@@ -76,7 +86,16 @@ def deploy_uniswap(tx: Transactor) -> CoreContracts:
         gas=GAS_TOKEN_DEPLOY,
     )  # fmt: skip
     aa = deploy_account_abstraction(tx)
+    vaults = deploy_vault_factory(
+        tx,
+        admin=tx.address,
+        usdc=usdc.address,
+        uniswap_v3_factory=factory.address,
+        fee_recipient=FEE_RECIPIENT,
+        fee_bps=platform_fee_bps,
+    )
     return CoreContracts(
+        vault_factory=vaults.address,
         entry_point=aa.entry_point,
         simple_account_factory=aa.simple_account_factory,
         weth9=weth.address,
@@ -104,7 +123,7 @@ def deploy_market(
         raise ValueError("a market needs at least one asset")
     w3 = chain.w3
     progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC, EntryPoint")
-    core = deploy_uniswap(tx)
+    core = deploy_uniswap(tx, platform_fee_bps=config.platform_fee_bps)
     token_artifact = load_artifact("TestToken")
     usdc = bind_ours(w3, "TestToken", core.usdc)
     factory = bind_npm(w3, "UniswapV3Factory", core.uniswap_v3_factory)

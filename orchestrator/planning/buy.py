@@ -1,0 +1,77 @@
+"""Plan a buy: the owner's USDC, less the platform fee, split across this week's targets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from orchestrator.errors import InputError
+from orchestrator.planning.types import BPS, Direction, PlannedLeg, TokenRef, split_by_weights
+from orchestrator.strategy.signal import Regime
+
+
+@dataclass(frozen=True)
+class BuyPlan:
+    usdc_amount: int  # what the owner pays in, fee included (USDC base units)
+    fee_usdc: int  # floor(usdc_amount * fee_bps / 10_000), as the vault computes it
+    legs: tuple[PlannedLeg, ...]
+    cash_usdc: int  # stays in the vault as USDC (bear regime, or nothing left to buy)
+    regime: Regime
+    dropped: tuple[tuple[str, str], ...]  # (symbol, why) for targets that got no leg
+
+    @property
+    def spend_usdc(self) -> int:
+        return sum(leg.amount_in for leg in self.legs)
+
+
+def plan_buy(
+    usdc_amount: int,
+    *,
+    fee_bps: int,
+    weights_bps: Mapping[str, int],
+    tokens: Sequence[TokenRef],
+    regime: Regime,
+    min_leg_usdc: int,
+) -> BuyPlan:
+    """Legs for a buy. Bear regime: no legs, everything after the fee is held as USDC (the
+    index is in stablecoins). Bull: the amount after the fee is split by target weight;
+    a target without a pool is dropped, and so is any leg below `min_leg_usdc` (dust:
+    its gas would cost more than it tracks); the weights of the rest are renormalised so
+    that the legs spend everything after the fee, to the base unit."""
+    if usdc_amount <= 0:
+        raise InputError(
+            f"the amount must be positive, got {usdc_amount} USDC base units",
+            hint="Give the amount of USDC to invest, e.g. `indexvault buy 10000`.",
+        )
+    if not 0 <= fee_bps < BPS:
+        raise InputError(f"platform fee {fee_bps} bps is out of range")
+    fee = usdc_amount * fee_bps // BPS
+    spend = usdc_amount - fee
+    by_symbol = {t.symbol: t for t in tokens}
+    dropped: list[tuple[str, str]] = []
+    if regime is Regime.BEAR:
+        return BuyPlan(usdc_amount, fee, (), spend, regime, ())
+    eligible = {}
+    for symbol, weight in weights_bps.items():
+        if weight <= 0:
+            continue
+        if symbol not in by_symbol:
+            dropped.append((symbol, "no USDC pool on this network"))
+        else:
+            eligible[symbol] = weight
+    while eligible:
+        shares = split_by_weights(spend, eligible)
+        dust = [s for s, amount in shares.items() if amount < min_leg_usdc]
+        if not dust:
+            break
+        smallest = min(dust, key=lambda s: (shares[s], s))
+        dropped.append((smallest, f"leg {shares[smallest]} below the {min_leg_usdc} minimum"))
+        del eligible[smallest]
+    if not eligible:
+        return BuyPlan(usdc_amount, fee, (), spend, regime, tuple(dropped))
+    shares = split_by_weights(spend, eligible)
+    legs = tuple(
+        PlannedLeg(by_symbol[s], Direction.BUY, shares[s], weights_bps[s])
+        for s in sorted(eligible, key=lambda s: (-eligible[s], s))
+    )
+    return BuyPlan(usdc_amount, fee, legs, 0, regime, tuple(dropped))

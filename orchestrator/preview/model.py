@@ -1,0 +1,92 @@
+"""The Preview: exactly what a buy, sell or withdrawal will do, before it is signed.
+
+Amounts are integers in base units (USDC: 6 decimals); the display layer turns them into
+Decimals. A preview is identified by its quote id (the journal's idempotency key) and
+stops being confirmable at `expires_at_s`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from orchestrator.preview.impact import ImpactTier
+
+
+class PreviewKind(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+    WITHDRAW = "withdraw"
+
+
+class LegPreview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    token: str
+    direction: str  # "buy" (USDC -> token) or "sell" (token -> USDC)
+    route: str  # e.g. "Uniswap V3 USDC/BTC 0.30%"
+    pool: str
+    pool_fee: int
+    amount_in: int
+    in_decimals: int
+    expected_out: int
+    min_out: int  # rounds down
+    out_decimals: int
+    mid_out: int  # at the pool's mid price, before the LP fee and impact
+    price_impact_bps: int  # rounds up
+    impact_tier: ImpactTier
+    target_bps: int
+
+
+class GasPreview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    likely_gas: int
+    max_gas: int
+    likely_fee_per_gas_wei: int
+    max_fee_per_gas_wei: int
+    likely_cost_wei: int
+    max_cost_wei: int
+    likely_cost_usdc: int | None  # None when no ETH price is known on this network
+    max_cost_usdc: int | None
+    deploys_account: bool
+    creates_vault: bool
+
+
+class Preview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    quote_id: str
+    kind: PreviewKind
+    chain_id: int
+    owner: str  # the smart account
+    vault: str
+    created_at_s: int
+    expires_at_s: int
+    regime: str
+    usdc_amount: int  # buy: paid in (fee included); sell: gross (proceeds expected + cash)
+    fee_bps: int
+    platform_fee_usdc: int  # buy: exact; sell: on the expected gross (exact once filled)
+    max_slippage_bps: int
+    slippage_is_auto: bool
+    legs: tuple[LegPreview, ...]
+    cash_usdc: int  # buy: left as USDC in the vault; sell: vault cash paid out
+    fraction_bps: int  # sell: share of every holding sold; buy: 0
+    expected_value_usdc: int  # buy: holdings added at mid; sell: USDC paid to the owner
+    min_expected_value_usdc: int  # the same with every leg at its min-out (rounds down)
+    price_impact_bps: int  # value-weighted over the legs
+    gas: GasPreview
+    warnings: tuple[str, ...]
+    needs_explicit_confirmation: bool  # a leg at >= 10% impact
+    blocked: bool  # a leg at >= 15% impact and not forced
+    dropped: tuple[tuple[str, str], ...]
+    deadline_s: int  # the vault call's deadline
+    user_op_hash: str
+    user_op: dict[str, str]  # the unsigned op in ERC-4337 JSON-RPC form (gas and fees set)
+
+    def leg(self, symbol: str) -> LegPreview:
+        for leg in self.legs:
+            if leg.symbol == symbol:
+                return leg
+        raise KeyError(symbol)
