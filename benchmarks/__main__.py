@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-SUITES = ["benchmarks.market", "benchmarks.vault_gas"]
+SUITES = ["benchmarks.market", "benchmarks.vault_gas", "benchmarks.trading"]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 
 

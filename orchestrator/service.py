@@ -1,18 +1,23 @@
 """The facade both front ends (CLI, web) call. Orchestrates; holds no business rules.
 
-Foundation scope: open a chain and build a local market from a snapshot, quote and swap.
-Later features (buy/sell previews, keeper cycles) add their entry points here.
+Local markets (open, fund, swap), and trading: `open_trading` / `trading_context` give a
+TradingContext for one owner; the flows themselves are `orchestrator.trading`'s
+`preview_buy`, `preview_sell`, `preview_withdraw`, `confirm`, `holdings`.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from eth_account.signers.local import LocalAccount
+
 from orchestrator.chain import Chain, Transactor, connect
+from orchestrator.chain.backends import connect_anvil
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import (
     Quote,
@@ -22,6 +27,8 @@ from orchestrator.chain.uniswap import (
     swap_exact_input_single,
 )
 from orchestrator.errors import InputError
+from orchestrator.execution.userop_submitter import submitter_for
+from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market
 from orchestrator.localmarket.report import PoolRow, pool_rows
 from orchestrator.market.snapshot import (
@@ -30,8 +37,26 @@ from orchestrator.market.snapshot import (
     load_market_csv,
     synthetic_market,
 )
+from orchestrator.networks import (
+    indexvault_home,
+    local_dir,
+    local_network,
+    open_chain,
+    resolve_network,
+)
+from orchestrator.trading.context import TradingContext
 
-__all__ = ["LocalMarket", "SwapOutcome", "load_history", "open_local_market", "select_assets"]
+__all__ = [
+    "LocalMarket",
+    "SwapOutcome",
+    "fund_test_account",
+    "load_history",
+    "local_up",
+    "open_local_market",
+    "open_trading",
+    "select_assets",
+    "trading_context",
+]
 
 QUOTE_TOKEN = "USDC"  # noqa: S105 - a token symbol, not a secret
 
@@ -139,3 +164,88 @@ def open_local_market(
 def usd(amount_base_units: int, decimals: int) -> Decimal:
     """Base units to a Decimal amount, for display only."""
     return Decimal(amount_base_units).scaleb(-decimals)
+
+
+# --- trading: the facade the CLI (and the web page) call -----------------------------------
+
+LOCAL_BUNDLER_ACCOUNT = 1  # dev account that sends handleOps on local chains
+DEMO_GAS_ETH_WEI = 10**18
+
+
+def trading_context(
+    chain: Chain,
+    book: AddressBook,
+    owner: LocalAccount,
+    *,
+    journal: Journal,
+    history: MarketHistory | None,
+    bundler_url: str | None = None,
+    wall_clock: Callable[[], float] | None = None,
+) -> TradingContext:
+    """Wire one owner's trading on `chain`: a bundler when configured, else self-bundling
+    from a dev account (local chains only)."""
+    bundler_key = (
+        Transactor(chain, chain.accounts[LOCAL_BUNDLER_ACCOUNT]) if chain.is_local else None
+    )
+    submitter = submitter_for(
+        chain, book.contracts.entry_point, bundler_url=bundler_url, bundler_key=bundler_key
+    )
+    ctx = TradingContext(
+        chain=chain, book=book, journal=journal, submitter=submitter, owner=owner, history=history
+    )
+    if wall_clock is not None:
+        ctx.wall_clock = wall_clock
+    return ctx
+
+
+@contextmanager
+def open_trading(network: str, owner: LocalAccount) -> Iterator[TradingContext]:
+    """A trading context on a configured network, with the journal in $INDEXVAULT_HOME."""
+    config = resolve_network(network)
+    with open_chain(config) as (chain, book), Journal(indexvault_home() / "journal.sqlite") as j:
+        history = load_history(config.market_data, tokens=len(book.tokens))
+        yield trading_context(
+            chain, book, owner, journal=j, history=history, bundler_url=config.bundler_url
+        )
+
+
+def local_up(
+    *,
+    tokens: int = 100,
+    market_data: Path | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> AddressBook:
+    """Deploy a market on a fresh persistent local anvil ($INDEXVAULT_HOME/local)."""
+    config = local_network(market_data)
+    folder = local_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    assert config.anvil_state is not None
+    config.anvil_state.unlink(missing_ok=True)
+    history = load_history(market_data, tokens=tokens)
+    assets = select_assets(history, None, tokens)
+    chain = connect_anvil(extra_args=("--state", str(config.anvil_state)))
+    try:
+        deployer = Transactor(chain, chain.accounts[0])
+        book = deploy_market(
+            chain, deployer, assets,
+            market_source=history.source_label, market_is_synthetic=history.is_synthetic,
+            progress=progress,
+        )  # fmt: skip
+        book.save(config.address_book)
+    finally:
+        chain.close()
+    (folder / "network.json").write_text(config.model_dump_json(indent=2))
+    return book
+
+
+def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) -> None:
+    """Local chains only: mint test USDC to the owner's smart account and give it ETH."""
+    if not ctx.chain.is_local:
+        raise InputError(
+            f"{ctx.chain.label} is not a local chain: test funds cannot be minted there",
+            hint="Send USDC and ETH to your smart account from another wallet.",
+        )
+    usdc = bind_ours(ctx.chain.w3, "TestToken", ctx.book.contracts.usdc)
+    minter = Transactor(ctx.chain, ctx.chain.accounts[0])
+    minter.send(usdc.functions.mint(ctx.account.address, usdc_amount), gas=100_000)
+    ctx.chain.set_balance(ctx.account.address, eth_wei)

@@ -22,9 +22,9 @@ def _indexvault(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[s
 
 
 @pytest.mark.slow
-def test_demo_builds_a_market_and_swaps_what_was_quoted(tmp_path: Path) -> None:
+def test_market_command_builds_a_market_and_swaps_what_was_quoted(tmp_path: Path) -> None:
     book = tmp_path / "book.json"
-    done = _indexvault("demo", "--tokens", "4", "--swap-usd", "2500", "--address-book", str(book))
+    done = _indexvault("market", "--tokens", "4", "--swap-usd", "2500", "--address-book", str(book))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "synthetic (seed=7) (SYNTHETIC data)" in out
@@ -59,7 +59,7 @@ def test_malformed_market_file_names_file_row_and_problem(
     tmp_path: Path, body: str, expected: str
 ) -> None:
     path = _write(tmp_path, body)
-    done = _indexvault("demo", "--market-data", str(path), "--tokens", "2")
+    done = _indexvault("market", "--market-data", str(path), "--tokens", "2")
     assert done.returncode == 2
     assert str(path) in done.stderr
     assert expected in done.stderr
@@ -70,14 +70,14 @@ def test_unknown_date_lists_what_exists(tmp_path: Path) -> None:
     path = _write(
         tmp_path, HEADER + "2021-01-04,AAA,Aaa,1,100,10,1\n2021-01-11,AAA,Aaa,1,100,10,1\n"
     )
-    done = _indexvault("demo", "--market-data", str(path), "--date", "2021-01-05")
+    done = _indexvault("market", "--market-data", str(path), "--date", "2021-01-05")
     assert done.returncode == 2
     assert "2021-01-04" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_unreachable_rpc_url_is_said_plainly() -> None:
-    done = _indexvault("demo", "--chain", "http://127.0.0.1:9", "--tokens", "2")
+    done = _indexvault("market", "--chain", "http://127.0.0.1:9", "--tokens", "2")
     assert done.returncode == 2
     assert "no JSON-RPC answer from http://127.0.0.1:9" in done.stderr
     assert "hint:" in done.stderr
@@ -89,7 +89,7 @@ def test_unreachable_rpc_url_is_said_plainly() -> None:
 @pytest.mark.skipif(not REAL_DATA.is_file(), reason="../shared/data/market is not present")
 def test_demo_on_the_real_snapshot_prices_pools_at_the_snapshot() -> None:
     done = _indexvault(
-        "demo", "--market-data", str(REAL_DATA), "--date", "2021-11-08", "--tokens", "5"
+        "market", "--market-data", str(REAL_DATA), "--date", "2021-11-08", "--tokens", "5"
     )
     assert done.returncode == 0, done.stderr
     assert "SYNTHETIC" not in done.stdout
@@ -98,3 +98,32 @@ def test_demo_on_the_real_snapshot_prices_pools_at_the_snapshot() -> None:
     assert (decimals, snapshot_price) == ("8", "67,566.83")  # 2021-11-08, per the data's README
     assert pool_price == snapshot_price
     assert abs(float(deviation_bps)) < 0.01
+
+
+@pytest.mark.slow
+def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    """`indexvault demo` (what `make demo` runs), small: wallet, buy, holdings + treemap,
+    prices move, sell half, P&L and log; every step from real contracts."""
+    done = _indexvault("demo", "--tokens", "5", "--out-dir", str(tmp_path), timeout=600)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for step in (
+        "1. Market",
+        "2. Wallet",
+        "3. Preview: buy $10,000",
+        "4. Holdings",
+        "5. A week passes",
+        "6. Preview: sell 50%",
+        "7. P&L",
+        "8. Transaction log",
+    ):
+        assert step in out, out  # fmt: skip
+    assert out.count("done: user operation") == 2
+    assert "each at or above its min-out" in out
+    assert "deposited        $10,000.00" in out
+    log = out[out.index("8. Transaction log") :]
+    assert "vault_created" in log
+    assert " buy " in log
+    assert " sell " in log
+    assert (tmp_path / "treemap.png").stat().st_size > 10_000
+    assert (tmp_path / "journal.sqlite").is_file()

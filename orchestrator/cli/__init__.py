@@ -11,7 +11,12 @@ import sys
 import typer
 
 # Command modules: imported for their side effect of registering commands on `app`.
-from orchestrator.cli import market_cmds, strategy_cmds, wallet_cmds  # noqa: F401
+from orchestrator.cli import (  # noqa: F401
+    market_cmds,
+    strategy_cmds,
+    trade_cmds,
+    wallet_cmds,
+)
 from orchestrator.cli.app import app
 from orchestrator.errors import IndexVaultError
 

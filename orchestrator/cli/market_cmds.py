@@ -23,8 +23,8 @@ DateOption = Annotated[
 ]
 
 
-@app.command()
-def demo(
+@app.command("market")
+def market_show(
     market_data: MarketDataOption = None,
     date: DateOption = None,
     tokens: Annotated[int, typer.Option(min=1, max=500, help="How many tokens to list.")] = 100,
@@ -70,3 +70,17 @@ def demo(
         )
     finally:
         market.close()
+
+
+@app.command()
+def demo(
+    market_data: MarketDataOption = None,
+    tokens: Annotated[int, typer.Option(min=1, max=500, help="How many tokens to list.")] = 100,
+    out_dir: Annotated[Path, typer.Option(help="Journal and treemap go here.")] = Path(
+        "demo-output"
+    ),
+) -> None:
+    """The whole story on the embedded chain: wallet, $10,000 buy, holdings, sell 50%, P&L."""
+    from orchestrator.demo import run_demo
+
+    run_demo(tokens=tokens, market_data=market_data, out_dir=out_dir, echo=typer.echo)

@@ -43,6 +43,8 @@ def plan_buy(
             f"the amount must be positive, got {usdc_amount} USDC base units",
             hint="Give the amount of USDC to invest, e.g. `indexvault buy 10000`.",
         )
+    if min_leg_usdc < 1:
+        raise InputError(f"the minimum leg must be at least 1 base unit, got {min_leg_usdc}")
     if not 0 <= fee_bps < BPS:
         raise InputError(f"platform fee {fee_bps} bps is out of range")
     fee = usdc_amount * fee_bps // BPS

@@ -33,6 +33,10 @@ class RebalancePlan:
         return not self.sells and not self.buys
 
 
+def _beyond(drift_usdc_bps: int, threshold_usdc_bps: int) -> bool:
+    return drift_usdc_bps > threshold_usdc_bps
+
+
 def plan_rebalance(
     holdings: Sequence[Holding],
     values_usdc: Mapping[str, int],
@@ -52,7 +56,8 @@ def plan_rebalance(
     by_symbol = {t.symbol: t for t in tokens}
     held = {h.token.symbol: h for h in holdings if h.amount > 0}
     nav = cash_usdc + sum(values_usdc.get(s, 0) for s in held)
-    band_usdc = nav * bands.drift_bps // BPS
+    # drift compared exactly (in USDC x bps), so both sides of the band behave alike
+    threshold = max(nav * bands.drift_bps, bands.min_trade_usdc * BPS)
     sells: list[PlannedLeg] = []
     buys: list[tuple[TokenRef, int, int]] = []
     skipped: list[tuple[str, str]] = []
@@ -61,9 +66,10 @@ def plan_rebalance(
         target = nav * targets.get(symbol, 0) // BPS
         if symbol not in targets:
             sells.append(PlannedLeg(holding.token, Direction.SELL, holding.amount, 0))
-        elif value - target > max(band_usdc, bands.min_trade_usdc) and value > 0:
+        elif _beyond(value * BPS - nav * targets[symbol], threshold) and value > 0:
             amount = holding.amount * (value - target) // value
-            sells.append(PlannedLeg(holding.token, Direction.SELL, amount, targets[symbol]))
+            if amount > 0:  # the vault rejects a zero-amount leg
+                sells.append(PlannedLeg(holding.token, Direction.SELL, amount, targets[symbol]))
         elif value > target:
             skipped.append((symbol, "within band"))
     for symbol, weight in sorted(targets.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -74,7 +80,7 @@ def plan_rebalance(
             continue
         value = values_usdc.get(symbol, 0) if symbol in held else 0
         target = nav * weight // BPS
-        if target - value > max(band_usdc, bands.min_trade_usdc):
+        if _beyond(nav * weight - value * BPS, threshold):
             buys.append((by_symbol[symbol], target - value, weight))
         elif target > value:
             skipped.append((symbol, "within band"))

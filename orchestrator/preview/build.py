@@ -129,6 +129,7 @@ def _impact_warnings(legs: Sequence[LegPreview], force: bool) -> tuple[list[str]
         pct = f"{leg.price_impact_bps / 100:.2f}%"
         if leg.impact_tier is ImpactTier.BLOCKED:
             blocked = blocked or not force
+            confirm = True  # forcing lifts the block, never the explicit confirmation
             warnings.append(
                 f"{leg.symbol}: price impact {pct} (15% or more): blocked unless forced"
             )
@@ -170,10 +171,11 @@ def build_preview(
         fee = gross * ctx.fee_bps // BPS
         usdc_amount = gross
         value, min_value = gross - fee, min_gross - min_gross * ctx.fee_bps // BPS
-    weight = sum(leg.amount_in for leg in legs)
-    impact = (
-        -(-sum(leg.price_impact_bps * leg.amount_in for leg in legs) // weight) if weight else 0
-    )
+    # weighted by each leg's USDC size: a buy's input, a sell's output at mid
+    sizes = [leg.amount_in if leg.direction == Direction.BUY.value else leg.mid_out for leg in legs]
+    weight = sum(sizes)
+    weighted = sum(leg.price_impact_bps * size for leg, size in zip(legs, sizes, strict=True))
+    impact = -(-weighted // weight) if weight else 0
     warnings, confirm, blocked = _impact_warnings(legs, ctx.force)
     gas_preview = gas.preview()
     if gas_preview.likely_cost_usdc is not None and value > 0:
@@ -186,7 +188,8 @@ def build_preview(
         warnings.append("this operation also creates your vault (first buy)")
     if not slippage_is_auto and slippage_bps > 1_000:
         warnings.append(f"max slippage {slippage_bps / 100:.2f}% is unusually wide")
-    warnings += [f"{symbol} not bought: {why}" for symbol, why in dropped]
+    verb = "not bought" if kind is PreviewKind.BUY else "not sold"
+    warnings += [f"{symbol} {verb}: {why}" for symbol, why in dropped]
     return Preview(
         quote_id=ctx.quote_id,
         kind=kind,

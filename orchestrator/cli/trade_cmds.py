@@ -1,0 +1,202 @@
+"""`indexvault local up|fund`, `buy`, `sell`, `withdraw`, `holdings`: preview, confirm, send.
+
+Every trade shows its preview, asks to confirm (unless --yes), re-quotes at confirmation
+and stops with "price updated" if any leg would now fall below the min-out shown."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eth_account.signers.local import LocalAccount
+
+from orchestrator.cli.app import app
+from orchestrator.cli.render import (
+    execution_text,
+    holdings_text,
+    log_text,
+    pnl_text,
+    preview_text,
+)
+from orchestrator.cli.wallet_cmds import _password
+from orchestrator.errors import InputError
+from orchestrator.preview.model import Preview
+from orchestrator.service import fund_test_account, local_up, open_trading
+from orchestrator.trading.confirm import confirm
+from orchestrator.trading.context import TradingContext
+from orchestrator.trading.holdings import holdings
+from orchestrator.trading.previews import preview_buy, preview_sell, preview_withdraw
+from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
+from orchestrator.wallet.keystore import Keystore
+
+__all__ = ["parse_percent", "parse_usdc"]
+
+local_app = typer.Typer(help="A persistent local chain with a test market.", no_args_is_help=True)
+app.add_typer(local_app, name="local")
+
+USDC_DECIMALS = 6
+Network = Annotated[str, typer.Option("--network", "-n", help="local, or a configured network.")]
+Wallet = Annotated[str, typer.Option("--wallet", "-w", help="Keystore name (wallet list).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")]
+Slippage = Annotated[
+    int | None, typer.Option("--max-slippage", help="Max slippage in bps (default: auto).")
+]
+AcceptImpact = Annotated[
+    bool, typer.Option("--accept-impact", help="Confirm legs with 10% or more price impact.")
+]
+
+
+def parse_usdc(text: str) -> int:
+    """'10000', '10,000.50' -> USDC base units. Zero, negative, non-numeric or more than six
+    decimals: InputError."""
+    try:
+        value = Decimal(text.replace(",", "").replace("_", "").strip().lstrip("$"))
+    except InvalidOperation:
+        raise InputError(
+            f"{text!r} is not an amount", hint="Give a number of USDC, e.g. 10000 or 2500.50."
+        ) from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"the amount must be positive, got {text!r}", hint="e.g. 10000")
+    base = value.scaleb(USDC_DECIMALS)
+    if base != base.to_integral_value():
+        raise InputError(f"{text!r} has more than {USDC_DECIMALS} decimals (USDC's precision)")
+    return int(base)
+
+
+def parse_percent(text: str) -> int:
+    """'50' or '12.5' percent -> bps in (0, 10_000]."""
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not a percentage", hint="e.g. --percent 50") from None
+    bps = value * 100
+    if not value.is_finite() or bps != bps.to_integral_value() or not 0 < bps <= 10_000:
+        raise InputError(
+            f"the percentage must be in (0, 100] with at most two decimals, got {text!r}",
+            hint="e.g. --percent 50 sells half.",
+        )
+    return int(bps)
+
+
+def _unlock(wallet: str) -> LocalAccount:
+    return Keystore().unlock(wallet, _password(confirm=False))
+
+
+def _go(ctx: TradingContext, preview: Preview, yes: bool, accept_impact: bool) -> None:
+    typer.echo(preview_text(preview, int(time.time())))
+    if preview.blocked:
+        raise InputError(
+            "refused: a leg's price impact is 15% or more", hint="Trade less, or use --force."
+        )
+    if not yes and not typer.confirm("\nConfirm and send?", default=False):
+        typer.echo("cancelled: nothing was sent")
+        return
+    if preview.needs_explicit_confirmation and not accept_impact and not yes:
+        accept_impact = typer.confirm("A leg moves its price 10% or more. Really?", default=False)
+    typer.echo("re-quoting and sending…")
+    typer.echo(execution_text(confirm(ctx, preview, accept_high_impact=accept_impact)))
+
+
+@app.command()
+def buy(
+    amount: Annotated[str, typer.Argument(help="USDC to invest, fee included (e.g. 10000).")],
+    network: Network = "local",
+    wallet: Wallet = "default",
+    max_slippage: Slippage = None,
+    yes: Yes = False,
+    accept_impact: AcceptImpact = False,
+    force: Annotated[bool, typer.Option(help="Allow legs with 15%+ price impact.")] = False,
+) -> None:
+    """Buy the whole index in one user operation, after a preview."""
+    usdc_amount = parse_usdc(amount)
+    with open_trading(network, _unlock(wallet)) as ctx:
+        preview = preview_buy(ctx, usdc_amount, max_slippage_bps=max_slippage, force=force)
+        _go(ctx, preview, yes, accept_impact)
+
+
+@app.command()
+def sell(
+    percent: Annotated[str, typer.Option(help="Share of the vault to sell, in %.")] = "100",
+    network: Network = "local",
+    wallet: Wallet = "default",
+    max_slippage: Slippage = None,
+    yes: Yes = False,
+    accept_impact: AcceptImpact = False,
+) -> None:
+    """Sell a share of every holding to USDC, paid to your smart account."""
+    fraction_bps = parse_percent(percent)
+    with open_trading(network, _unlock(wallet)) as ctx:
+        preview = preview_sell(ctx, fraction_bps, max_slippage_bps=max_slippage)
+        _go(ctx, preview, yes, accept_impact)
+
+
+@app.command()
+def withdraw(
+    in_kind: Annotated[bool, typer.Option("--in-kind", help="Every token as it is.")] = False,
+    network: Network = "local",
+    wallet: Wallet = "default",
+    yes: Yes = False,
+) -> None:
+    """Move every token and the USDC from the vault to your smart account (no swaps)."""
+    if not in_kind:
+        raise InputError(
+            "withdrawals are in kind only", hint="Use --in-kind, or `sell` to receive USDC."
+        )
+    with open_trading(network, _unlock(wallet)) as ctx:
+        _go(ctx, preview_withdraw(ctx), yes, False)
+
+
+@app.command("holdings")
+def show_holdings(
+    network: Network = "local",
+    wallet: Wallet = "default",
+    treemap: Annotated[Path | None, typer.Option(help="Also draw a treemap PNG here.")] = None,
+) -> None:
+    """The vault's tokens at mid prices, against this week's targets."""
+    with open_trading(network, _unlock(wallet)) as ctx:
+        view = holdings(ctx)
+        typer.echo(holdings_text(view))
+        if treemap is not None and view.exists:
+            draw_treemap(ctx, vault_pnl(ctx), treemap)
+            typer.echo(f"treemap written to {treemap}")
+
+
+@app.command("pnl")
+def show_pnl(network: Network = "local", wallet: Wallet = "default") -> None:
+    """Cost basis, realised and unrealised P&L, fees and gas, rebuilt from chain events."""
+    with open_trading(network, _unlock(wallet)) as ctx:
+        typer.echo(pnl_text(vault_pnl(ctx), ctx.eth_price_usdc()))
+
+
+@app.command("log")
+def show_log(network: Network = "local", wallet: Wallet = "default") -> None:
+    """Every transaction of your vault (chain events merged with the journal)."""
+    with open_trading(network, _unlock(wallet)) as ctx:
+        typer.echo(log_text(vault_log(ctx)))
+
+
+@local_app.command("up")
+def up(
+    tokens: Annotated[int, typer.Option(min=1, max=500)] = 100,
+    market_data: Annotated[
+        Path | None, typer.Option(help="Market CSV (default synthetic).")
+    ] = None,
+) -> None:
+    """Start a fresh local chain (state kept in $INDEXVAULT_HOME/local) with a market."""
+    book = local_up(tokens=tokens, market_data=market_data, progress=lambda m: typer.echo(f"· {m}"))
+    typer.echo(f"local network ready: {len(book.tokens)} tokens, chain id {book.chain_id}")
+
+
+@local_app.command("fund")
+def fund(
+    usdc: Annotated[str, typer.Option(help="Test USDC to mint to your smart account.")] = "10000",
+    wallet: Wallet = "default",
+) -> None:
+    """Mint test USDC to your smart account and give it 1 ETH for gas (local only)."""
+    amount = parse_usdc(usdc)
+    with open_trading("local", _unlock(wallet)) as ctx:
+        fund_test_account(ctx, amount, eth_wei=10**18)
+        typer.echo(f"funded {ctx.account.address} with {usdc} USDC and 1 ETH")

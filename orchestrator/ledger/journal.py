@@ -1,0 +1,324 @@
+"""The SQLite journal of user actions, keyed by quote id: preview → confirmation →
+submission → receipt and fills (or dropped). One file, shared safely by several processes.
+
+    journal = Journal(path)
+    journal.record_preview(quote_id, "buy", owner, vault, now, now + 60, preview.json())
+    journal.record_confirmation(quote_id, now)
+    journal.begin_submission(quote_id, op_hash, sender, nonce, None, now)  # BEFORE sending
+    ... submit ...
+    journal.record_receipt(quote_id, tx_hash, block, True, gas_used, gas_cost_wei, None)
+
+**Never submit twice**: `begin_submission` inserts under a PRIMARY KEY on the quote id and
+a UNIQUE user operation hash, inside `BEGIN IMMEDIATE`; a second attempt from any process
+raises `AlreadySubmitted`. It must be written (and is committed, `synchronous=FULL`)
+before anything is broadcast; a crash after that leaves an unfinished submission, which
+`ledger.reconcile` settles from the chain and never re-sends.
+
+Storage: WAL mode, foreign keys on, every write in one transaction, schema version in
+`PRAGMA user_version`. Integers that may exceed 64 bits (token amounts, wei, nonces) are
+stored as decimal TEXT; addresses checksummed; hashes 0x + lower-case hex.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from orchestrator.ledger import _sql
+from orchestrator.ledger._checks import address, hash32, new_preview, non_negative, same_preview
+from orchestrator.ledger.errors import (
+    AlreadySubmitted,
+    JournalUnusable,
+    QuoteConflict,
+    QuoteExpired,
+    QuoteNotConfirmed,
+    UnknownQuote,
+)
+from orchestrator.ledger.journal_records import (
+    EntryState,
+    Fill,
+    JournalEntry,
+    PreviewKind,
+    PreviewRecord,
+    ReceiptRecord,
+    SubmissionRecord,
+    entry_state,
+)
+
+__all__ = ["SCHEMA_VERSION", "Journal"]
+
+SCHEMA_VERSION = _sql.SCHEMA_VERSION
+BUSY_TIMEOUT_S = 10.0
+
+
+class Journal:
+    """One connection to the journal file. Not thread-safe: one instance per thread."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+        except sqlite3.Error as error:
+            raise JournalUnusable(str(self.path), f"cannot open: {error}") from error
+        try:
+            _sql.open_schema(self._db, str(self.path))
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; IMMEDIATE takes the write lock first, so read-then-write
+        checks inside it cannot interleave with another process's writes."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- writes ----------------------------------------------------------------------------
+    def record_preview(
+        self,
+        quote_id: str,
+        kind: PreviewKind,
+        owner: str,
+        vault: str,
+        created_at_s: int,
+        expires_at_s: int,
+        preview_json: str,
+    ) -> None:
+        """Idempotent: the same quote id with identical content is a no-op (JSON compared
+        as parsed values); with different content it raises QuoteConflict."""
+        given = new_preview(quote_id, kind, owner, vault, created_at_s, expires_at_s, preview_json)
+        with self._write() as db:
+            recorded = _sql.preview(db, quote_id)
+            if recorded is None:
+                _sql.insert_preview(db, given)
+                return
+        same_preview(recorded, given)
+
+    def record_confirmation(self, quote_id: str, confirmed_at_s: int) -> int:
+        """Records the user's confirmation; returns the recorded time (a repeated
+        confirmation keeps the first). Raises QuoteExpired after the preview's expiry."""
+        non_negative("confirmed_at_s", confirmed_at_s)
+        with self._write() as db:
+            recorded = self._require_preview(db, quote_id)
+            if recorded.confirmed_at_s is not None:
+                return recorded.confirmed_at_s
+            if confirmed_at_s > recorded.expires_at_s:
+                raise QuoteExpired(
+                    quote_id, expires_at_s=recorded.expires_at_s, confirmed_at_s=confirmed_at_s
+                )
+            db.execute(
+                "UPDATE previews SET confirmed_at_s = ? WHERE quote_id = ?",
+                (confirmed_at_s, quote_id),
+            )
+            return confirmed_at_s
+
+    def begin_submission(
+        self,
+        quote_id: str,
+        user_op_hash: str,
+        sender: str,
+        nonce: int,
+        tx_hash: str | None,
+        submitted_at_s: int,
+    ) -> SubmissionRecord:
+        """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id (or this
+        user operation under another quote id) has a submission already, in any state."""
+        record = SubmissionRecord(
+            quote_id=quote_id,
+            user_op_hash=hash32("user_op_hash", user_op_hash),
+            sender=address("sender", sender),
+            nonce=non_negative("nonce", nonce),
+            tx_hash=None if tx_hash is None else hash32("tx_hash", tx_hash),
+            submitted_at_s=non_negative("submitted_at_s", submitted_at_s),
+            dropped_reason=None,
+        )
+        try:
+            with self._write() as db:
+                if self._require_preview(db, quote_id).confirmed_at_s is None:
+                    raise QuoteNotConfirmed(quote_id)
+                _sql.insert_submission(db, record)  # the guard: PRIMARY KEY + UNIQUE
+        except sqlite3.IntegrityError as error:
+            existing = self._submission_clashing_with(record)
+            if existing is None:  # pragma: no cover - only the two constraints can fail
+                raise
+            state = self._state(existing.quote_id)
+            raise AlreadySubmitted(existing.quote_id, existing.user_op_hash, state) from error
+        return record
+
+    def record_tx_hash(self, quote_id: str, tx_hash: str) -> None:
+        """The bundle transaction's hash, once known (the latest broadcast wins)."""
+        tx_hash = hash32("tx_hash", tx_hash)
+        with self._write() as db:
+            self._require_submission(db, quote_id)
+            db.execute("UPDATE submissions SET tx_hash = ? WHERE quote_id = ?", (tx_hash, quote_id))
+
+    def record_receipt(
+        self,
+        quote_id: str,
+        tx_hash: str,
+        block_number: int,
+        success: bool,
+        actual_gas_used: int,
+        actual_gas_cost_wei: int,
+        revert_reason: str | None,
+    ) -> ReceiptRecord:
+        """The op's outcome on chain. Idempotent when identical; QuoteConflict otherwise.
+        Recorded even over an earlier "dropped" verdict: the chain is authoritative."""
+        given = ReceiptRecord(
+            quote_id=quote_id,
+            tx_hash=hash32("tx_hash", tx_hash),
+            block_number=non_negative("block_number", block_number),
+            success=bool(success),
+            actual_gas_used=non_negative("actual_gas_used", actual_gas_used),
+            actual_gas_cost_wei=non_negative("actual_gas_cost_wei", actual_gas_cost_wei),
+            revert_reason=revert_reason,
+        )
+        with self._write() as db:
+            self._require_submission(db, quote_id)
+            recorded = _sql.receipt(db, quote_id)
+            if recorded is None:
+                _sql.insert_receipt(db, given)
+                return given
+        if recorded != given:
+            raise QuoteConflict(quote_id, field="receipt", recorded=recorded, given=given)
+        return recorded
+
+    def record_fills(self, quote_id: str, fills: Sequence[Fill]) -> None:
+        """The executed legs, in leg order, of an included op. Idempotent when identical."""
+        given = tuple(
+            Fill(
+                token=address("token", f.token),
+                symbol=f.symbol,
+                amount_in=non_negative("amount_in", f.amount_in),
+                amount_out_min=non_negative("amount_out_min", f.amount_out_min),
+                amount_out=non_negative("amount_out", f.amount_out),
+            )
+            for f in fills
+        )
+        with self._write() as db:
+            if _sql.receipt(db, quote_id) is None:
+                raise UnknownQuote(quote_id, what="receipt")
+            recorded = _sql.fills(db, quote_id)
+            if not recorded:
+                _sql.insert_fills(db, quote_id, given)
+                return
+        if recorded != given:
+            raise QuoteConflict(quote_id, field="fills", recorded=recorded, given=given)
+
+    def mark_dropped(self, quote_id: str, reason: str) -> None:
+        """A submission that provably never reached the chain (a no-op when already
+        dropped; QuoteConflict when a receipt says it did reach it)."""
+        with self._write() as db:
+            current = self._require_submission(db, quote_id)
+            if current.dropped_reason is not None:
+                return
+            receipt = _sql.receipt(db, quote_id)
+            if receipt is not None:
+                raise QuoteConflict(quote_id, field="receipt", recorded=receipt, given=reason)
+            db.execute(
+                "UPDATE submissions SET dropped_reason = ? WHERE quote_id = ?", (reason, quote_id)
+            )
+
+    # -- queries ---------------------------------------------------------------------------
+    def preview(self, quote_id: str) -> PreviewRecord | None:
+        return _sql.preview(self._db, quote_id)
+
+    def submission(self, quote_id: str) -> SubmissionRecord | None:
+        return _sql.submission(self._db, quote_id)
+
+    def receipt(self, quote_id: str) -> ReceiptRecord | None:
+        return _sql.receipt(self._db, quote_id)
+
+    def unfinished_submissions(self) -> list[SubmissionRecord]:
+        """Submitted, no receipt, not dropped: oldest first."""
+        return _sql.unfinished(self._db)
+
+    def entries(self, owner: str | None = None, vault: str | None = None) -> list[JournalEntry]:
+        """Every journaled action (optionally one owner's / one vault's), oldest first."""
+        with self._snapshot() as db:
+            previews = _sql.previews(
+                db,
+                owner=None if owner is None else address("owner", owner),
+                vault=None if vault is None else address("vault", vault),
+            )
+            return [
+                JournalEntry(
+                    preview=p,
+                    submission=_sql.submission(db, p.quote_id),
+                    receipt=_sql.receipt(db, p.quote_id),
+                    fills=_sql.fills(db, p.quote_id),
+                )
+                for p in previews
+            ]
+
+    def gas_paid_wei(self, owner: str) -> int:
+        """Σ actualGasCost of the owner's included and failed operations, in wei."""
+        rows: Iterable[tuple[str]] = self._db.execute(
+            "SELECT r.actual_gas_cost_wei FROM receipts r JOIN previews p USING (quote_id) "
+            "WHERE p.owner = ?",
+            (address("owner", owner),),
+        )
+        return sum(int(cost) for (cost,) in rows)
+
+    # -- helpers ---------------------------------------------------------------------------
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads seeing one consistent state."""
+        self._db.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            self._db.execute("COMMIT")
+
+    def _require_preview(self, db: sqlite3.Connection, quote_id: str) -> PreviewRecord:
+        recorded = _sql.preview(db, quote_id)
+        if recorded is None:
+            raise UnknownQuote(quote_id)
+        return recorded
+
+    def _require_submission(self, db: sqlite3.Connection, quote_id: str) -> SubmissionRecord:
+        recorded = _sql.submission(db, quote_id)
+        if recorded is None:
+            raise UnknownQuote(quote_id, what="submission")
+        return recorded
+
+    def _submission_clashing_with(self, record: SubmissionRecord) -> SubmissionRecord | None:
+        return _sql.submission(self._db, record.quote_id) or _sql.submission_by_op_hash(
+            self._db, record.user_op_hash
+        )
+
+    def _state(self, quote_id: str) -> EntryState:
+        with self._snapshot() as db:
+            return entry_state(
+                _sql.preview(db, quote_id),
+                _sql.submission(db, quote_id),
+                _sql.receipt(db, quote_id),
+            )

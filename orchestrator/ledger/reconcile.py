@@ -1,0 +1,192 @@
+"""Settle the journal's unfinished submissions from the chain, after a crash or restart.
+Reads only: it never sends or re-sends anything.
+
+For each submission with no receipt and not dropped, in this order (so that an op landing
+meanwhile is never mistaken for a dropped one):
+1. the account's EntryPoint nonce for the op's key, at block B;
+2. the EntryPoint's `UserOperationEvent` for the op's hash (eth_getLogs up to ≥ B), and
+   the recorded bundle transaction, if any (a mined one is searched for the event too).
+Then (`decide`, pure):
+- the event exists → the receipt is recorded (`UserOperationRevertReason` decoded into
+  the revert reason when it failed): included or failed;
+- the recorded transaction is pending in the node → left unfinished;
+- the nonce is past the op's → another operation used it: dropped;
+- no trace, submitted less than `grace_s` ago → left unfinished (a bundler's mempool, or
+  a transaction still propagating, is invisible here);
+- otherwise → dropped: it never reached the chain; the user previews again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from web3 import Web3
+from web3.exceptions import TransactionNotFound
+
+from orchestrator.chain.bindings import bind_npm
+from orchestrator.execution.userop_result import (
+    USER_OPERATION_EVENT_TOPIC,
+    UserOpResult,
+    decode_user_op_result,
+)
+from orchestrator.ledger.journal import Journal
+from orchestrator.ledger.journal_records import SubmissionRecord
+
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "ChainFacts",
+    "ReconcileReport",
+    "Settlement",
+    "decide",
+    "reconcile",
+    "revert_text",
+]
+
+DEFAULT_GRACE_S = 300
+SEQUENCE_MASK = 2**64 - 1
+TxStatus = Literal["none", "pending", "mined", "unknown"]
+SettledState = Literal["included", "failed", "dropped", "pending"]
+
+
+@dataclass(frozen=True)
+class ChainFacts:
+    """What the chain says about one submitted op."""
+
+    result: UserOpResult | None  # its UserOperationEvent, when found
+    next_sequence: int  # the account's next nonce sequence for the op's key
+    tx_status: TxStatus  # of the recorded bundle transaction ("none": none recorded)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    quote_id: str
+    state: SettledState
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    settlements: tuple[Settlement, ...]
+
+    def quote_ids(self, state: SettledState) -> tuple[str, ...]:
+        return tuple(s.quote_id for s in self.settlements if s.state == state)
+
+
+def revert_text(result: UserOpResult) -> str | None:
+    """The decoded revert of a failed op, e.g. "call 1: InsufficientOutput('0x…', 5, 7)"."""
+    if result.success or result.revert is None:
+        return None
+    error = result.revert
+    text = f"{error.error_name}({', '.join(repr(a) for a in error.error_args)})"
+    return text if result.revert_call_index is None else f"call {result.revert_call_index}: {text}"
+
+
+def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int) -> Settlement:
+    """Pure: the verdict for one unfinished submission (see the module docstring)."""
+    if facts.result is not None:
+        result = facts.result
+        state: SettledState = "included" if result.success else "failed"
+        return Settlement(sub.quote_id, state, f"in {result.transaction_hash}")
+    if facts.tx_status == "pending":
+        return Settlement(sub.quote_id, "pending", f"bundle transaction {sub.tx_hash} is pending")
+    sequence = sub.nonce & SEQUENCE_MASK
+    if facts.next_sequence > sequence:
+        return Settlement(
+            sub.quote_id,
+            "dropped",
+            f"nonce {sequence} was used by another operation (the account is at "
+            f"{facts.next_sequence}); preview again",
+        )
+    age_s = now_s - sub.submitted_at_s
+    if age_s < grace_s:
+        return Settlement(sub.quote_id, "pending", f"no trace on chain yet ({age_s} s old)")
+    where = {
+        "mined": f"bundle transaction {sub.tx_hash} did not include it",
+        "unknown": f"the node does not know bundle transaction {sub.tx_hash}",
+    }.get(facts.tx_status, "never reached the chain")
+    return Settlement(sub.quote_id, "dropped", f"{where}; preview again")
+
+
+def reconcile(
+    w3: Web3,
+    entry_point: str,
+    journal: Journal,
+    *,
+    from_block: int = 0,
+    now_s: int | None = None,
+    grace_s: int = DEFAULT_GRACE_S,
+) -> ReconcileReport:
+    """Find each unfinished submission's outcome on chain and record it in the journal.
+    `from_block`: where the EntryPoint log search starts (a block before the oldest
+    unfinished submission; RPC providers cap eth_getLogs ranges)."""
+    now = int(time.time()) if now_s is None else now_s
+    reader = _ChainReader(w3, entry_point, from_block)
+    settlements = []
+    for sub in journal.unfinished_submissions():
+        facts = reader.facts(sub)
+        verdict = decide(sub, facts, now_s=now, grace_s=grace_s)
+        if facts.result is not None:
+            r = facts.result
+            journal.record_receipt(
+                sub.quote_id, r.transaction_hash, r.block_number, r.success,
+                r.actual_gas_used, r.actual_gas_cost_wei, revert_text(r),
+            )  # fmt: skip
+        elif verdict.state == "dropped":
+            journal.mark_dropped(sub.quote_id, verdict.detail)
+        settlements.append(verdict)
+    return ReconcileReport(tuple(settlements))
+
+
+class _ChainReader:
+    def __init__(self, w3: Web3, entry_point: str, from_block: int) -> None:
+        self.w3 = w3
+        self.entry_point = bind_npm(w3, "EntryPoint", entry_point)
+        self.from_block = from_block
+
+    def facts(self, sub: SubmissionRecord) -> ChainFacts:
+        block = int(self.w3.eth.block_number)  # nonce first: see the module docstring
+        key = sub.nonce >> 64
+        nonce = int(
+            self.entry_point.functions.getNonce(sub.sender, key).call(block_identifier=block)
+        )
+        result = self._find(sub.user_op_hash)
+        status: TxStatus = "none"
+        if sub.tx_hash is not None:
+            status, mined = self._transaction(sub.tx_hash, sub.user_op_hash)
+            result = result or mined
+        return ChainFacts(result, nonce & SEQUENCE_MASK, status)
+
+    def _find(self, user_op_hash: str) -> UserOpResult | None:
+        logs = self.w3.eth.get_logs(
+            {
+                "address": self.entry_point.address,
+                "topics": [USER_OPERATION_EVENT_TOPIC, user_op_hash],
+                "fromBlock": self.from_block,
+                "toBlock": "latest",
+            }
+        )
+        if not logs:
+            return None
+        return self._decode(logs[0]["transactionHash"].to_0x_hex(), user_op_hash)
+
+    def _transaction(self, tx_hash: str, user_op_hash: str) -> tuple[TxStatus, UserOpResult | None]:
+        try:
+            tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return "unknown", None
+        if tx.get("blockNumber") is None:
+            return "pending", None
+        return "mined", self._decode(tx_hash, user_op_hash)
+
+    def _decode(self, tx_hash: str, user_op_hash: str) -> UserOpResult | None:
+        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        return decode_user_op_result(
+            logs=receipt["logs"],
+            entry_point=self.entry_point.address,
+            user_op_hash=user_op_hash,
+            transaction_hash=tx_hash,
+            block_number=int(receipt["blockNumber"]),
+            bundle_gas_used=int(receipt["gasUsed"]),
+        )

@@ -1,0 +1,114 @@
+"""Networks a user can trade on, and opening one.
+
+    local          an anvil node whose state persists in $INDEXVAULT_HOME/local/ between
+                   commands (`indexvault local up` deploys the market there once)
+    <name>         $INDEXVAULT_HOME/networks/<name>.json: any JSON-RPC node (e.g. Sepolia)
+                   with its chain id, address book and bundler URL
+
+The embedded eth-tester chain lives inside one process only, so it serves `make demo` and
+the tests, not commands run one after another.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from orchestrator.chain.backends import Chain, connect_anvil, connect_rpc
+from orchestrator.errors import ConfigError
+from orchestrator.localmarket.addressbook import AddressBook
+
+HOME_ENV = "INDEXVAULT_HOME"
+LOCAL = "local"
+
+
+def indexvault_home() -> Path:
+    home = os.environ.get(HOME_ENV)
+    return Path(home).expanduser() if home else Path.home() / ".indexvault"
+
+
+class NetworkConfig(BaseModel):
+    name: str
+    rpc_url: str | None = None  # None: the persistent local anvil
+    chain_id: int | None = None
+    address_book: Path
+    bundler_url: str | None = None
+    market_data: Path | None = None  # CSV the market and targets come from; None: synthetic
+    anvil_state: Path | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.rpc_url is None
+
+
+def local_dir() -> Path:
+    return indexvault_home() / LOCAL
+
+
+def local_network(market_data: Path | None = None) -> NetworkConfig:
+    return NetworkConfig(
+        name=LOCAL,
+        address_book=local_dir() / "addressbook.json",
+        market_data=market_data,
+        anvil_state=local_dir() / "anvil-state.json",
+    )
+
+
+def known_networks() -> list[str]:
+    folder = indexvault_home() / "networks"
+    named = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    return [LOCAL, *named]
+
+
+def resolve_network(name: str) -> NetworkConfig:
+    """The configuration of `name`; a clear error for a name nobody configured."""
+    if name == LOCAL:
+        path = local_dir() / "network.json"
+        if not path.exists():
+            raise ConfigError(
+                "the local network is not set up yet",
+                hint="Run `indexvault local up` once (it deploys a local market).",
+            )
+        return NetworkConfig.model_validate_json(path.read_text())
+    path = indexvault_home() / "networks" / f"{name}.json"
+    if not path.exists():
+        raise ConfigError(
+            f"unknown network {name!r}; known: {', '.join(known_networks())}",
+            hint=f"Use one of those, or describe it in {path} (rpc_url, chain_id, "
+            "address_book, bundler_url).",
+        )
+    try:
+        return NetworkConfig.model_validate_json(path.read_text())
+    except ValueError as error:
+        raise ConfigError(f"{path} is not a valid network file: {error}") from error
+
+
+@contextmanager
+def open_chain(config: NetworkConfig) -> Iterator[tuple[Chain, AddressBook]]:
+    """The chain and its address book; a local node dumps its state when closed."""
+    if not config.address_book.exists():
+        raise ConfigError(
+            f"no address book at {config.address_book}",
+            hint="Run `indexvault local up` (local), or fix address_book in the network file.",
+        )
+    book = AddressBook.load(config.address_book)
+    if config.is_local:
+        assert config.anvil_state is not None
+        chain = connect_anvil(extra_args=("--state", str(config.anvil_state)))
+    else:
+        assert config.rpc_url is not None
+        chain = connect_rpc(config.rpc_url, expected_chain_id=config.chain_id or book.chain_id)
+    try:
+        if chain.chain_id != book.chain_id:
+            raise ConfigError(
+                f"the address book is for chain {book.chain_id}, the node is chain "
+                f"{chain.chain_id}",
+                hint="Point the network file at the right node or address book.",
+            )
+        yield chain, book
+    finally:
+        chain.close()

@@ -1,0 +1,97 @@
+"""Everything a trading flow needs on one network, for one owner."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.bindings import bind_ours
+from orchestrator.execution.userop_submitter import UserOpSubmitter
+from orchestrator.ledger.journal import Journal
+from orchestrator.localmarket.addressbook import AddressBook
+from orchestrator.market.snapshot import MarketHistory
+from orchestrator.planning.types import TokenRef
+from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.trading.reads import mid_prices, token_refs
+from orchestrator.trading.targets import Targets, current_targets
+from orchestrator.vaults.platform import owner_salt
+from orchestrator.wallet.smart_account import AAContracts, SmartAccount, smart_account
+
+ETH_SYMBOLS = ("ETH", "WETH")
+
+
+@dataclass
+class TradingContext:
+    chain: Chain
+    book: AddressBook
+    journal: Journal
+    submitter: UserOpSubmitter
+    owner: LocalAccount  # the key that signs for the smart account
+    history: MarketHistory | None = None  # for targets; None: no strategy (sell/withdraw only)
+    market_date: datetime.date | None = None
+    strategy: StrategyConfig = DEFAULT_CONFIG
+    salt: bytes = field(default_factory=owner_salt)
+    ttl_s: int = 120  # how long a preview can be confirmed
+    deadline_margin_s: int = 1_200  # the vault call's deadline, after the preview expires
+    min_leg_usdc: int = 1_000_000  # dust: no leg below $1
+    wall_clock: Callable[[], float] = time.time
+    _account: SmartAccount | None = None
+
+    @property
+    def aa(self) -> AAContracts:
+        c = self.book.contracts
+        return AAContracts(c.entry_point, c.simple_account_factory)
+
+    @property
+    def account(self) -> SmartAccount:
+        if self._account is None:
+            self._account = smart_account(self.chain, self.aa, self.owner.address)
+        return self._account
+
+    @property
+    def factory(self) -> Contract:
+        return bind_ours(self.chain.w3, "VaultFactory", self.book.contracts.vault_factory)
+
+    def vault_address(self) -> str:
+        return str(self.factory.functions.predictVault(self.account.address, self.salt).call())
+
+    def vault_exists(self) -> bool:
+        return bool(self.chain.w3.eth.get_code(self.vault_address()))  # type: ignore[arg-type]
+
+    def fee_bps(self) -> int:
+        return int(self.factory.functions.config().call()[1])
+
+    def tokens(self) -> list[TokenRef]:
+        return token_refs(self.book)
+
+    def targets(self) -> Targets:
+        if self.history is None:
+            raise ValueError("no market history: targets are unknown")
+        date = self.market_date or datetime.date.fromisoformat(self.book.market_date)
+        return current_targets(
+            self.history, date, [t.symbol for t in self.book.tokens], self.strategy
+        )
+
+    def chain_now_s(self) -> int:
+        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+
+    def eth_price_usdc(self) -> int | None:
+        """USDC base units per 1 ETH at the ETH pool's mid price, if the network lists ETH."""
+        for symbol in ETH_SYMBOLS:
+            for token in self.book.tokens:
+                if token.symbol == symbol:
+                    ref = next(t for t in self.tokens() if t.symbol == symbol)
+                    price = mid_prices(self.chain.w3, self.book, [ref])
+                    return value_in_usdc(
+                        10**token.decimals,
+                        price[symbol],
+                        token_is_0=token_is_token0(token.address, self.book.contracts.usdc),
+                    )
+        return None

@@ -1,0 +1,271 @@
+"""Build previews: plan -> one batched quote -> gas by simulation -> Preview (journaled).
+
+The op is simulated once with every min-out at zero (gas does not depend on them); the
+slippage is then chosen, the min-outs set, and the final op gets the same gas limits with
+its preVerificationGas recomputed for the final calldata."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from orchestrator.errors import InputError
+from orchestrator.planning import Direction, Holding, plan_buy, plan_sell
+from orchestrator.preview import (
+    GasFacts,
+    LegQuote,
+    Preview,
+    PreviewContext,
+    PreviewKind,
+    build_preview,
+    choose_slippage,
+    min_out,
+)
+from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
+from orchestrator.trading.context import TradingContext
+from orchestrator.trading.reads import mid_prices, quote_legs, vault_balances
+from orchestrator.vaults.platform import Leg
+from orchestrator.wallet.builder import prepare_user_op, unsigned_user_op
+from orchestrator.wallet.gas import pre_verification_gas
+from orchestrator.wallet.smart_account import Call
+from orchestrator.wallet.userop import user_op_hash
+
+
+def _usd(amount: int) -> str:
+    return f"${Decimal(amount).scaleb(-6):,.2f}"  # display only
+
+
+class _Draft:
+    """Simulate once, then finalise the op for the chosen min-outs."""
+
+    def __init__(self, ctx: TradingContext, calls: Sequence[Call], *, creates_vault: bool):
+        self.ctx = ctx
+        self.prepared = prepare_user_op(ctx.chain, ctx.account, calls)
+        est = self.prepared.estimate
+        self.gas = GasFacts(
+            likely_gas=est.likely_gas,
+            max_gas=est.max_gas,
+            likely_fee_per_gas_wei=est.likely_fee_per_gas_wei,
+            max_fee_per_gas_wei=est.max_fee_per_gas_wei,
+            eth_price_usdc=ctx.eth_price_usdc(),
+            deploys_account=self.prepared.deploys_account,
+            creates_vault=creates_vault,
+        )
+
+    def finalise(self, calls: Sequence[Call]) -> tuple[str, dict[str, str]]:
+        ctx = self.ctx
+        op = self.prepared.estimate.apply(unsigned_user_op(ctx.chain, ctx.account, calls))
+        op = op.replace(pre_verification_gas=pre_verification_gas(op))
+        op_hash = user_op_hash(op, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
+        return "0x" + op_hash.hex(), op.to_rpc()
+
+
+def _context(
+    ctx: TradingContext,
+    draft: _Draft,
+    calls: Sequence[Call],
+    deadline_s: int,
+    regime: str,
+    *,
+    force: bool = False,
+) -> PreviewContext:
+    op_hash, op = draft.finalise(calls)
+    return PreviewContext(
+        quote_id=uuid.uuid4().hex,
+        chain_id=ctx.chain.chain_id,
+        owner=ctx.account.address,
+        vault=ctx.vault_address(),
+        usdc=ctx.book.contracts.usdc,
+        now_s=int(ctx.wall_clock()),
+        ttl_s=ctx.ttl_s,
+        deadline_s=deadline_s,
+        regime=regime,
+        fee_bps=ctx.fee_bps(),
+        user_op_hash=op_hash,
+        user_op=op,
+        force=force,
+    )
+
+
+def _legs_with_min_outs(quotes: Sequence[LegQuote], slippage_bps: int) -> list[Leg]:
+    return [
+        Leg(
+            q.leg.token.address,
+            q.leg.token.fee,
+            q.leg.amount_in,
+            min_out(q.amount_out, slippage_bps),
+        )
+        for q in quotes
+    ]
+
+
+def _value_of_quotes(ctx: TradingContext, quotes: Sequence[LegQuote]) -> int:
+    usdc = ctx.book.contracts.usdc
+    total = 0
+    for q in quotes:
+        if q.leg.direction is Direction.SELL:
+            total += q.amount_out
+        else:
+            is0 = token_is_token0(q.leg.token.address, usdc)
+            total += value_in_usdc(q.amount_out, q.sqrt_price_x96, token_is_0=is0)
+    return total
+
+
+def _record(ctx: TradingContext, preview: Preview) -> Preview:
+    ctx.journal.record_preview(
+        preview.quote_id,
+        preview.kind.value,
+        preview.owner,
+        preview.vault,
+        preview.created_at_s,
+        preview.expires_at_s,
+        preview.model_dump_json(),
+    )
+    return preview
+
+
+def preview_buy(
+    ctx: TradingContext,
+    usdc_amount: int,
+    *,
+    max_slippage_bps: int | None = None,
+    force: bool = False,
+) -> Preview:
+    """What buying the index for `usdc_amount` (USDC base units, fee included) will do."""
+    if usdc_amount <= 0:
+        raise InputError(
+            f"the amount must be positive, got {_usd(usdc_amount)}",
+            hint="e.g. `indexvault buy 10000` invests $10,000.",
+        )
+    balances = vault_balances(ctx.chain.w3, ctx.book, ctx.account.address)
+    if usdc_amount > balances.usdc:
+        raise InputError(
+            f"{_usd(usdc_amount)} is more than your smart account's balance of "
+            f"{_usd(balances.usdc)} USDC ({ctx.account.address})",
+            hint="Buy for less, or send USDC to your smart account first.",
+        )
+    targets = ctx.targets()
+    plan = plan_buy(
+        usdc_amount,
+        fee_bps=ctx.fee_bps(),
+        weights_bps=targets.weights_bps,
+        tokens=ctx.tokens(),
+        regime=targets.regime,
+        min_leg_usdc=ctx.min_leg_usdc,
+    )
+    quotes = quote_legs(ctx.chain.w3, ctx.book, plan.legs)
+    creates_vault = not ctx.vault_exists()
+    deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
+
+    def calls(legs: Sequence[Leg]) -> list[Call]:
+        return buy_calls(
+            ctx.chain.w3, ctx.book,
+            account=ctx.account.address, vault=ctx.vault_address(), salt=ctx.salt,
+            create_vault=creates_vault, usdc_amount=usdc_amount, legs=legs, deadline_s=deadline,
+        )  # fmt: skip
+
+    draft = _Draft(ctx, calls(_legs_with_min_outs(quotes, 10_000)), creates_vault=creates_vault)
+    slippage, auto = choose_slippage(max_slippage_bps, draft.gas, _value_of_quotes(ctx, quotes))
+    final_calls = calls(_legs_with_min_outs(quotes, slippage))
+    preview = build_preview(
+        PreviewKind.BUY,
+        quotes,
+        ctx=_context(ctx, draft, final_calls, deadline, targets.regime.value, force=force),
+        gas=draft.gas,
+        slippage_bps=slippage,
+        slippage_is_auto=auto,
+        usdc_amount=usdc_amount,
+        cash_usdc=plan.cash_usdc,
+        dropped=plan.dropped,
+    )
+    return _record(ctx, preview)
+
+
+def _require_vault(ctx: TradingContext, action: str) -> str:
+    if not ctx.vault_exists():
+        raise InputError(
+            f"this wallet has no vault yet ({ctx.account.address}): nothing to {action}",
+            hint="Buy first: `indexvault buy AMOUNT` creates your vault.",
+        )
+    return ctx.vault_address()
+
+
+def preview_sell(
+    ctx: TradingContext, fraction_bps: int, *, max_slippage_bps: int | None = None
+) -> Preview:
+    """Selling `fraction_bps` of every holding and of the vault's cash, paid out in USDC."""
+    vault = _require_vault(ctx, "sell")
+    balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    refs = {t.symbol: t for t in ctx.tokens()}
+    holdings = [Holding(refs[s], amount) for s, amount in balances.tokens.items() if amount]
+    plan = plan_sell(
+        holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc, fee_bps=ctx.fee_bps()
+    )
+    quotes = quote_legs(ctx.chain.w3, ctx.book, plan.legs)
+    deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
+
+    def calls(legs: Sequence[Leg]) -> list[Call]:
+        return sell_calls(
+            ctx.chain.w3, vault=vault, legs=legs, fraction_bps=fraction_bps, deadline_s=deadline
+        )
+
+    draft = _Draft(ctx, calls(_legs_with_min_outs(quotes, 10_000)), creates_vault=False)
+    slippage, auto = choose_slippage(max_slippage_bps, draft.gas, _value_of_quotes(ctx, quotes))
+    final_calls = calls(_legs_with_min_outs(quotes, slippage))
+    preview = build_preview(
+        PreviewKind.SELL,
+        quotes,
+        ctx=_context(ctx, draft, final_calls, deadline, _regime_or_unknown(ctx)),
+        gas=draft.gas,
+        slippage_bps=slippage,
+        slippage_is_auto=auto,
+        usdc_amount=0,
+        cash_usdc=plan.cash_usdc,
+        fraction_bps=fraction_bps,
+        dropped=plan.skipped,
+    )
+    return _record(ctx, preview)
+
+
+def preview_withdraw(ctx: TradingContext) -> Preview:
+    """Every token and the USDC to the owner's smart account, no swaps, no fee."""
+    vault = _require_vault(ctx, "withdraw")
+    balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    held = [t for t in ctx.book.tokens if balances.tokens.get(t.symbol)]
+    addresses = [t.address for t in held] + ([ctx.book.contracts.usdc] if balances.usdc else [])
+    if not addresses:
+        raise InputError("the vault is empty: nothing to withdraw")
+    calls = withdraw_calls(ctx.chain.w3, vault=vault, tokens=addresses)
+    draft = _Draft(ctx, calls, creates_vault=False)
+    # in kind: the value is the holdings at mid, with nothing that can slip
+    refs = {t.symbol: t for t in ctx.tokens()}
+    prices = mid_prices(ctx.chain.w3, ctx.book, [refs[t.symbol] for t in held])
+    usdc = ctx.book.contracts.usdc
+    value = balances.usdc + sum(
+        value_in_usdc(
+            balances.tokens[t.symbol], prices[t.symbol], token_is_0=token_is_token0(t.address, usdc)
+        )
+        for t in held
+    )
+    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx))
+    preview = build_preview(
+        PreviewKind.WITHDRAW,
+        [],
+        ctx=base,
+        gas=draft.gas,
+        slippage_bps=0,
+        slippage_is_auto=False,
+        usdc_amount=0,
+        cash_usdc=value,
+        fraction_bps=10_000,
+    )
+    return _record(ctx, preview)
+
+
+def _regime_or_unknown(ctx: TradingContext) -> str:
+    try:
+        return ctx.targets().regime.value
+    except ValueError:
+        return "unknown"

@@ -1,0 +1,68 @@
+"""Batched reads for trading: pool mid prices + quotes, and a vault's balances.
+
+One `eth_call` each through Multicall3, so a 100-leg preview costs two round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from web3 import Web3
+
+from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.multicall import multicall
+from orchestrator.chain.uniswap import Quote, QuoteRequest, pool_states, quote_batched
+from orchestrator.errors import ChainError
+from orchestrator.localmarket.addressbook import AddressBook
+from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
+from orchestrator.preview.build import LegQuote
+
+
+def token_refs(book: AddressBook) -> list[TokenRef]:
+    return [TokenRef(t.symbol, t.address, t.decimals, t.fee, t.pool) for t in book.tokens]
+
+
+def mid_prices(w3: Web3, book: AddressBook, tokens: Sequence[TokenRef]) -> dict[str, int]:
+    """sqrtPriceX96 of each token's USDC pool, by symbol."""
+    states = pool_states(w3, book.contracts.multicall3, [t.pool for t in tokens])
+    return {t.symbol: s.sqrt_price_x96 for t, s in zip(tokens, states, strict=True)}
+
+
+def quote_legs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[LegQuote]:
+    """Every leg quoted by QuoterV2 in one call, with its pool's mid price from another."""
+    if not legs:
+        return []
+    c = book.contracts
+    prices = mid_prices(w3, book, [leg.token for leg in legs])
+    requests = [
+        QuoteRequest(c.usdc, leg.token.address, leg.token.fee, leg.amount_in)
+        if leg.direction is Direction.BUY
+        else QuoteRequest(leg.token.address, c.usdc, leg.token.fee, leg.amount_in)
+        for leg in legs
+    ]
+    quotes = quote_batched(w3, c.quoter_v2, c.multicall3, requests)
+    out = []
+    for leg, quote in zip(legs, quotes, strict=True):
+        if not isinstance(quote, Quote):
+            raise ChainError(
+                f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units):"
+                f" {quote}",
+                hint="The pool may lack liquidity for this size; try a smaller amount.",
+            )
+        out.append(LegQuote(leg, prices[leg.token.symbol], quote.amount_out))
+    return out
+
+
+@dataclass(frozen=True)
+class Balances:
+    tokens: dict[str, int]  # symbol -> base units
+    usdc: int
+
+
+def vault_balances(w3: Web3, book: AddressBook, holder: str) -> Balances:
+    """`holder`'s balance of every listed token and of USDC, in one call."""
+    aggregator = bind_ours(w3, "Multicall3", book.contracts.multicall3)
+    addresses = [*(t.address for t in book.tokens), book.contracts.usdc]
+    calls = [bind_ours(w3, "TestToken", a).functions.balanceOf(holder) for a in addresses]
+    values = [int(r.value) for r in multicall(aggregator, calls, allow_failure=False)]
+    return Balances({t.symbol: v for t, v in zip(book.tokens, values, strict=False)}, values[-1])

@@ -1,0 +1,51 @@
+"""P&L, the transaction log and the treemap for the owner's vault, from chain events
+(authoritative) and the journal (gas, previews that never reached the chain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestrator.ledger import (
+    LogRow,
+    PnL,
+    Price,
+    group_actions,
+    holdings_tiles,
+    pnl,
+    read_log,
+    read_vault_events,
+    render_treemap,
+    replay,
+)
+from orchestrator.trading.context import TradingContext
+from orchestrator.trading.reads import mid_prices
+
+
+def vault_pnl(ctx: TradingContext) -> PnL:
+    """Average-cost P&L at the pools' current mid prices; gas from the journal (wei)."""
+    vault = ctx.vault_address()
+    usdc = ctx.book.contracts.usdc
+    actions = group_actions(read_vault_events(ctx.chain.w3, vault)) if ctx.vault_exists() else []
+    book = replay(actions, usdc=usdc)
+    refs = ctx.tokens()
+    sqrt_prices = mid_prices(ctx.chain.w3, ctx.book, refs)
+    prices = {}
+    for ref in refs:
+        square = sqrt_prices[ref.symbol] ** 2
+        token_is_0 = int(ref.address, 16) < int(usdc, 16)
+        # pool price = token1 per token0 in raw units = sqrtP^2 / 2^192
+        prices[ref.address] = Price(square, 2**192) if token_is_0 else Price(2**192, square)
+    return pnl(book, prices, gas_paid_wei=ctx.journal.gas_paid_wei(ctx.account.address))
+
+
+def vault_log(ctx: TradingContext) -> list[LogRow]:
+    if not ctx.vault_exists():
+        return []
+    return read_log(ctx.chain.w3, ctx.journal, ctx.vault_address())
+
+
+def draw_treemap(ctx: TradingContext, report: PnL, path: Path) -> Path:
+    symbols = {t.address: t.symbol for t in ctx.book.tokens}
+    return render_treemap(
+        holdings_tiles(report, symbols), path, title=f"Vault {ctx.vault_address()[:10]}…"
+    )
