@@ -15,6 +15,7 @@ from orchestrator.chain import Chain, Transactor, connect_anvil, connect_eth_tes
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket import AddressBook, deploy_market
 from orchestrator.service import fund_test_account, load_history, select_assets, trading_context
+from orchestrator.strategy import StrategyConfig, WeightsConfig
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import holdings
@@ -39,6 +40,9 @@ def _trader(chain: Chain, book: AddressBook, journal: Journal, label: str) -> Tr
     ctx = trading_context(
         chain, book, owner, journal=journal, history=load_history(None, tokens=len(book.tokens))
     )
+    # Every listed token gets a leg (the default 10 bps minimum weight leaves 65 of the
+    # synthetic 100), so "N" below is the number of legs.
+    ctx.strategy = StrategyConfig(weights=WeightsConfig(min_weight_bps=0))
     fund_test_account(ctx, 10 * BUY_USDC, eth_wei=10**19)
     return ctx
 

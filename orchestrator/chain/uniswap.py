@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
 from orchestrator.chain.bindings import bind_npm, bind_ours
-from orchestrator.chain.multicall import multicall
-from orchestrator.chain.reverts import is_revert, revert_from_exception
+from orchestrator.chain.multicall import aggregate_raw, selector
+from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor
 from orchestrator.errors import ContractReverted
 
@@ -72,30 +74,42 @@ def quote_exact_input_single(w3: Web3, quoter_address: str, request: QuoteReques
     return Quote(*out)
 
 
+_QUOTE = selector("quoteExactInputSingle((address,address,uint256,uint24,uint160))")
+_SLOT0 = selector("slot0()")
+_LIQUIDITY = selector("liquidity()")
+
+
 def quote_batched(
     w3: Web3, quoter_address: str, multicall_address: str, requests: Sequence[QuoteRequest]
 ) -> list[Quote | ContractReverted]:
     """Every quote in one `eth_call`; a failing quote yields its decoded revert."""
     if not requests:
         return []
-    quoter = _quoter(w3, quoter_address)
-    aggregator = bind_ours(w3, "Multicall3", multicall_address)
-    calls = [quoter.functions.quoteExactInputSingle(_params(r)) for r in requests]
-    results = multicall(aggregator, calls, gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000)
-    return [Quote(*r.value) if r.success else r.error for r in results]  # type: ignore[misc]
+    calls = [
+        (quoter_address, _QUOTE + abi_encode(["(address,address,uint256,uint24,uint160)"],
+                                             [_params(r)]))
+        for r in requests
+    ]  # fmt: skip
+    results = aggregate_raw(
+        w3, multicall_address, calls, gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000
+    )
+    out: list[Quote | ContractReverted] = []
+    for ok, data in results:
+        if ok:
+            out.append(Quote(*abi_decode(["uint256", "uint160", "uint32", "uint256"], data)))
+        else:
+            out.append(decode_revert_data(data))
+    return out
 
 
 def pool_states(w3: Web3, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
     """slot0 and liquidity of every pool in one `eth_call`."""
-    aggregator = bind_ours(w3, "Multicall3", multicall_address)
-    calls = []
-    for address in pools:
-        pool = bind_npm(w3, "UniswapV3Pool", address)
-        calls += [pool.functions.slot0(), pool.functions.liquidity()]
-    results = multicall(aggregator, calls, allow_failure=False)
+    calls = [call for pool in pools for call in ((pool, _SLOT0), (pool, _LIQUIDITY))]
+    results = aggregate_raw(w3, multicall_address, calls, allow_failure=False)
     states = []
-    for slot0, liquidity in zip(results[::2], results[1::2], strict=True):
-        states.append(PoolState(int(slot0.value[0]), int(slot0.value[1]), int(liquidity.value)))
+    for (_, slot0), (_, liquidity) in zip(results[::2], results[1::2], strict=True):
+        sqrt_price, tick = abi_decode(["uint160", "int24"], slot0[:64])
+        states.append(PoolState(int(sqrt_price), int(tick), int.from_bytes(liquidity, "big")))
     return states
 
 

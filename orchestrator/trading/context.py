@@ -43,6 +43,9 @@ class TradingContext:
     min_leg_usdc: int = 1_000_000  # dust: no leg below $1
     wall_clock: Callable[[], float] = time.time
     _account: SmartAccount | None = None
+    _factory: Contract | None = None
+    _vault: str | None = None
+    _targets: Targets | None = None
 
     @property
     def aa(self) -> AAContracts:
@@ -57,10 +60,18 @@ class TradingContext:
 
     @property
     def factory(self) -> Contract:
-        return bind_ours(self.chain.w3, "VaultFactory", self.book.contracts.vault_factory)
+        if self._factory is None:
+            self._factory = bind_ours(
+                self.chain.w3, "VaultFactory", self.book.contracts.vault_factory
+            )
+        return self._factory
 
     def vault_address(self) -> str:
-        return str(self.factory.functions.predictVault(self.account.address, self.salt).call())
+        """Deterministic (CREATE2 from the owner and the salt): asked once."""
+        if self._vault is None:
+            predict = self.factory.functions.predictVault(self.account.address, self.salt)
+            self._vault = str(predict.call())
+        return self._vault
 
     def vault_exists(self) -> bool:
         return bool(self.chain.w3.eth.get_code(self.vault_address()))  # type: ignore[arg-type]
@@ -74,10 +85,11 @@ class TradingContext:
     def targets(self) -> Targets:
         if self.history is None:
             raise ValueError("no market history: targets are unknown")
-        date = self.market_date or datetime.date.fromisoformat(self.book.market_date)
-        return current_targets(
-            self.history, date, [t.symbol for t in self.book.tokens], self.strategy
-        )
+        if self._targets is None:  # weekly numbers: computed once per context
+            date = self.market_date or datetime.date.fromisoformat(self.book.market_date)
+            tradable = [t.symbol for t in self.book.tokens]
+            self._targets = current_targets(self.history, date, tradable, self.strategy)
+        return self._targets
 
     def chain_now_s(self) -> int:
         return int(self.chain.w3.eth.get_block("latest")["timestamp"])

@@ -7,15 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eth_abi.abi import encode as abi_encode
+from hexbytes import HexBytes
 from web3 import Web3
 
-from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.multicall import multicall
+from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.chain.uniswap import Quote, QuoteRequest, pool_states, quote_batched
 from orchestrator.errors import ChainError
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.preview.build import LegQuote
+
+_BALANCE_OF = selector("balanceOf(address)")
 
 
 def token_refs(book: AddressBook) -> list[TokenRef]:
@@ -61,8 +64,15 @@ class Balances:
 
 def vault_balances(w3: Web3, book: AddressBook, holder: str) -> Balances:
     """`holder`'s balance of every listed token and of USDC, in one call."""
-    aggregator = bind_ours(w3, "Multicall3", book.contracts.multicall3)
     addresses = [*(t.address for t in book.tokens), book.contracts.usdc]
-    calls = [bind_ours(w3, "TestToken", a).functions.balanceOf(holder) for a in addresses]
-    values = [int(r.value) for r in multicall(aggregator, calls, allow_failure=False)]
+    data = _BALANCE_OF + abi_encode(["address"], [holder])
+    results = aggregate_raw(w3, book.contracts.multicall3, [(a, data) for a in addresses],
+                            allow_failure=False)  # fmt: skip
+    values = [int.from_bytes(out, "big") for _, out in results]
     return Balances({t.symbol: v for t, v in zip(book.tokens, values, strict=False)}, values[-1])
+
+
+def usdc_balance(w3: Web3, book: AddressBook, holder: str) -> int:
+    data = _BALANCE_OF + abi_encode(["address"], [holder])
+    raw = w3.eth.call({"to": book.contracts.usdc, "data": HexBytes(data)})
+    return int.from_bytes(bytes(raw), "big")
