@@ -68,7 +68,7 @@ CALL_BUFFER_GAS = 10_000
 BUNDLE_OVERHEAD_GAS = 25_000
 TX_BASE_GAS = 21_000
 GENEROUS_VERIFICATION_GAS = 3_000_000
-GENEROUS_CALL_GAS = 10_000_000
+GENEROUS_CALL_GAS = 20_000_000  # a 100-leg first buy executes ~10.5M
 PENALTY_FREE_UNUSED_GAS = 40_000  # EntryPoint PENALTY_GAS_THRESHOLD
 _HANDLE_OPS = function_signature_to_4byte_selector(
     "handleOps((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)[],address)"
@@ -202,7 +202,10 @@ def estimate_user_op_gas(
     execution_gas = _execution_gas_upper_bound(
         measured.paid_wei // max_fee, measured.pre_op_gas, GENEROUS_CALL_GAS
     )
-    if execution_gas + PENALTY_FREE_UNUSED_GAS >= GENEROUS_CALL_GAS:
+    # An inner call that runs out of gas leaves 1/64 unused in the outer frame, so the
+    # measured use of an op too big for the generous limit lands just below it: treat
+    # anything above 95 % of it as "did not fit" rather than as a measurement.
+    if execution_gas * 100 >= GENEROUS_CALL_GAS * 95:
         raise InputError(
             f"the operation's calls need about {execution_gas} gas, more than the "
             f"{GENEROUS_CALL_GAS} this estimator allows",

@@ -43,7 +43,7 @@ __all__ = [
     "simulations_artifact",
 ]
 
-SIMULATION_GAS = 25_000_000  # eth_call gas: room for generous user-op limits
+SIMULATION_GAS = 29_000_000  # eth_call gas: room for generous user-op limits (< 30M blocks)
 SIMULATION_SENDER_BALANCE_WEI = 10**24  # the override: enough for any simulated prefund
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _SIMULATE_HANDLE_OP = function_signature_to_4byte_selector(
