@@ -10,7 +10,7 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test test-forge test-py bench lint abi abi-check clean
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
@@ -18,6 +18,8 @@ help:
 	@echo "make bench  - run every benchmark; writes .bench/results.json"
 	@echo "make lint   - ruff (lint + format check) and mypy --strict"
 	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
+	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
+	@echo "make mutation - slither-mutate over the vault and factory (hours: not part of make test)"
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -36,6 +38,23 @@ $(NPM_STAMP): package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	@test -x $(FORGE) || { echo "forge's native binary is missing after npm install"; exit 1; }
 	touch $@
+
+# slither lives in its own venv: its pins (crytic-compile, solc-select) are not the app's.
+SLITHER_VENV := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.installed
+
+$(SLITHER_STAMP):
+	test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet slither-analyzer==0.11.6
+	touch $@
+
+slither: setup $(SLITHER_STAMP)
+	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" FOUNDRY_OUT=.forge/slither/out \
+	  FOUNDRY_CACHE_PATH=.forge/slither/cache \
+	  $(SLITHER_VENV)/bin/slither . --config-file slither.config.json
+
+mutation: setup $(SLITHER_STAMP)
+	tests/forge/mutation/run_mutation.sh
 
 abi: setup
 	$(PY) -m orchestrator.artifacts.build
