@@ -96,14 +96,9 @@ class TradingContext:
 
     def eth_price_usdc(self) -> int | None:
         """USDC base units per 1 ETH at the ETH pool's mid price, if the network lists ETH."""
-        for symbol in ETH_SYMBOLS:
-            for token in self.book.tokens:
-                if token.symbol == symbol:
-                    ref = next(t for t in self.tokens() if t.symbol == symbol)
-                    price = mid_prices(self.chain.w3, self.book, [ref])
-                    return value_in_usdc(
-                        10**token.decimals,
-                        price[symbol],
-                        token_is_0=token_is_token0(token.address, self.book.contracts.usdc),
-                    )
-        return None
+        ref = next((t for t in self.tokens() if t.symbol in ETH_SYMBOLS), None)
+        if ref is None:
+            return None
+        sqrt_price = mid_prices(self.chain.w3, self.book, [ref])[ref.symbol]
+        is0 = token_is_token0(ref.address, self.book.contracts.usdc)
+        return value_in_usdc(10**ref.decimals, sqrt_price, token_is_0=is0)

@@ -91,15 +91,11 @@ def _context(
 
 
 def _legs_with_min_outs(quotes: Sequence[LegQuote], slippage_bps: int) -> list[Leg]:
-    return [
-        Leg(
-            q.leg.token.address,
-            q.leg.token.fee,
-            q.leg.amount_in,
-            min_out(q.amount_out, slippage_bps),
-        )
-        for q in quotes
-    ]
+    legs = []
+    for q in quotes:
+        token, floor = q.leg.token, min_out(q.amount_out, slippage_bps)
+        legs.append(Leg(token.address, token.fee, q.leg.amount_in, floor))
+    return legs
 
 
 def _unguarded(legs: Sequence[PlannedLeg]) -> list[Leg]:

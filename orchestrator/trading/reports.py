@@ -17,6 +17,7 @@ from orchestrator.ledger import (
     render_treemap,
     replay,
 )
+from orchestrator.preview.pricing import token_is_token0
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import mid_prices
 
@@ -32,9 +33,11 @@ def vault_pnl(ctx: TradingContext) -> PnL:
     prices = {}
     for ref in refs:
         square = sqrt_prices[ref.symbol] ** 2
-        token_is_0 = int(ref.address, 16) < int(usdc, 16)
         # pool price = token1 per token0 in raw units = sqrtP^2 / 2^192
-        prices[ref.address] = Price(square, 2**192) if token_is_0 else Price(2**192, square)
+        if token_is_token0(ref.address, usdc):
+            prices[ref.address] = Price(square, 2**192)
+        else:
+            prices[ref.address] = Price(2**192, square)
     return pnl(book, prices, gas_paid_wei=ctx.journal.gas_paid_wei(ctx.account.address))
 
 
