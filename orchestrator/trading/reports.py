@@ -22,11 +22,26 @@ from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import mid_prices
 
 
+def first_block(ctx: TradingContext) -> int:
+    """Where the vault's history starts: the block of the first operation the journal saw
+    for it (the vault is created by its first buy), else the chain's start. Scanning logs
+    from block 0 is what made the demo's P&L take a minute on eth-tester."""
+    blocks = [
+        e.receipt.block_number
+        for e in ctx.journal.entries(vault=ctx.vault_address())
+        if e.receipt is not None
+    ]
+    return min(blocks, default=0)
+
+
 def vault_pnl(ctx: TradingContext) -> PnL:
     """Average-cost P&L at the pools' current mid prices; gas from the journal (wei)."""
     vault = ctx.vault_address()
     usdc = ctx.book.contracts.usdc
-    actions = group_actions(read_vault_events(ctx.chain.w3, vault)) if ctx.vault_exists() else []
+    actions = []
+    if ctx.vault_exists():
+        events = read_vault_events(ctx.chain.w3, vault, from_block=first_block(ctx))
+        actions = group_actions(events)
     book = replay(actions, usdc=usdc)
     refs = ctx.tokens()
     sqrt_prices = mid_prices(ctx.chain.w3, ctx.book, refs)
@@ -44,7 +59,7 @@ def vault_pnl(ctx: TradingContext) -> PnL:
 def vault_log(ctx: TradingContext) -> list[LogRow]:
     if not ctx.vault_exists():
         return []
-    return read_log(ctx.chain.w3, ctx.journal, ctx.vault_address())
+    return read_log(ctx.chain.w3, ctx.journal, ctx.vault_address(), from_block=first_block(ctx))
 
 
 def draw_treemap(ctx: TradingContext, report: PnL, path: Path) -> Path:
