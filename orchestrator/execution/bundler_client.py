@@ -23,7 +23,8 @@ from eth_utils.address import to_checksum_address
 from orchestrator.errors import ChainError, RpcUnavailable
 from orchestrator.execution.errors import MAYBE_ALREADY_INCLUDED, UserOpRejected
 from orchestrator.execution.userop_result import UserOpResult
-from orchestrator.wallet.userop import UserOperation, user_op_hash
+from orchestrator.wallet.userop import UserOperation
+from orchestrator.wallet.userop_signing import user_op_hash
 
 __all__ = ["BundlerClient", "BundlerError", "BundlerGasEstimate"]
 

@@ -32,7 +32,8 @@ from orchestrator.execution.userop_result import (
     decode_user_op_result,
 )
 from orchestrator.wallet.gas import check_prefund
-from orchestrator.wallet.userop import SIGNATURE_LENGTH, UserOperation, user_op_hash
+from orchestrator.wallet.userop import SIGNATURE_LENGTH, UserOperation
+from orchestrator.wallet.userop_signing import user_op_hash
 
 __all__ = [
     "HANDLE_OPS_OVERHEAD_GAS",

@@ -18,7 +18,8 @@ from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.preview.model import Preview, PreviewKind
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import quote_legs
-from orchestrator.wallet.userop import UserOperation, sign_user_op
+from orchestrator.wallet.userop import UserOperation
+from orchestrator.wallet.userop_signing import sign_user_op
 
 SWAPPED_TOPIC = "0x" + keccak(text="Swapped(address,address,uint256,uint256)").hex()
 

@@ -30,7 +30,7 @@ from orchestrator.vaults.platform import Leg
 from orchestrator.wallet.builder import prepare_user_op
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls
-from orchestrator.wallet.userop import user_op_hash
+from orchestrator.wallet.userop_signing import user_op_hash
 
 
 def _usd(amount: int) -> str:
@@ -70,6 +70,7 @@ def _context(
     deadline_s: int,
     regime: str,
     *,
+    fee_bps: int,
     force: bool = False,
 ) -> PreviewContext:
     op_hash, op = draft.finalise(calls)
@@ -83,7 +84,7 @@ def _context(
         ttl_s=ctx.ttl_s,
         deadline_s=deadline_s,
         regime=regime,
-        fee_bps=ctx.fee_bps(),
+        fee_bps=fee_bps,
         user_op_hash=op_hash,
         user_op=op,
         force=force,
@@ -158,9 +159,10 @@ def preview_buy(
             hint="Buy for less, or send USDC to your smart account first.",
         )
     targets = ctx.targets()
+    fee_bps = ctx.fee_bps()  # read once: the planned fee is the fee shown
     plan = plan_buy(
         usdc_amount,
-        fee_bps=ctx.fee_bps(),
+        fee_bps=fee_bps,
         weights_bps=targets.weights_bps,
         tokens=ctx.tokens(),
         regime=targets.regime,
@@ -183,7 +185,9 @@ def preview_buy(
     preview = build_preview(
         PreviewKind.BUY,
         quotes,
-        ctx=_context(ctx, draft, final_calls, deadline, targets.regime.value, force=force),
+        ctx=_context(
+            ctx, draft, final_calls, deadline, targets.regime.value, fee_bps=fee_bps, force=force
+        ),
         gas=draft.gas,
         slippage_bps=slippage,
         slippage_is_auto=auto,
@@ -209,11 +213,10 @@ def preview_sell(
     """Selling `fraction_bps` of every holding and of the vault's cash, paid out in USDC."""
     vault = _require_vault(ctx, "sell")
     balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    fee_bps = ctx.fee_bps()
     refs = {t.symbol: t for t in ctx.tokens()}
     holdings = [Holding(refs[s], amount) for s, amount in balances.tokens.items() if amount]
-    plan = plan_sell(
-        holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc, fee_bps=ctx.fee_bps()
-    )
+    plan = plan_sell(holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc, fee_bps=fee_bps)
     deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
 
     def calls(legs: Sequence[Leg]) -> list[Call]:
@@ -225,7 +228,7 @@ def preview_sell(
     preview = build_preview(
         PreviewKind.SELL,
         quotes,
-        ctx=_context(ctx, draft, final_calls, deadline, _regime_or_unknown(ctx)),
+        ctx=_context(ctx, draft, final_calls, deadline, _regime_or_unknown(ctx), fee_bps=fee_bps),
         gas=draft.gas,
         slippage_bps=slippage,
         slippage_is_auto=auto,
@@ -257,7 +260,7 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
         )
         for t in held
     )
-    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx))
+    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx), fee_bps=0)
     preview = build_preview(
         PreviewKind.WITHDRAW,
         [],

@@ -16,9 +16,8 @@ from orchestrator.wallet.smart_account import (
     smart_account,
     verify_account_abstraction,
 )
-from orchestrator.wallet.userop import (
-    PackedUserOperation,
-    UserOperation,
+from orchestrator.wallet.userop import PackedUserOperation, UserOperation
+from orchestrator.wallet.userop_signing import (
     recover_user_op_signer,
     sign_user_op,
     user_op_hash,

@@ -18,7 +18,8 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.fees import Fees, suggest_fees
 from orchestrator.wallet.gas import UserOpGasEstimate, estimate_user_op_gas
 from orchestrator.wallet.smart_account import Call, SmartAccount, encode_calls
-from orchestrator.wallet.userop import UserOperation, user_op_hash
+from orchestrator.wallet.userop import UserOperation
+from orchestrator.wallet.userop_signing import user_op_hash
 
 __all__ = ["PreparedUserOp", "prepare_user_op", "unsigned_user_op"]
 

@@ -1,18 +1,11 @@
-"""ERC-4337 user operations for EntryPoint v0.8: the model, packing, EIP-712 hash, signing.
+"""ERC-4337 user operations for EntryPoint v0.8: the model and its packing.
 
 `UserOperation` holds the unpacked fields (integers for every gas amount and fee) that the
 bundler JSON-RPC (v0.7+) speaks; `.packed()` gives the `PackedUserOperation` struct the
 EntryPoint receives: `initCode = factory ‖ factoryData`, `accountGasLimits =
 verificationGasLimit << 128 | callGasLimit`, `gasFees = maxPriorityFeePerGas << 128 |
 maxFeePerGas`, `paymasterAndData = paymaster ‖ uint128 validationGas ‖ uint128 postOpGas ‖
-data` (UserOperationLib.sol).
-
-The hash (EntryPoint.getUserOpHash in v0.8) is EIP-712 typed data: domain `ERC4337`/`1`,
-the chain id and the EntryPoint as verifying contract; the struct is `PackedUserOperation`
-with the dynamic fields (`initCode`, `callData`, `paymasterAndData`) hashed and without
-the signature. SimpleAccount v0.8 checks `ECDSA.recover(userOpHash, signature) == owner`:
-a raw 65-byte signature over that digest, no EIP-191 prefix. The same digest is what a
-browser wallet signs for `eth_signTypedData_v4(user_op_typed_data(...))`.
+data` (UserOperationLib.sol). Hashing and signing: `orchestrator.wallet.userop_signing`.
 """
 
 from __future__ import annotations
@@ -22,39 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
-from eth_account.signers.local import LocalAccount
-from eth_keys.datatypes import Signature
-from eth_typing import Hash32
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 
 from orchestrator.wallet.errors import InvalidUserOperation
 
 __all__ = [
-    "DOMAIN_NAME",
-    "DOMAIN_VERSION",
     "MAX_GAS_VALUE",
-    "PACKED_USEROP_TYPEHASH",
     "SIGNATURE_LENGTH",
     "PackedUserOperation",
     "UserOperation",
-    "entry_point_domain_separator",
-    "recover_user_op_signer",
-    "sign_user_op",
-    "user_op_hash",
-    "user_op_typed_data",
+    "checked_address",
 ]
 
-DOMAIN_NAME = "ERC4337"
-DOMAIN_VERSION = "1"
-_DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-_USEROP_TYPE = (
-    "PackedUserOperation(address sender,uint256 nonce,bytes initCode,bytes callData,"
-    "bytes32 accountGasLimits,uint256 preVerificationGas,bytes32 gasFees,"
-    "bytes paymasterAndData)"
-)
-PACKED_USEROP_TYPEHASH = keccak(text=_USEROP_TYPE)
 MAX_GAS_VALUE = 2**120 - 1  # EntryPoint "AA94 gas values overflow" above this
 MAX_UINT256 = 2**256 - 1
 SIGNATURE_LENGTH = 65
@@ -62,7 +34,7 @@ SIGNATURE_LENGTH = 65
 _EIP7702_FACTORY = "0x7702000000000000000000000000000000000000"
 
 
-def _checked_address(field: str, value: str) -> str:
+def checked_address(field: str, value: str) -> str:
     if not isinstance(value, str) or not is_address(value):
         raise InvalidUserOperation(field, value, "not a 20-byte hex address")
     return to_checksum_address(value)
@@ -131,7 +103,7 @@ class UserOperation:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "sender", _checked_address("sender", self.sender))
+        set_(self, "sender", checked_address("sender", self.sender))
         _checked_uint("nonce", self.nonce, MAX_UINT256)
         for name in (
             "call_gas_limit",
@@ -158,7 +130,7 @@ class UserOperation:
             if self.factory_data:
                 raise InvalidUserOperation("factory_data", "0x...", "set without a factory")
         else:
-            set_(self, "factory", _checked_address("factory", self.factory))
+            set_(self, "factory", checked_address("factory", self.factory))
             if self.factory == to_checksum_address(_EIP7702_FACTORY):
                 raise InvalidUserOperation("factory", self.factory, "EIP-7702 is not supported")
         if self.paymaster is None:
@@ -170,7 +142,7 @@ class UserOperation:
                     "set without a paymaster",
                 )  # fmt: skip
         else:
-            set_(self, "paymaster", _checked_address("paymaster", self.paymaster))
+            set_(self, "paymaster", checked_address("paymaster", self.paymaster))
 
     # -- packed fields (UserOperationLib) ----------------------------------------------
     @property
@@ -352,119 +324,3 @@ class PackedUserOperation:
 
 
 # -- EIP-712 hash ---------------------------------------------------------------------
-def entry_point_domain_separator(entry_point: str, chain_id: int) -> bytes:
-    """EntryPoint v0.8's EIP-712 domain separator (OpenZeppelin EIP712("ERC4337", "1"))."""
-    return keccak(
-        abi_encode(
-            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [
-                keccak(text=_DOMAIN_TYPE),
-                keccak(text=DOMAIN_NAME),
-                keccak(text=DOMAIN_VERSION),
-                chain_id,
-                _checked_address("entry_point", entry_point),
-            ],
-        )
-    )
-
-
-def _struct_hash(op: UserOperation) -> bytes:
-    return keccak(
-        abi_encode(
-            [
-                "bytes32",
-                "address",
-                "uint256",
-                "bytes32",
-                "bytes32",
-                "bytes32",
-                "uint256",
-                "bytes32",
-                "bytes32",
-            ],
-            [
-                PACKED_USEROP_TYPEHASH,
-                op.sender,
-                op.nonce,
-                keccak(op.init_code),
-                keccak(op.call_data),
-                op.account_gas_limits,
-                op.pre_verification_gas,
-                op.gas_fees,
-                keccak(op.paymaster_and_data),
-            ],
-        )
-    )
-
-
-def user_op_hash(op: UserOperation, *, entry_point: str, chain_id: int) -> bytes:
-    """The 32-byte hash EntryPoint v0.8 `getUserOpHash` returns (the signature is excluded)."""
-    domain = entry_point_domain_separator(entry_point, chain_id)
-    return keccak(b"\x19\x01" + domain + _struct_hash(op))
-
-
-def user_op_typed_data(op: UserOperation, *, entry_point: str, chain_id: int) -> dict[str, Any]:
-    """The EIP-712 message for `eth_signTypedData_v4` (browser wallets); signs to the same
-    digest as `user_op_hash`."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "PackedUserOperation": [
-                {"name": "sender", "type": "address"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "initCode", "type": "bytes"},
-                {"name": "callData", "type": "bytes"},
-                {"name": "accountGasLimits", "type": "bytes32"},
-                {"name": "preVerificationGas", "type": "uint256"},
-                {"name": "gasFees", "type": "bytes32"},
-                {"name": "paymasterAndData", "type": "bytes"},
-            ],
-        },
-        "primaryType": "PackedUserOperation",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": _checked_address("entry_point", entry_point),
-        },
-        "message": {
-            "sender": op.sender,
-            "nonce": op.nonce,
-            "initCode": op.init_code,
-            "callData": op.call_data,
-            "accountGasLimits": op.account_gas_limits,
-            "preVerificationGas": op.pre_verification_gas,
-            "gasFees": op.gas_fees,
-            "paymasterAndData": op.paymaster_and_data,
-        },
-    }
-
-
-def sign_user_op(
-    op: UserOperation, signer: LocalAccount, *, entry_point: str, chain_id: int
-) -> UserOperation:
-    """`op` with `signature` = the owner's raw ECDSA signature (r ‖ s ‖ v, v in {27, 28})
-    over the EIP-712 user-op hash: what SimpleAccount v0.8 `_validateSignature` recovers."""
-    digest = user_op_hash(op, entry_point=entry_point, chain_id=chain_id)
-    signed = signer.unsafe_sign_hash(Hash32(digest))
-    return op.replace(signature=bytes(signed.signature))
-
-
-def recover_user_op_signer(op: UserOperation, *, entry_point: str, chain_id: int) -> str:
-    """The address that signed `op` (what the account compares with its owner)."""
-    if len(op.signature) != SIGNATURE_LENGTH:
-        raise InvalidUserOperation(
-            "signature", len(op.signature), f"must be {SIGNATURE_LENGTH} bytes"
-        )
-    digest = user_op_hash(op, entry_point=entry_point, chain_id=chain_id)
-    v = op.signature[64]
-    v = v - 27 if v >= 27 else v
-    if v not in (0, 1):
-        raise InvalidUserOperation("signature", v, "recovery id must be 27/28 (or 0/1)")
-    signature = Signature(signature_bytes=op.signature[:64] + bytes([v]))
-    return str(signature.recover_public_key_from_msg_hash(digest).to_checksum_address())

@@ -100,7 +100,8 @@ def test_confirming_the_same_preview_twice_sends_one_operation(trader: Trader) -
 def test_a_crash_after_submitting_is_settled_from_the_chain_never_resent(trader: Trader) -> None:
     """The process dies after broadcasting, before it records the receipt: the next
     confirm of that quote id finds the op on chain, records it, and sends nothing."""
-    from orchestrator.wallet.userop import UserOperation, sign_user_op
+    from orchestrator.wallet.userop import UserOperation
+    from orchestrator.wallet.userop_signing import sign_user_op
 
     t = trader
     preview = preview_buy(t.ctx, BUY)

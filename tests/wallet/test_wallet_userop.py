@@ -31,12 +31,8 @@ from orchestrator.wallet import (
 )
 from orchestrator.wallet.errors import InvalidUserOperation
 from orchestrator.wallet.smart_account import proxy_creation_code
-from orchestrator.wallet.userop import (
-    MAX_GAS_VALUE,
-    PACKED_USEROP_TYPEHASH,
-    PackedUserOperation,
-    entry_point_domain_separator,
-)
+from orchestrator.wallet.userop import MAX_GAS_VALUE, PackedUserOperation
+from orchestrator.wallet.userop_signing import PACKED_USEROP_TYPEHASH, entry_point_domain_separator
 
 OWNER = Account.from_key(keccak(text="wallet test owner"))
 ENTRY_POINT = "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108"
