@@ -39,6 +39,7 @@ class NetworkConfig(BaseModel):
     bundler_url: str | None = None
     market_data: Path | None = None  # CSV the market and targets come from; None: synthetic
     anvil_state: Path | None = None
+    keeper_address: str | None = None  # the keeper owners delegate to; None: local dev keeper
 
     @property
     def is_local(self) -> bool:

@@ -28,6 +28,8 @@ from orchestrator.chain.uniswap import (
 )
 from orchestrator.errors import InputError
 from orchestrator.execution.userop_submitter import submitter_for
+from orchestrator.keeper.cycle import Keeper
+from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market
 from orchestrator.localmarket.report import PoolRow, pool_rows
@@ -45,6 +47,7 @@ from orchestrator.networks import (
     resolve_network,
 )
 from orchestrator.trading.context import TradingContext
+from orchestrator.trading.targets import Targets, current_targets
 
 __all__ = [
     "LocalMarket",
@@ -169,6 +172,20 @@ def usd(amount_base_units: int, decimals: int) -> Decimal:
 # --- trading: the facade the CLI (and the web page) call -----------------------------------
 
 LOCAL_BUNDLER_ACCOUNT = 1  # dev account that sends handleOps on local chains
+LOCAL_KEEPER_ACCOUNT = 3  # dev account that runs the keeper on local chains
+
+
+def keeper_address(chain: Chain, configured: str | None = None) -> str:
+    """The keeper owners delegate to: the network's published keeper, or on a local chain
+    the dev keeper account."""
+    if configured:
+        return configured
+    if not chain.is_local:
+        raise InputError(
+            f"no keeper is configured for {chain.label}",
+            hint="Pass --keeper ADDRESS, or set keeper_address in the network file.",
+        )
+    return str(chain.accounts[LOCAL_KEEPER_ACCOUNT].address)
 DEMO_GAS_ETH_WEI = 10**18
 
 
@@ -249,3 +266,46 @@ def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) ->
     minter = Transactor(ctx.chain, ctx.chain.accounts[0])
     minter.send(usdc.functions.mint(ctx.account.address, usdc_amount), gas=100_000)
     ctx.chain.set_balance(ctx.account.address, eth_wei)
+
+
+# --- keeper ----------------------------------------------------------------------------
+
+
+def keeper_journal_path(network: str) -> Path:
+    return indexvault_home() / f"keeper-{network}.sqlite"
+
+
+def keeper_targets(
+    history: MarketHistory, book: AddressBook, as_of: datetime.date | None = None
+) -> Targets:
+    """This run's targets and regime: as of `as_of`, else the network's market date (the
+    same date the buy flow uses)."""
+    date = as_of or datetime.date.fromisoformat(book.market_date)
+    return current_targets(history, date, [t.symbol for t in book.tokens])
+
+
+@contextmanager
+def open_keeper(network: str, key: LocalAccount | None) -> Iterator[tuple[Keeper, MarketHistory]]:
+    """The keeper on a configured network with its journal in $INDEXVAULT_HOME. `key` None:
+    the local dev keeper (local chains only)."""
+    config = resolve_network(network)
+    with open_chain(config) as (chain, book), KeeperJournal(keeper_journal_path(network)) as j:
+        if key is None:
+            if not chain.is_local:
+                raise InputError(
+                    f"{network} is not local: the keeper needs its own key",
+                    hint="Pass --wallet NAME (a keystore; password from INDEXVAULT_PASSWORD).",
+                )
+            key = chain.accounts[LOCAL_KEEPER_ACCOUNT]
+        history = load_history(config.market_data, tokens=len(book.tokens))
+        yield Keeper(chain, book, j, Transactor(chain, key)), history
+
+
+def keeper_status(network: str) -> tuple[list[Cycle], list[Action]]:
+    """The journal's recent cycles and the latest one's per-vault outcomes (no chain)."""
+    path = keeper_journal_path(network)
+    if not path.exists():
+        return [], []
+    with KeeperJournal(path) as j:
+        cycles = j.cycles()
+        return cycles, (j.actions(cycles[0].cycle_id) if cycles else [])

@@ -9,6 +9,7 @@ reason, then raised as `ContractReverted` carrying the tx hash.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -23,10 +24,18 @@ from orchestrator.chain.fees import Fees, suggest_fees
 from orchestrator.chain.reverts import is_revert, revert_from_exception
 from orchestrator.errors import ChainError, ContractReverted, RpcUnavailable
 
-__all__ = ["GAS_ESTIMATE_MARGIN_PCT", "Sendable", "Transactor"]
+__all__ = ["GAS_ESTIMATE_MARGIN_PCT", "Sendable", "SignedTx", "Transactor"]
 
 Sendable = ContractFunction | ContractConstructor | TxParams
 GAS_ESTIMATE_MARGIN_PCT = 20
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    raw: HexBytes
+    tx_hash: HexBytes
+    nonce: int
+    gas: int
 
 
 class Transactor:
@@ -77,16 +86,19 @@ class Transactor:
             raise self._normalise(error) from error
 
     # -- sending -----------------------------------------------------------------------
-    def send_nowait(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> HexBytes:
-        """Sign and submit; returns the tx hash without waiting for the receipt."""
+    def sign(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> SignedTx:
+        """Build and sign with the next nonce, without sending: a caller that must journal
+        a transaction before it exists on the network (crash safety) signs, records the
+        hash, then `broadcast`s the same bytes (re-broadcasting them is harmless)."""
         params = self._base_params(what, value)
         if gas is None:
             gas = self.estimate_gas(params, value=value) * (100 + GAS_ESTIMATE_MARGIN_PCT) // 100
         fees = self.fees()
+        nonce = self._next_nonce()
         params.update(
             {
                 "gas": gas,
-                "nonce": Nonce(self._next_nonce()),
+                "nonce": Nonce(nonce),
                 "chainId": self.chain.chain_id,
                 "maxFeePerGas": Wei(max(fees.max_fee_per_gas, 1)),
                 "maxPriorityFeePerGas": Wei(fees.max_priority_fee_per_gas),
@@ -94,11 +106,19 @@ class Transactor:
             }
         )
         signed = self.account.sign_transaction(dict(params))  # type: ignore[arg-type]
+        return SignedTx(HexBytes(signed.raw_transaction), HexBytes(signed.hash), nonce, gas)
+
+    def broadcast(self, raw: bytes) -> HexBytes:
+        """Submit signed bytes; returns the tx hash."""
         try:
-            return HexBytes(self.chain.w3.eth.send_raw_transaction(signed.raw_transaction))
+            return HexBytes(self.chain.w3.eth.send_raw_transaction(raw))
         except Exception as error:
             self._nonce = None  # re-read: the node may or may not have taken the nonce
             raise self._normalise(error) from error
+
+    def send_nowait(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> HexBytes:
+        """Sign and submit; returns the tx hash without waiting for the receipt."""
+        return self.broadcast(self.sign(what, gas=gas, value=value).raw)
 
     def wait(self, tx_hash: HexBytes, *, timeout_s: float = 120.0) -> TxReceipt:
         try:

@@ -1,0 +1,365 @@
+"""One keeper run: recover what a previous run left signed, discover vaults, choose the
+cycle, and rebalance every opted-in vault that has no outcome in it yet.
+
+Each vault is isolated: a revert (in the pre-flight estimate or on chain) is recorded with
+its decoded reason and the run moves on. RPC failures are retried with backoff around each
+vault; if the node stays unreachable the run stops with `KeeperStopped` and leaves the
+cycle open for the next run. Nothing is signed twice for a vault in a cycle: the action
+row (cycle, vault) is written, with the signed bytes, before anything is broadcast.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
+
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.multicall import selector
+from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor
+from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, RpcUnavailable
+from orchestrator.keeper import plan as kp
+from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
+from orchestrator.keeper.reads import VaultState, discover_vaults, oracle_floors, read_vault_states
+from orchestrator.keeper.schedule import choose_cycle, week_id
+from orchestrator.localmarket.addressbook import AddressBook
+from orchestrator.planning.rebalance import RebalanceBands
+from orchestrator.planning.types import Direction, PlannedLeg
+from orchestrator.strategy.signal import Regime
+from orchestrator.trading.reads import mid_prices, quote_legs, token_refs
+from orchestrator.trading.targets import Targets
+from orchestrator.vaults.platform import encode_legs
+
+__all__ = ["CRASH_ENV", "CycleReport", "Keeper", "KeeperStopped", "VaultOutcome"]
+
+CRASH_ENV = "INDEXVAULT_KEEPER_CRASH_AT"  # tests: "signed:2" dies after the 2nd journaled tx
+_LEG = "(address,uint24,uint256,uint256)"
+_REBALANCE = selector(f"rebalance({_LEG}[],{_LEG}[],uint256)")
+T = TypeVar("T")
+_REBALANCED = keccak(text="Rebalanced(address,uint256,uint256)")
+
+
+class KeeperStopped(IndexVaultError):
+    """A permanent error: the run stopped; the cycle stays open for the next run."""
+
+
+@dataclass(frozen=True)
+class VaultOutcome:
+    vault: str
+    state: ActionState
+    reason: str | None
+    tx_hash: str | None = None
+    legs: int | None = None
+    gas_used: int | None = None
+
+
+@dataclass
+class CycleReport:
+    cycle_id: str | None
+    kind: str
+    why: str
+    regime: str
+    outcomes: list[VaultOutcome] = field(default_factory=list)
+    recovered: list[VaultOutcome] = field(default_factory=list)
+    finished: bool = False
+    vaults_seen: int = 0
+    elapsed_s: float = 0.0
+
+    def count(self, state: ActionState) -> int:
+        return sum(1 for o in self.outcomes if o.state is state)
+
+
+@dataclass
+class Keeper:
+    chain: Chain
+    book: AddressBook
+    journal: KeeperJournal
+    transactor: Transactor  # the keeper's key: may call `rebalance`, nothing else
+    bands: RebalanceBands = field(default_factory=RebalanceBands)
+    tolerance_bps: int = 50  # min-out = quote less this (then raised to the oracle floor)
+    deadline_s: int = 600
+    rpc_attempts: int = 4
+    backoff_s: float = 0.5  # doubles each attempt
+    sleep: Callable[[float], None] = time.sleep
+    before_submit: Callable[[str], None] | None = None  # tests: act between sign and send
+    _crashes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return self.transactor.address
+
+    # -- the run -----------------------------------------------------------------------------
+    def run_once(self, targets: Targets, *, dry_run: bool = False) -> CycleReport:
+        started = time.perf_counter()
+        recovered = [] if dry_run else self._with_retries("recovery", self._recover)
+        self._with_retries("discovery", self._discover)
+        now_s = self.chain.timestamp()
+        j = self.journal
+        choice = choose_cycle(
+            now_s, targets.regime.value, existing=j.cycle(week_id(now_s)),
+            open_cycles=j.open_cycles(), last_finished=j.last_finished(),
+        )  # fmt: skip
+        report = CycleReport(choice.cycle_id, choice.kind, choice.why, targets.regime.value,
+                             recovered=recovered)  # fmt: skip
+        if choice.cycle_id is None:
+            report.finished = True
+            report.elapsed_s = time.perf_counter() - started
+            return report
+        if not dry_run:
+            for old in choice.supersede:
+                j.finish_cycle(old, now_s, f"superseded by {choice.cycle_id}")
+            cycle = j.start_cycle(
+                choice.cycle_id, kind=choice.kind, regime=targets.regime.value,
+                targets_date=targets.date.isoformat(), weights_bps=targets.weights_bps,
+                now_s=now_s,
+            )  # fmt: skip
+        else:
+            cycle = j.cycle(choice.cycle_id) or Cycle(
+                choice.cycle_id, choice.kind, targets.regime.value, targets.date.isoformat(),
+                targets.weights_bps, now_s, None, None,
+            )  # fmt: skip
+        report.regime = cycle.regime
+        vaults = j.vaults()
+        report.vaults_seen = len(vaults)
+        states = self._with_retries(
+            "reading vaults",
+            lambda: read_vault_states(self.chain.w3, self.book, vaults, keeper=self.address),
+        )
+        prices = self._with_retries(
+            "reading prices", lambda: mid_prices(self.chain.w3, self.book, token_refs(self.book))
+        )
+        for state in states:
+            outcome = self._with_retries(
+                f"vault {state.vault}", partial(self._vault, cycle, state, prices, dry_run)
+            )
+            report.outcomes.append(outcome)
+        if not dry_run and j.open_actions(cycle.cycle_id) == 0:
+            j.finish_cycle(cycle.cycle_id, self.chain.timestamp())
+            report.finished = True
+        report.elapsed_s = time.perf_counter() - started
+        return report
+
+    # -- one vault ----------------------------------------------------------------------------
+    def _vault(
+        self, cycle: Cycle, state: VaultState, prices: dict[str, int], dry_run: bool
+    ) -> VaultOutcome:
+        j, vault = self.journal, state.vault
+        action = j.action(cycle.cycle_id, vault)
+        if action is not None and action.state is ActionState.SUBMITTED:
+            return self._finish(action)
+        if action is not None and action.state not in (ActionState.PENDING, ActionState.WAITING):
+            return _outcome(action)
+        now_s = self.chain.timestamp()
+
+        def settle(state_: ActionState, reason: str | None, **fields: Any) -> VaultOutcome:
+            if not dry_run:
+                j.settle(cycle.cycle_id, vault, state_, now_s=now_s, reason=reason, **fields)
+            return VaultOutcome(vault, state_, reason, legs=fields.get("legs"))
+
+        if state.mandate is None:
+            return settle(ActionState.SKIPPED, "not opted in (no mandate, or keeper revoked)")
+        if not state.opted_in(self.address):
+            return settle(
+                ActionState.SKIPPED, f"delegated to another keeper {state.mandate.keeper}"
+            )
+        if state.last_rebalance_s and now_s < state.last_rebalance_s + state.mandate.min_interval_s:
+            ready = state.last_rebalance_s + state.mandate.min_interval_s
+            return settle(
+                ActionState.WAITING, f"mandate interval: next rebalance allowed at {ready}"
+            )
+        plan, notes = kp.plan_vault(
+            state, weights_bps=cycle.weights_bps, regime=Regime(cycle.regime),
+            tokens=token_refs(self.book), sqrt_prices_x96=prices,
+            usdc=self.book.contracts.usdc, bands=self.bands,
+        )  # fmt: skip
+        if plan.is_empty:
+            return settle(ActionState.SKIPPED, _joined("within bands", notes))
+        sells, buys, dropped = self._guarded(vault, plan.sells, plan.buys, state.cash_usdc)
+        if not sells and not buys:
+            return settle(ActionState.SKIPPED, _joined("no leg passes the mandate", dropped))
+        data = _REBALANCE + abi_encode(
+            [f"{_LEG}[]", f"{_LEG}[]", "uint256"],
+            [encode_legs([s.encoded() for s in sells]), encode_legs([b.encoded() for b in buys]),
+             now_s + self.deadline_s],
+        )  # fmt: skip
+        call = {"to": vault, "data": HexBytes(data)}
+        legs = len(sells) + len(buys)
+        try:
+            estimate = self.transactor.estimate_gas(call)  # type: ignore[arg-type]
+        except ContractReverted as error:
+            return settle(ActionState.FAILED, f"pre-flight: {error}", count_attempt=True, legs=legs)
+        if dry_run:
+            return VaultOutcome(vault, ActionState.PENDING, _joined(
+                f"would rebalance: {len(sells)} sells, {len(buys)} buys, ~{estimate:,} gas",
+                [*notes, *dropped]), legs=legs)  # fmt: skip
+        signed = self.transactor.sign(call, gas=estimate * (100 + GAS_ESTIMATE_MARGIN_PCT) // 100)  # type: ignore[arg-type]
+        j.settle(
+            cycle.cycle_id, vault, ActionState.SUBMITTED, now_s=now_s, count_attempt=True,
+            reason=_joined(f"{len(sells)} sells, {len(buys)} buys", [*notes, *dropped]) or None,
+            nonce=signed.nonce, tx_hash=signed.tx_hash.to_0x_hex(), raw_tx=signed.raw.hex(),
+            legs=legs,
+        )  # fmt: skip
+        self._maybe_crash("signed")
+        if self.before_submit is not None:
+            self.before_submit(vault)
+        action = j.action(cycle.cycle_id, vault)
+        assert action is not None
+        return self._finish(action)
+
+    def _guarded(
+        self,
+        vault: str,
+        sells_planned: Sequence[PlannedLeg],
+        buys_planned: Sequence[PlannedLeg],
+        cash_usdc: int,
+    ) -> tuple[list[kp.GuardedLeg], list[kp.GuardedLeg], list[tuple[str, str]]]:
+        """Quote every leg (one call), check them against the vault's oracle floors (one
+        call, two if buys had to be scaled to the cash available)."""
+        w3, book = self.chain.w3, self.book
+        quotes = quote_legs(w3, book, [*sells_planned, *buys_planned])
+        guarded = [kp.guard(q.leg, q.amount_out, self.tolerance_bps) for q in quotes]
+        floors = oracle_floors(w3, book, vault, [(g.leg.token, g.leg.direction, g.leg.amount_in)
+                                                 for g in guarded])  # fmt: skip
+        checked, dropped = kp.apply_floors(guarded, floors)
+        sells = [g for g in checked if g.leg.direction is Direction.SELL]
+        buys = [g for g in checked if g.leg.direction is Direction.BUY]
+        buys, too_small, scaled = kp.fund_buys(
+            buys, cash_usdc=cash_usdc, sells=sells, tolerance_bps=self.tolerance_bps,
+            min_trade_usdc=self.bands.min_trade_usdc,
+        )  # fmt: skip
+        dropped += too_small
+        if scaled and buys:
+            legs = [(b.leg.token, b.leg.direction, b.leg.amount_in) for b in buys]
+            again = oracle_floors(w3, book, vault, legs)
+            buys, more = kp.apply_floors(buys, again)
+            dropped += more
+        return sells, buys, dropped
+
+    # -- after signing: idempotent --------------------------------------------------------------
+    def _finish(self, action: Action) -> VaultOutcome:
+        """Broadcast (again) the journaled bytes if the chain has not seen them, then wait
+        for the receipt and record the outcome."""
+        assert action.tx_hash is not None
+        assert action.raw_tx is not None
+        assert action.nonce is not None
+        w3 = self.chain.w3
+        tx_hash = HexBytes(action.tx_hash)
+        receipt = _receipt_or_none(self.chain, tx_hash)
+        if receipt is None:
+            mined_nonce = int(
+                w3.eth.get_transaction_count(self.transactor.account.address, "latest")
+            )
+            if mined_nonce > action.nonce:
+                receipt = _receipt_or_none(self.chain, tx_hash)
+                if receipt is None:
+                    why = f"nonce {action.nonce} was used by another transaction"
+                    return self._settle_after(action, ActionState.FAILED, why)
+            else:
+                try:
+                    self.transactor.broadcast(HexBytes(action.raw_tx))
+                except RpcUnavailable:
+                    raise
+                except ChainError as error:
+                    if "known" not in str(error).lower():  # already in the node's pool: fine
+                        raise
+                self._maybe_crash("broadcast")
+        try:
+            receipt = self.transactor.wait(tx_hash)
+        except ContractReverted as error:
+            return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
+        loss = next(
+            (int.from_bytes(bytes(log["data"])[:32], "big") for log in receipt["logs"]
+             if log["topics"] and bytes(log["topics"][0]) == _REBALANCED),
+            None,
+        )  # fmt: skip
+        outcome = self._settle_after(
+            action, ActionState.DONE, action.reason, gas_used=int(receipt["gasUsed"]),
+            loss_usdc=loss, block_number=int(receipt["blockNumber"]),
+        )  # fmt: skip
+        self._maybe_crash("done")
+        return outcome
+
+    def _settle_after(
+        self, action: Action, state: ActionState, reason: str | None, **fields: Any
+    ) -> VaultOutcome:
+        self.journal.settle(action.cycle_id, action.vault, state, now_s=self.chain.timestamp(),
+                            reason=reason, **fields)  # fmt: skip
+        return VaultOutcome(action.vault, state, reason, action.tx_hash, action.legs,
+                            fields.get("gas_used"))  # fmt: skip
+
+    def _recover(self) -> list[VaultOutcome]:
+        return [self._finish(a) for a in self.journal.submitted()]
+
+    def _discover(self) -> None:
+        scanned = self.journal.meta("scanned_to_block")
+        start = 0 if scanned is None else int(scanned) + 1
+        head = int(self.chain.w3.eth.block_number)
+        if start > head:
+            return
+        found = discover_vaults(self.chain.w3, self.book.contracts.vault_factory,
+                                from_block=start, to_block=head)  # fmt: skip
+        self.journal.add_vaults(found, scanned_to=head)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _with_retries(self, what: str, step: Callable[[], T]) -> T:
+        delay = self.backoff_s
+        for attempt in range(1, self.rpc_attempts + 1):
+            try:
+                return step()
+            except RpcUnavailable as error:
+                if attempt == self.rpc_attempts:
+                    raise KeeperStopped(
+                        f"{what}: the node stayed unreachable after {attempt} attempts ({error})",
+                        hint="Check the RPC endpoint; the next run resumes this cycle where it "
+                        "stopped (nothing signed is lost or sent twice).",
+                    ) from error
+                self.sleep(delay)
+                delay *= 2
+            except OSError as error:  # raw transport errors (requests' are OSErrors too)
+                if attempt == self.rpc_attempts:
+                    raise KeeperStopped(f"{what}: {error}") from error
+                self.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _maybe_crash(self, point: str) -> None:
+        """Fault injection for the crash-safety tests: `INDEXVAULT_KEEPER_CRASH_AT=signed:2`
+        kills the process (no cleanup, like SIGKILL) at the 2nd time it reaches `signed`."""
+        spec = os.environ.get(CRASH_ENV)
+        if not spec:
+            return
+        where, _, nth = spec.partition(":")
+        if where != point:
+            return
+        self._crashes[point] = self._crashes.get(point, 0) + 1
+        if self._crashes[point] == int(nth or "1"):
+            os._exit(86)
+
+
+def _receipt_or_none(chain: Chain, tx_hash: HexBytes):  # type: ignore[no-untyped-def]
+    try:
+        return chain.w3.eth.get_transaction_receipt(tx_hash)
+    except Exception as error:  # web3 raises TransactionNotFound for "no receipt yet"
+        if "not found" in str(error).lower() or type(error).__name__ == "TransactionNotFound":
+            return None
+        raise
+
+
+def _outcome(action: Action) -> VaultOutcome:
+    return VaultOutcome(action.vault, action.state, action.reason, action.tx_hash, action.legs,
+                        action.gas_used)  # fmt: skip
+
+
+def _joined(head: str, notes: list[tuple[str, str]]) -> str:
+    if not notes:
+        return head
+    shown = "; ".join(f"{s}: {why}" for s, why in notes[:5])
+    more = f" (+{len(notes) - 5} more)" if len(notes) > 5 else ""
+    return f"{head} — {shown}{more}"

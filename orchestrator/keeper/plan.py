@@ -1,0 +1,159 @@
+"""Pure keeper planning: one vault's rebalance within its mandate.
+
+- targets are restricted to the tokens the mandate allows (through the same pool the
+  network's address book lists) and renormalised, so an owner who allows 20 tokens holds
+  a fully invested 20-token index, weighted as the strategy weights them;
+- holdings outside the allowlist are left alone (the keeper may not trade them) and are
+  not part of the NAV the keeper steers;
+- every leg's min-out is the quote less the keeper's own tolerance (rounded down), raised
+  to the vault's oracle floor (TWAP less the mandate's max slippage) when that is higher;
+  a leg whose quote is already below the floor is dropped (the vault would reject it);
+- buys never spend more than the vault's USDC plus the sells' *minimum* proceeds, so the
+  rebalance can never run out of cash halfway (buys are scaled down, rounding down).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from orchestrator.keeper.reads import VaultState
+from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
+from orchestrator.planning.types import (
+    BPS,
+    Direction,
+    Holding,
+    PlannedLeg,
+    TokenRef,
+    split_by_weights,
+)
+from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+from orchestrator.strategy.signal import Regime
+from orchestrator.vaults.platform import Leg
+
+__all__ = [
+    "GuardedLeg",
+    "allowed_targets",
+    "apply_floors",
+    "fund_buys",
+    "guard",
+    "min_out_of",
+    "plan_vault",
+]
+
+
+def allowed_targets(
+    weights_bps: Mapping[str, int], allowed: Mapping[str, int], tokens: Sequence[TokenRef]
+) -> dict[str, int]:
+    """The strategy's weights among the tokens this mandate lets the keeper trade through
+    the listed pool, renormalised to 10 000 bps (largest remainders; exact sum)."""
+    fee_of = {t.symbol: t.fee for t in tokens}
+    kept = {s: w for s, w in weights_bps.items()
+            if w > 0 and s in fee_of and allowed.get(s) == fee_of[s]}  # fmt: skip
+    if not kept:
+        return {}
+    return {s: w for s, w in split_by_weights(BPS, kept).items() if w > 0}
+
+
+def plan_vault(
+    state: VaultState,
+    *,
+    weights_bps: Mapping[str, int],
+    regime: Regime,
+    tokens: Sequence[TokenRef],
+    sqrt_prices_x96: Mapping[str, int],
+    usdc: str,
+    bands: RebalanceBands,
+) -> tuple[RebalancePlan, list[tuple[str, str]]]:
+    """The vault's rebalance plan and the notes on what the mandate kept out of it."""
+    refs = {t.symbol: t for t in tokens}
+    tradable = [t for t in tokens if state.allowed.get(t.symbol) == t.fee]
+    notes = [(s, "held but not in the mandate's allowlist: left alone")
+             for s, amount in sorted(state.balances.items())
+             if amount > 0 and s in refs and state.allowed.get(s) != refs[s].fee]  # fmt: skip
+    holdings = [Holding(t, state.balances.get(t.symbol, 0)) for t in tradable
+                if state.balances.get(t.symbol, 0) > 0]  # fmt: skip
+    values = {
+        h.token.symbol: value_in_usdc(
+            h.amount, sqrt_prices_x96[h.token.symbol],
+            token_is_0=token_is_token0(h.token.address, usdc),
+        )
+        for h in holdings
+    }  # fmt: skip
+    targets = allowed_targets(weights_bps, state.allowed, tokens)
+    if regime is Regime.BULL and weights_bps and not targets:
+        notes.append(("*", "the mandate allows none of this week's index tokens"))
+    plan = plan_rebalance(
+        holdings, values, cash_usdc=state.cash_usdc, weights_bps=targets, tokens=tradable,
+        regime=regime, bands=bands,
+    )  # fmt: skip
+    return plan, notes
+
+
+@dataclass(frozen=True)
+class GuardedLeg:
+    """A planned leg with its quote and, once known, its oracle floor."""
+
+    leg: PlannedLeg
+    quoted_out: int
+    min_out: int
+
+    def encoded(self) -> Leg:
+        return Leg(self.leg.token.address, self.leg.token.fee, self.leg.amount_in, self.min_out)
+
+
+def min_out_of(quoted_out: int, tolerance_bps: int) -> int:
+    """The quote less the tolerance, rounded down."""
+    if not 0 <= tolerance_bps < BPS:
+        raise ValueError(f"tolerance {tolerance_bps} bps is outside [0, {BPS})")
+    return quoted_out * (BPS - tolerance_bps) // BPS
+
+
+def guard(leg: PlannedLeg, quoted_out: int, tolerance_bps: int) -> GuardedLeg:
+    return GuardedLeg(leg, quoted_out, min_out_of(quoted_out, tolerance_bps))
+
+
+def apply_floors(
+    legs: Sequence[GuardedLeg], floors: Sequence[tuple[int, int] | None]
+) -> tuple[list[GuardedLeg], list[tuple[str, str]]]:
+    """Raise each min-out to the vault's floor; drop the legs the vault would reject."""
+    kept: list[GuardedLeg] = []
+    dropped: list[tuple[str, str]] = []
+    for g, floor in zip(legs, floors, strict=True):
+        symbol = g.leg.token.symbol
+        if floor is None:
+            dropped.append((symbol, "no TWAP for the mandate's window yet"))
+        elif g.quoted_out < floor[1]:
+            dropped.append(
+                (
+                    symbol,
+                    f"quote {g.quoted_out} is below the oracle floor {floor[1]} "
+                    "(price is off its TWAP by more than the mandate allows)",
+                )
+            )
+        else:
+            kept.append(replace(g, min_out=max(g.min_out, floor[1])))
+    return kept, dropped
+
+
+def fund_buys(
+    buys: Sequence[GuardedLeg], *, cash_usdc: int, sells: Sequence[GuardedLeg],
+    tolerance_bps: int, min_trade_usdc: int,
+) -> tuple[list[GuardedLeg], list[tuple[str, str]], bool]:  # fmt: skip
+    """Buys scaled so their USDC never exceeds cash + the sells' min-outs (rounds down).
+    A scaled quote is scaled proportionally, which understates it: a V3 swap's average
+    price only improves for a smaller input. Returns (buys, dropped, scaled)."""
+    budget = cash_usdc + sum(s.min_out for s in sells if s.leg.direction is Direction.SELL)
+    wanted = sum(b.leg.amount_in for b in buys)
+    if wanted <= budget:
+        return list(buys), [], False
+    kept: list[GuardedLeg] = []
+    dropped: list[tuple[str, str]] = []
+    for b in buys:
+        amount = b.leg.amount_in * budget // wanted
+        if amount < min_trade_usdc or amount == 0:
+            dropped.append((b.leg.token.symbol, "too small once scaled to the cash available"))
+            continue
+        quoted = b.quoted_out * amount // b.leg.amount_in
+        kept.append(guard(replace(b.leg, amount_in=amount), quoted, tolerance_bps))
+    return kept, dropped, True

@@ -1,0 +1,169 @@
+"""The keeper against real vaults and pools (eth-tester and anvil): weekly rebalance to
+targets within bands, regime flips to USDC and back, opted-out vaults untouched, a vault
+that reverts does not stop the others, mandate intervals defer, nothing is sent twice."""
+
+from __future__ import annotations
+
+from orchestrator.chain import Transactor
+from orchestrator.chain.uniswap import QuoteRequest, swap_exact_input_single
+from orchestrator.keeper.journal import ActionState
+from tests.keeper.conftest import DAY_S, USDC, KeeperEnv
+
+
+def _symbols(kenv: KeeperEnv) -> list[str]:
+    return [t.symbol for t in kenv.market.book.tokens]
+
+
+def _outcomes(report) -> dict[str, ActionState]:  # type: ignore[no-untyped-def]
+    return {o.vault: o.state for o in report.outcomes}
+
+
+def test_weekly_rebalance_reaches_targets_and_leaves_opted_out_vaults_alone(
+    kenv: KeeperEnv,
+) -> None:
+    symbols = _symbols(kenv)
+    full = kenv.open_vault("full", buy_usdc=3_000 * USDC, symbols=symbols[:2])
+    subset = kenv.open_vault("subset", buy_usdc=3_000 * USDC, symbols=symbols[:3])
+    passive = kenv.open_vault("passive", buy_usdc=1_000 * USDC, symbols=symbols[:3])
+    kenv.set_mandate(full)
+    allowed = symbols[1:4]
+    kenv.set_mandate(subset, symbols=allowed)
+    kenv.chain.increase_time(900)  # the pools' TWAP covers the mandates' 600 s window
+    passive_before = kenv.holdings(passive.address), kenv.cash(passive.address)
+
+    report = kenv.keeper.run_once(kenv.bull)
+
+    assert report.kind == "weekly"
+    assert report.finished
+    states = _outcomes(report)
+    assert states[full.address] is ActionState.DONE
+    assert states[subset.address] is ActionState.DONE
+    assert states[passive.address] is ActionState.SKIPPED
+    assert (kenv.holdings(passive.address), kenv.cash(passive.address)) == passive_before
+
+    weights = kenv.weights_bps(full.address)
+    for symbol, target in kenv.bull.weights_bps.items():
+        assert abs(weights[symbol] - target) <= 150, (symbol, weights[symbol], target)
+    # the subset vault: only allowed tokens, renormalised; the disallowed token stays held
+    sub_targets = {s: w for s, w in kenv.bull.weights_bps.items() if s in allowed}
+    held = kenv.weights_bps(subset.address)  # bps of the whole NAV
+    assert kenv.holdings(subset.address)[symbols[0]] > 0  # not allowed: untouched
+    steered = 10_000 - held[symbols[0]]  # the part of the NAV the keeper may trade
+    total_target = sum(sub_targets.values())
+    for symbol, target in sub_targets.items():
+        share = held[symbol] * 10_000 // steered
+        assert abs(share - target * 10_000 // total_target) <= 150, (symbol, share)
+
+    # the same week again: nothing to do, nothing sent
+    nonce = kenv.chain.w3.eth.get_transaction_count(kenv.keeper.address)
+    again = kenv.keeper.run_once(kenv.bull)
+    assert again.cycle_id is None
+    assert "done" in again.why
+    assert kenv.chain.w3.eth.get_transaction_count(kenv.keeper.address) == nonce
+
+
+def test_regime_flip_moves_opted_in_vaults_to_usdc_and_back(kenv: KeeperEnv) -> None:
+    symbols = _symbols(kenv)
+    vaults = [kenv.open_vault(f"v{i}", buy_usdc=1_500 * USDC, symbols=symbols[: i + 2])
+              for i in range(2)]  # fmt: skip
+    for v in vaults:
+        kenv.set_mandate(v, min_interval_s=3_600)
+    outsider = kenv.open_vault("outsider", buy_usdc=1_000 * USDC, symbols=symbols[:2])
+    kenv.chain.increase_time(900)
+    assert kenv.keeper.run_once(kenv.bull).finished
+    outsider_before = kenv.holdings(outsider.address)
+
+    kenv.chain.increase_time(DAY_S)  # mid-week: the daily check sees bear
+    bear = kenv.keeper.run_once(kenv.bear())
+    assert bear.kind == "regime"
+    assert bear.regime == "bear"
+    assert bear.finished
+    for v in vaults:
+        assert _outcomes(bear)[v.address] is ActionState.DONE
+        assert sum(kenv.holdings(v.address).values()) == 0
+        assert kenv.cash(v.address) > 1_400 * USDC
+    assert kenv.holdings(outsider.address) == outsider_before
+
+    kenv.chain.increase_time(DAY_S)  # and back
+    bull = kenv.keeper.run_once(kenv.bull)
+    assert bull.kind == "regime"
+    assert bull.regime == "bull"
+    assert bull.finished
+    for v in vaults:
+        weights = kenv.weights_bps(v.address)
+        for symbol, target in kenv.bull.weights_bps.items():
+            assert abs(weights[symbol] - target) <= 150, (symbol, weights[symbol], target)
+    assert kenv.keeper.run_once(kenv.bull).cycle_id is None  # nothing left
+
+
+def test_a_reverting_vault_is_recorded_and_the_others_proceed(kenv: KeeperEnv) -> None:
+    symbols = _symbols(kenv)
+    good = kenv.open_vault("good", buy_usdc=2_000 * USDC, symbols=symbols[:1])
+    stingy = kenv.open_vault("stingy", buy_usdc=2_000 * USDC, symbols=symbols[:1])
+    whale_hit = kenv.open_vault("whale", buy_usdc=2_000 * USDC, symbols=symbols[:1])
+    kenv.set_mandate(good)
+    kenv.set_mandate(stingy, loss_budget_usdc=1)  # any realistic loss breaks it
+    kenv.set_mandate(whale_hit)
+    kenv.chain.increase_time(900)
+    book, chain = kenv.market.book, kenv.chain
+
+    def adverse_swap(vault: str) -> None:  # between signing and broadcast
+        if vault != whale_hit.address:
+            return
+        whale = Transactor(chain, chain.accounts[6])
+        kenv.market.deployer.resync()
+        kenv.market.fund_usdc(whale.address, 400_000 * USDC)
+        token = book.tokens[1]  # the whale vault buys it: make it dearer
+        request = QuoteRequest(book.contracts.usdc, token.address, token.fee, 400_000 * USDC)
+        swap_exact_input_single(whale, book.contracts.swap_router02, request, amount_out_min=0)
+
+    kenv.keeper.before_submit = adverse_swap
+    report = kenv.keeper.run_once(kenv.bull)
+
+    outcomes = {o.vault: o for o in report.outcomes}
+    assert outcomes[good.address].state is ActionState.DONE
+    assert outcomes[stingy.address].state is ActionState.FAILED
+    assert "LossBudgetExceeded" in (outcomes[stingy.address].reason or "")
+    assert outcomes[whale_hit.address].state is ActionState.FAILED
+    assert "InsufficientOutput" in (outcomes[whale_hit.address].reason or "")
+    assert "on chain" in (outcomes[whale_hit.address].reason or "")
+    assert kenv.holdings(stingy.address)[symbols[0]] > 0  # untouched by the failed attempt
+    assert report.finished  # failures are outcomes: the cycle is complete
+    action = kenv.journal.action(report.cycle_id or "", whale_hit.address)
+    assert action is not None
+    assert action.tx_hash is not None
+    assert action.attempts == 1
+
+
+def test_mandate_interval_defers_the_vault_until_a_later_run(kenv: KeeperEnv) -> None:
+    symbols = _symbols(kenv)
+    slow = kenv.open_vault("slow", buy_usdc=1_500 * USDC, symbols=symbols[:2])
+    kenv.set_mandate(slow, min_interval_s=3 * DAY_S)
+    kenv.chain.increase_time(900)
+    assert kenv.keeper.run_once(kenv.bull).finished
+
+    kenv.chain.increase_time(DAY_S)
+    early = kenv.keeper.run_once(kenv.bear())
+    assert _outcomes(early)[slow.address] is ActionState.WAITING
+    assert "interval" in (early.outcomes[0].reason or "")
+    assert not early.finished
+    assert sum(kenv.holdings(slow.address).values()) > 0
+
+    kenv.chain.increase_time(2 * DAY_S + 60)
+    later = kenv.keeper.run_once(kenv.bear())
+    assert later.cycle_id == early.cycle_id or later.kind == "regime"
+    assert _outcomes(later)[slow.address] is ActionState.DONE
+    assert sum(kenv.holdings(slow.address).values()) == 0
+
+
+def test_dry_run_plans_without_sending_or_journaling(kenv: KeeperEnv) -> None:
+    symbols = _symbols(kenv)
+    v = kenv.open_vault("dry", buy_usdc=1_500 * USDC, symbols=symbols[:1])
+    kenv.set_mandate(v)
+    kenv.chain.increase_time(900)
+    nonce = kenv.chain.w3.eth.get_transaction_count(kenv.keeper.address)
+    report = kenv.keeper.run_once(kenv.bull, dry_run=True)
+    assert _outcomes(report)[v.address] is ActionState.PENDING
+    assert "would rebalance" in (report.outcomes[0].reason or "")
+    assert kenv.chain.w3.eth.get_transaction_count(kenv.keeper.address) == nonce
+    assert kenv.journal.cycles() == []
