@@ -186,6 +186,8 @@ def keeper_address(chain: Chain, configured: str | None = None) -> str:
             hint="Pass --keeper ADDRESS, or set keeper_address in the network file.",
         )
     return str(chain.accounts[LOCAL_KEEPER_ACCOUNT].address)
+
+
 DEMO_GAS_ETH_WEI = 10**18
 
 
@@ -309,3 +311,14 @@ def keeper_status(network: str) -> tuple[list[Cycle], list[Action]]:
     with KeeperJournal(path) as j:
         cycles = j.cycles()
         return cycles, (j.actions(cycles[0].cycle_id) if cycles else [])
+
+
+def local_advance(seconds: int) -> int:
+    """Local network only: move the persistent chain's clock forward (TWAP windows, mandate
+    intervals, a week to the next cycle). Returns the new chain time."""
+    if seconds <= 0:
+        raise InputError(f"the time to advance must be positive, got {seconds} s")
+    config = resolve_network("local")
+    with open_chain(config) as (chain, _book):
+        chain.increase_time(seconds)
+        return chain.timestamp()

@@ -13,13 +13,14 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli.app import app
-from orchestrator.cli.trade_cmds import Network
+from orchestrator.cli.mandate_cmds import parse_duration
+from orchestrator.cli.trade_cmds import Network, local_app
 from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
 from orchestrator.keeper.cycle import CycleReport
 from orchestrator.keeper.journal import Action, ActionState, Cycle
 from orchestrator.keeper.schedule import next_daily_check_s, next_weekly_s
-from orchestrator.service import keeper_status, keeper_targets, open_keeper
+from orchestrator.service import keeper_status, keeper_targets, local_advance, open_keeper
 from orchestrator.wallet.keystore import Keystore
 
 __all__ = ["report_text", "status_text"]
@@ -119,3 +120,12 @@ def status(network: Network = "local") -> None:
     """The last cycle, each vault's outcome in it, and when the next runs are due."""
     cycles, actions = keeper_status(network)
     typer.echo(status_text(cycles, actions, now_s=int(time.time())))
+
+
+@local_app.command("advance")
+def advance(
+    duration: Annotated[str, typer.Argument(help="How far: 30m, 6h, 7d or seconds.")],
+) -> None:
+    """Move the local chain's clock forward (TWAP windows, intervals, the next week)."""
+    now_s = local_advance(parse_duration(duration))
+    typer.echo(f"local chain time is now {_when(now_s)}")

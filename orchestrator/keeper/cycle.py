@@ -33,7 +33,7 @@ from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.rebalance import RebalanceBands
 from orchestrator.planning.types import Direction, PlannedLeg
 from orchestrator.strategy.signal import Regime
-from orchestrator.trading.reads import mid_prices, quote_legs, token_refs
+from orchestrator.trading.reads import mid_prices, quote_outs, token_refs
 from orchestrator.trading.targets import Targets
 from orchestrator.vaults.platform import encode_legs
 
@@ -211,7 +211,7 @@ class Keeper:
             self.before_submit(vault)
         action = j.action(cycle.cycle_id, vault)
         assert action is not None
-        return self._finish(action)
+        return self._finish(action, fresh=True)
 
     def _guarded(
         self,
@@ -223,8 +223,10 @@ class Keeper:
         """Quote every leg (one call), check them against the vault's oracle floors (one
         call, two if buys had to be scaled to the cash available)."""
         w3, book = self.chain.w3, self.book
-        quotes = quote_legs(w3, book, [*sells_planned, *buys_planned])
-        guarded = [kp.guard(q.leg, q.amount_out, self.tolerance_bps) for q in quotes]
+        planned = [*sells_planned, *buys_planned]
+        outs = quote_outs(w3, book, planned)
+        guarded = [kp.guard(leg, out, self.tolerance_bps)
+                   for leg, out in zip(planned, outs, strict=True)]  # fmt: skip
         floors = oracle_floors(w3, book, vault, [(g.leg.token, g.leg.direction, g.leg.amount_in)
                                                  for g in guarded])  # fmt: skip
         checked, dropped = kp.apply_floors(guarded, floors)
@@ -243,9 +245,10 @@ class Keeper:
         return sells, buys, dropped
 
     # -- after signing: idempotent --------------------------------------------------------------
-    def _finish(self, action: Action) -> VaultOutcome:
+    def _finish(self, action: Action, *, fresh: bool = False) -> VaultOutcome:
         """Broadcast (again) the journaled bytes if the chain has not seen them, then wait
-        for the receipt and record the outcome."""
+        for the receipt and record the outcome. `fresh`: signed a moment ago by this
+        process, so the chain cannot know it yet (saves two reads)."""
         assert action.tx_hash is not None
         assert action.raw_tx is not None
         assert action.nonce is not None
@@ -309,22 +312,20 @@ class Keeper:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _with_retries(self, what: str, step: Callable[[], T]) -> T:
+        """Run `step`, retrying transport failures (RpcUnavailable, and the OSErrors that
+        web3's HTTP provider raises) with doubling delays; then stop the run."""
         delay = self.backoff_s
         for attempt in range(1, self.rpc_attempts + 1):
             try:
                 return step()
-            except RpcUnavailable as error:
+            except (RpcUnavailable, OSError) as error:
                 if attempt == self.rpc_attempts:
                     raise KeeperStopped(
-                        f"{what}: the node stayed unreachable after {attempt} attempts ({error})",
+                        f"{what}: the node stayed unreachable after {attempt} attempts "
+                        f"({type(error).__name__}: {error})",
                         hint="Check the RPC endpoint; the next run resumes this cycle where it "
                         "stopped (nothing signed is lost or sent twice).",
                     ) from error
-                self.sleep(delay)
-                delay *= 2
-            except OSError as error:  # raw transport errors (requests' are OSErrors too)
-                if attempt == self.rpc_attempts:
-                    raise KeeperStopped(f"{what}: {error}") from error
                 self.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")

@@ -1,4 +1,5 @@
-"""The Preview: exactly what a buy, sell or withdrawal will do, before it is signed.
+"""The Preview: exactly what a buy, sell, withdrawal or mandate change will do, before it
+is signed.
 
 Amounts are integers in base units (USDC: 6 decimals); the display layer turns them into
 Decimals. A preview is identified by its quote id (the journal's idempotency key) and
@@ -7,6 +8,7 @@ stops being confirmable at `expires_at_s`."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +19,7 @@ class PreviewKind(StrEnum):
     BUY = "buy"
     SELL = "sell"
     WITHDRAW = "withdraw"
+    MANDATE = "mandate"  # setMandate or revokeKeeper: no legs, no fee; terms in `mandate`
 
 
 class LegPreview(BaseModel):
@@ -54,6 +57,37 @@ class GasPreview(BaseModel):
     creates_vault: bool
 
 
+class AllowedPoolTerms(BaseModel):
+    """A token the keeper may trade, and the one USDC pool (fee tier) it must use."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    token: str
+    fee: int  # pool fee tier, in hundredths of a bip (3000 = 0.30%)
+
+
+class MandateTerms(BaseModel):
+    """What a mandate preview asks the owner to sign (IIndexVault.Mandate, in our units).
+
+    `set`: the new limits, which start epoch `epoch` (older allowlists void). `revoke`: the
+    keeper that loses its rights at once (None: there is none, the call changes nothing);
+    the other fields are the current mandate, which stays stored, inert, until the next set.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["set", "revoke"]
+    keeper: str | None
+    max_slippage_bps: int  # per keeper leg, below the TWAP output
+    min_interval_s: int  # between two rebalances
+    twap_window_s: int  # pool history the TWAP averages
+    loss_budget_usdc: int  # USDC base units of loss vs the TWAP per loss window
+    loss_window_s: int  # over which a full budget leaks out of the used budget
+    epoch: int  # set: the epoch the new mandate gets; revoke: the current one
+    allowed: tuple[AllowedPoolTerms, ...]
+
+
 class Preview(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -84,6 +118,7 @@ class Preview(BaseModel):
     deadline_s: int  # the vault call's deadline
     user_op_hash: str
     user_op: dict[str, str]  # the unsigned op in ERC-4337 JSON-RPC form (gas and fees set)
+    mandate: MandateTerms | None = None  # kind "mandate" only: the terms being signed
 
     def leg(self, symbol: str) -> LegPreview:
         for leg in self.legs:

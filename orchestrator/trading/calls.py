@@ -12,7 +12,7 @@ from eth_abi.abi import encode as abi_encode
 from orchestrator.chain.multicall import selector
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.preview.model import LegPreview
-from orchestrator.vaults.platform import Leg, encode_legs
+from orchestrator.vaults.platform import Leg, Mandate, encode_legs
 from orchestrator.wallet.smart_account import Call
 
 _LEG = "(address,uint24,uint256,uint256)"
@@ -21,6 +21,10 @@ _APPROVE = selector("approve(address,uint256)")
 _BUY = selector(f"buy(uint256,{_LEG}[],uint256)")
 _SELL = selector(f"sell({_LEG}[],uint256,uint16,uint256)")
 _WITHDRAW = selector("withdrawInKind(address[])")
+_MANDATE = "(address,uint16,uint24,uint24,uint96,uint32)"
+_POOL = "(address,uint24)"
+_SET_MANDATE = selector(f"setMandate({_MANDATE},{_POOL}[])")
+_REVOKE_KEEPER = selector("revokeKeeper()")
 
 
 def legs_of(previews: Sequence[LegPreview]) -> list[Leg]:
@@ -65,3 +69,15 @@ def sell_calls(
 
 def withdraw_calls(*, vault: str, tokens: Sequence[str]) -> list[Call]:
     return [Call(vault, 0, _WITHDRAW + abi_encode(["address[]"], [list(tokens)]))]
+
+
+def set_mandate_calls(
+    *, vault: str, mandate: Mandate, pools: Sequence[tuple[str, int]]
+) -> list[Call]:
+    """vault.setMandate(mandate, pools); `pools` are (token, fee tier) pairs."""
+    data = _SET_MANDATE + abi_encode([_MANDATE, f"{_POOL}[]"], [mandate.encoded(), list(pools)])
+    return [Call(vault, 0, data)]
+
+
+def revoke_keeper_calls(*, vault: str) -> list[Call]:
+    return [Call(vault, 0, _REVOKE_KEEPER)]

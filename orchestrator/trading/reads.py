@@ -31,29 +31,39 @@ def mid_prices(w3: Web3, book: AddressBook, tokens: Sequence[TokenRef]) -> dict[
     return {t.symbol: s.sqrt_price_x96 for t, s in zip(tokens, states, strict=True)}
 
 
-def quote_legs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[LegQuote]:
-    """Every leg quoted by QuoterV2 in one call, with its pool's mid price from another."""
+def quote_outs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[int]:
+    """Every leg's QuoterV2 output, in one call (ChainError naming a leg it cannot quote)."""
     if not legs:
         return []
     c = book.contracts
-    prices = mid_prices(w3, book, [leg.token for leg in legs])
     requests = [
         QuoteRequest(c.usdc, leg.token.address, leg.token.fee, leg.amount_in)
         if leg.direction is Direction.BUY
         else QuoteRequest(leg.token.address, c.usdc, leg.token.fee, leg.amount_in)
         for leg in legs
     ]
-    quotes = quote_batched(w3, c.quoter_v2, c.multicall3, requests)
-    out = []
-    for leg, quote in zip(legs, quotes, strict=True):
+    outs = []
+    for leg, quote in zip(
+        legs, quote_batched(w3, c.quoter_v2, c.multicall3, requests), strict=True
+    ):
         if not isinstance(quote, Quote):
             raise ChainError(
                 f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units):"
                 f" {quote}",
                 hint="The pool may lack liquidity for this size; try a smaller amount.",
             )
-        out.append(LegQuote(leg, prices[leg.token.symbol], quote.amount_out))
-    return out
+        outs.append(quote.amount_out)
+    return outs
+
+
+def quote_legs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[LegQuote]:
+    """Every leg quoted by QuoterV2 in one call, with its pool's mid price from another."""
+    if not legs:
+        return []
+    prices = mid_prices(w3, book, [leg.token for leg in legs])
+    outs = quote_outs(w3, book, legs)
+    return [LegQuote(leg, prices[leg.token.symbol], out)
+            for leg, out in zip(legs, outs, strict=True)]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ that reverts does not stop the others, mandate intervals defer, nothing is sent 
 
 from __future__ import annotations
 
+import pytest
+
 from orchestrator.chain import Transactor
 from orchestrator.chain.uniswap import QuoteRequest, swap_exact_input_single
 from orchestrator.keeper.journal import ActionState
@@ -167,3 +169,40 @@ def test_dry_run_plans_without_sending_or_journaling(kenv: KeeperEnv) -> None:
     assert "would rebalance" in (report.outcomes[0].reason or "")
     assert kenv.chain.w3.eth.get_transaction_count(kenv.keeper.address) == nonce
     assert kenv.journal.cycles() == []
+
+
+def test_an_unreachable_node_is_retried_with_backoff_then_stops_with_a_report(
+    kenv: KeeperEnv,
+) -> None:
+    from web3 import Web3
+
+    from orchestrator.chain.backends import Chain
+    from orchestrator.keeper.cycle import KeeperStopped
+
+    dead = Chain(w3=Web3(Web3.HTTPProvider("http://127.0.0.1:9", request_kwargs={"timeout": 2})),
+                 kind="rpc", label="http://127.0.0.1:9", chain_id=kenv.chain.chain_id)  # fmt: skip
+    slept: list[float] = []
+    kenv.keeper.chain = dead
+    kenv.keeper.sleep = slept.append
+    with pytest.raises(KeeperStopped, match="stayed unreachable") as stopped:
+        kenv.keeper.run_once(kenv.bull)
+    assert slept == [0.5, 1.0, 2.0]  # 4 attempts, doubling
+    assert stopped.value.hint is not None
+    assert "resumes" in stopped.value.hint
+    assert kenv.journal.cycles() == []  # nothing half-written
+
+
+def test_rebalances_appear_in_the_vault_transaction_log(kenv: KeeperEnv) -> None:
+    from orchestrator.ledger.event_records import group_actions
+    from orchestrator.ledger.events import read_vault_events
+
+    v = kenv.open_vault("logged", buy_usdc=1_500 * USDC, symbols=_symbols(kenv)[:1])
+    kenv.set_mandate(v)
+    kenv.chain.increase_time(900)
+    report = kenv.keeper.run_once(kenv.bull)
+    assert _outcomes(report)[v.address] is ActionState.DONE
+    actions = group_actions(read_vault_events(kenv.chain.w3, v.address, from_block=0))
+    kinds = [a.kind for a in actions]
+    assert kinds.count("rebalance") == 1
+    rebalance = next(a for a in actions if a.kind == "rebalance")
+    assert rebalance.tx_hash == report.outcomes[0].tx_hash

@@ -1,0 +1,205 @@
+"""Pure keeper logic: which cycle a run works on, mandate-aware planning, min-outs, and the
+journal's state machine (a signed transaction is never forgotten)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orchestrator.keeper.journal import ActionState, Cycle, KeeperJournal
+from orchestrator.keeper.plan import (
+    GuardedLeg,
+    allowed_targets,
+    apply_floors,
+    fund_buys,
+    guard,
+    min_out_of,
+    plan_vault,
+)
+from orchestrator.keeper.reads import VaultState
+from orchestrator.keeper.schedule import (
+    choose_cycle,
+    next_daily_check_s,
+    next_weekly_s,
+    week_id,
+)
+from orchestrator.planning.rebalance import RebalanceBands
+from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
+from orchestrator.strategy.signal import Regime
+from orchestrator.vaults.platform import Mandate
+
+MONDAY_9H = int(datetime.datetime(2026, 11, 23, 9, tzinfo=datetime.UTC).timestamp())
+USDC_ADDR = "0x" + "ff" * 20
+TOKENS = [TokenRef(s, "0x" + f"{i + 1:02x}" * 20, 18, 3000, "0x" + f"{i + 0x10:02x}" * 20)
+          for i, s in enumerate(["AAA", "BBB", "CCC"])]  # fmt: skip
+Q96 = 2**96
+
+
+def _cycle(cid: str, regime: str, finished: bool, kind: str = "weekly") -> Cycle:
+    return Cycle(cid, kind, regime, "2023-01-02", {}, MONDAY_9H, MONDAY_9H if finished else None,
+                 None)  # fmt: skip
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+
+def test_week_ids_and_next_runs() -> None:
+    assert week_id(MONDAY_9H) == "weekly-2026-W48"
+    assert week_id(MONDAY_9H - 10 * 3600) == "weekly-2026-W47"  # Sunday 23:00
+    assert next_weekly_s(MONDAY_9H) == MONDAY_9H - 9 * 3600 + 7 * 86_400
+    assert next_daily_check_s(MONDAY_9H, at_hour_utc=6) == MONDAY_9H + 21 * 3600
+    assert next_daily_check_s(MONDAY_9H, at_hour_utc=10) == MONDAY_9H + 3600
+
+
+def test_first_run_of_a_week_starts_its_cycle_and_supersedes_open_ones() -> None:
+    stale = _cycle("regime-2026-11-20-bear", "bear", False, "regime")
+    choice = choose_cycle(MONDAY_9H, "bull", existing=None, open_cycles=[stale],
+                          last_finished=None)  # fmt: skip
+    assert (choice.cycle_id, choice.kind, choice.resume) == ("weekly-2026-W48", "weekly", False)
+    assert choice.supersede == ("regime-2026-11-20-bear",)
+
+
+def test_an_open_weekly_cycle_is_resumed() -> None:
+    week = _cycle("weekly-2026-W48", "bull", False)
+    choice = choose_cycle(MONDAY_9H, "bull", existing=week, open_cycles=[week],
+                          last_finished=None)  # fmt: skip
+    assert (choice.cycle_id, choice.resume, choice.supersede) == ("weekly-2026-W48", True, ())
+
+
+def test_a_regime_flip_after_the_weekly_cycle_starts_a_regime_cycle() -> None:
+    week = _cycle("weekly-2026-W48", "bull", True)
+    choice = choose_cycle(MONDAY_9H + 86_400, "bear", existing=week, open_cycles=[],
+                          last_finished=week)  # fmt: skip
+    assert (choice.cycle_id, choice.kind) == ("regime-2026-11-24-bear", "regime")
+    same = choose_cycle(MONDAY_9H + 86_400, "bull", existing=week, open_cycles=[],
+                        last_finished=week)  # fmt: skip
+    assert same.cycle_id is None
+    assert "still bull" in same.why
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def test_allowed_targets_renormalise_over_the_allowlist_and_its_pool() -> None:
+    weights = {"AAA": 5_000, "BBB": 3_000, "CCC": 2_000}
+    assert allowed_targets(weights, {"AAA": 3000, "BBB": 3000, "CCC": 3000}, TOKENS) == weights
+    assert allowed_targets(weights, {"AAA": 3000, "CCC": 3000}, TOKENS) == {
+        "AAA": 7_143, "CCC": 2_857,
+    }  # fmt: skip
+    assert allowed_targets(weights, {"AAA": 500}, TOKENS) == {}  # another pool: not ours
+
+
+@given(st.dictionaries(st.sampled_from(["AAA", "BBB", "CCC"]), st.integers(1, 10_000),
+                       min_size=1))  # fmt: skip
+def test_allowed_targets_always_sum_to_10000(weights: dict[str, int]) -> None:
+    allowed = {t.symbol: t.fee for t in TOKENS}
+    assert sum(allowed_targets(weights, allowed, TOKENS).values()) == 10_000
+
+
+def _state(balances: dict[str, int], cash: int, allowed: dict[str, int]) -> VaultState:
+    mandate = Mandate("0x" + "aa" * 20, 300, 3600, 600, 10**9, 86_400)
+    return VaultState("0x" + "bb" * 20, "0x" + "cc" * 20, mandate, 0, 0, balances, cash, allowed)
+
+
+def test_plan_leaves_tokens_outside_the_allowlist_alone() -> None:
+    prices = {t.symbol: Q96 for t in TOKENS}  # 1 base unit = 1 USDC base unit
+    state = _state({"AAA": 1_000 * 10**6, "BBB": 0, "CCC": 500 * 10**6}, 0,
+                   {"AAA": 3000, "BBB": 3000})  # fmt: skip
+    plan, notes = plan_vault(
+        state, weights_bps={"AAA": 5_000, "BBB": 5_000}, regime=Regime.BULL, tokens=TOKENS,
+        sqrt_prices_x96=prices, usdc=USDC_ADDR, bands=RebalanceBands(),
+    )  # fmt: skip
+    assert plan.nav_usdc == 1_000 * 10**6  # CCC is not the keeper's to steer
+    assert [(leg.token.symbol, leg.amount_in) for leg in plan.sells] == [("AAA", 500 * 10**6)]
+    assert notes
+    assert notes[0][0] == "CCC"
+
+
+def test_bear_plan_sells_every_allowed_holding_in_full() -> None:
+    prices = {t.symbol: Q96 for t in TOKENS}
+    state = _state({"AAA": 7, "BBB": 900 * 10**6, "CCC": 0}, 5, {"AAA": 3000, "BBB": 3000})
+    plan, _ = plan_vault(
+        state, weights_bps={"AAA": 10_000}, regime=Regime.BEAR, tokens=TOKENS,
+        sqrt_prices_x96=prices, usdc=USDC_ADDR, bands=RebalanceBands(),
+    )  # fmt: skip
+    sold = {leg.token.symbol: leg.amount_in for leg in plan.sells}
+    assert sold == {"AAA": 7, "BBB": 900 * 10**6}
+    assert plan.buys == ()
+
+
+def _leg(symbol: str, direction: Direction, amount: int) -> PlannedLeg:
+    return PlannedLeg(next(t for t in TOKENS if t.symbol == symbol), direction, amount, 0)
+
+
+def test_min_out_rounds_down_and_floors_raise_or_drop() -> None:
+    assert min_out_of(1_000_001, 50) == 995_000  # 995000.995 rounds down
+    legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50),
+            guard(_leg("BBB", Direction.SELL, 10), 1_000, 50),
+            guard(_leg("CCC", Direction.SELL, 10), 1_000, 50)]  # fmt: skip
+    kept, dropped = apply_floors(legs, [(1_010, 998), (1_200, 1_001), None])
+    assert [(g.leg.token.symbol, g.min_out) for g in kept] == [("AAA", 998)]
+    assert [s for s, _ in dropped] == ["BBB", "CCC"]
+    with pytest.raises(ValueError, match="tolerance"):
+        min_out_of(1, 10_000)
+
+
+def test_buys_never_spend_more_than_cash_plus_the_sells_min_outs() -> None:
+    sells = [GuardedLeg(_leg("AAA", Direction.SELL, 10**18), 600, 590)]
+    buys = [guard(_leg("BBB", Direction.BUY, 800), 4_000, 0),
+            guard(_leg("CCC", Direction.BUY, 400), 2_000, 0)]  # fmt: skip
+    kept, dropped, scaled = fund_buys(buys, cash_usdc=310, sells=sells, tolerance_bps=0,
+                                      min_trade_usdc=1)  # fmt: skip
+    assert scaled
+    assert dropped == []
+    assert sum(b.leg.amount_in for b in kept) <= 900
+    assert [(b.leg.amount_in, b.quoted_out) for b in kept] == [(600, 3_000), (300, 1_500)]
+    same, _, scaled_again = fund_buys(buys, cash_usdc=10_000, sells=sells, tolerance_bps=0,
+                                      min_trade_usdc=1)  # fmt: skip
+    assert not scaled_again
+    assert same == buys
+
+
+# --- journal --------------------------------------------------------------------------------
+
+
+def test_journal_never_forgets_a_signed_transaction(tmp_path: Path) -> None:
+    with KeeperJournal(tmp_path / "k.sqlite") as j:
+        j.add_vaults([("0xV", "0xO", 5)], scanned_to=9)
+        assert j.meta("scanned_to_block") == "9"
+        j.start_cycle("c1", kind="weekly", regime="bull", targets_date="2023-01-02",
+                      weights_bps={"AAA": 10_000}, now_s=1)  # fmt: skip
+        again = j.start_cycle("c1", kind="weekly", regime="bear", targets_date="x",
+                              weights_bps={}, now_s=2)  # fmt: skip
+        assert again.regime == "bull"  # a restarted cycle keeps the targets it started with
+        assert again.weights_bps == {"AAA": 10_000}
+        j.settle("c1", "0xV", ActionState.SUBMITTED, now_s=3, count_attempt=True, nonce=7,
+                 tx_hash="0xabc", raw_tx="02f8", legs=3)  # fmt: skip
+        with pytest.raises(ValueError, match="submitted"):
+            j.settle("c1", "0xV", ActionState.SKIPPED, now_s=4)
+        assert [a.tx_hash for a in j.submitted()] == ["0xabc"]
+        assert j.open_actions("c1") == 1
+        j.settle("c1", "0xV", ActionState.DONE, now_s=5, gas_used=1, loss_usdc=2**70)
+        with pytest.raises(ValueError, match="final"):
+            j.settle("c1", "0xV", ActionState.PENDING, now_s=6)
+        action = j.action("c1", "0xV")
+        assert action is not None
+        assert (action.state, action.attempts, action.loss_usdc) == (ActionState.DONE, 1, 2**70)
+        j.finish_cycle("c1", 7)
+        assert j.last_finished() is not None
+        assert j.open_cycles() == []
+
+
+def test_finishing_a_cycle_with_a_reason_closes_waiting_vaults(tmp_path: Path) -> None:
+    with KeeperJournal(tmp_path / "k.sqlite") as j:
+        j.add_vaults([("0xV", "0xO", 5)], scanned_to=9)
+        j.start_cycle("c1", kind="regime", regime="bear", targets_date="d", weights_bps={},
+                      now_s=1)  # fmt: skip
+        j.settle("c1", "0xV", ActionState.WAITING, now_s=2, reason="interval")
+        j.finish_cycle("c1", 3, "superseded by c2")
+        action = j.action("c1", "0xV")
+        assert action is not None
+        assert (action.state, action.reason) == (ActionState.SKIPPED, "superseded by c2")

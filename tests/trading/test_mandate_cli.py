@@ -1,0 +1,136 @@
+"""`indexvault mandate set|show|revoke` as a user runs them, one process per command on the
+persistent local anvil (state in a temp $INDEXVAULT_HOME), plus parsing and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.chain.backends import dev_accounts
+from orchestrator.cli import app
+from orchestrator.cli.mandate_cmds import (
+    duration_text,
+    parse_duration,
+    parse_loss_budget,
+    parse_tokens,
+)
+from orchestrator.errors import InputError
+from orchestrator.localmarket.addressbook import AddressBook
+from orchestrator.service import LOCAL_KEEPER_ACCOUNT
+from orchestrator.wallet.keystore import Keystore
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INDEXVAULT_HOME", str(folder))
+        done = CliRunner().invoke(app, ["local", "up", "--tokens", "5"])
+        assert done.exit_code == 0, done.output
+        for name in ("carol", "dave"):
+            Keystore(folder / "keystores").create(name, PASSWORD, scrypt_n=16)
+        yield folder
+
+
+def _run(home: Path, *args: str):  # type: ignore[no-untyped-def]
+    env = {"INDEXVAULT_HOME": str(home), "INDEXVAULT_PASSWORD": PASSWORD}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def _fails(result, message: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code != 0
+    text = result.output + str(result.exception)
+    assert message in text, text
+
+
+@pytest.mark.anvil
+def test_set_show_revoke_across_commands(home: Path) -> None:
+    symbols = [t.symbol for t in AddressBook.load(home / "local" / "addressbook.json").tokens]
+    keeper = dev_accounts()[LOCAL_KEEPER_ACCOUNT].address
+    assert _run(home, "local", "fund", "--usdc", "2000", "-w", "carol").exit_code == 0
+    assert _run(home, "buy", "1000", "--yes", "-w", "carol").exit_code == 0
+
+    chosen = ",".join(symbols[:2])
+    done = _run(home, "mandate", "set", "-w", "carol", "--yes", "--tokens", chosen,
+                "--max-slippage-bps", "150", "--min-interval", "2h", "--twap-window", "15m",
+                "--loss-budget-usdc", "50.5", "--loss-window", "7d")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "set the keeper's mandate (epoch 1)" in done.output
+    assert f"keeper           {keeper} (may only rebalance; never withdraw)" in done.output
+    assert "done: user operation" in done.output
+
+    shown = _run(home, "mandate", "show", "-w", "carol")
+    assert shown.exit_code == 0, shown.output
+    for expected in (
+        "— epoch 1",
+        f"keeper           {keeper}",
+        "max slippage     1.50% per keeper leg",
+        "min interval     2h (7,200 s)",
+        "TWAP window      15m (900 s)",
+        "loss budget      $50.50 vs the TWAP per 7d (604,800 s)",
+        f"allowed tokens   2: {symbols[0]} (",
+        "loss used        $0.00 of $50.50 ($50.50 available now)",
+        "last rebalance   never",
+    ):
+        assert expected in shown.output, shown.output
+
+    revoked = _run(home, "mandate", "revoke", "-w", "carol", "--yes")
+    assert revoked.exit_code == 0, revoked.output
+    assert f"keeper           {keeper}: loses its rights at once" in revoked.output
+    after = _run(home, "mandate", "show", "-w", "carol")
+    assert "keeper           none (revoked)" in after.output
+    log = _run(home, "log", "-w", "carol")
+    assert " mandate " in log.output
+    assert " keeper_revoked " in log.output
+
+
+@pytest.mark.anvil
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--twap-window", "5m"], "the TWAP window must be 600..86400 s, got 300 s"),
+     (["--min-interval", "6x"], "'6x' is not a duration"),
+     (["--keeper", "0x1234"], "the keeper must be an address"),
+     (["--tokens", "NOPE"], "unknown token(s) on this market: NOPE")],
+)  # fmt: skip
+def test_bad_input_is_refused(home: Path, args: list[str], message: str) -> None:
+    _fails(_run(home, "mandate", "set", "-w", "carol", "--yes", *args), message)
+
+
+@pytest.mark.anvil
+def test_no_vault_yet(home: Path) -> None:
+    _fails(_run(home, "mandate", "set", "-w", "dave", "--yes"), "no vault yet")
+    _fails(_run(home, "mandate", "show", "-w", "dave"), "no vault yet")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30m", 1_800), ("6h", 21_600), ("7d", 604_800), ("3600", 3_600), (" 45 S ", 45),
+     ("0", 0)],
+)  # fmt: skip
+def test_parse_duration(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "m", "1.5h", "-1d", "6x", "1h30m"])
+def test_parse_duration_refuses(text: str) -> None:
+    with pytest.raises(InputError, match="is not a duration"):
+        parse_duration(text)
+
+
+def test_parse_loss_budget_and_tokens() -> None:
+    assert parse_loss_budget("0") == 0
+    assert parse_loss_budget("$2,500.000001") == 2_500_000_001
+    with pytest.raises(InputError, match="0 or more"):
+        parse_loss_budget("-1")
+    with pytest.raises(InputError, match="more than 6 decimals"):
+        parse_loss_budget("0.0000001")
+    assert parse_tokens("ALL") is None
+    assert parse_tokens("BTC,ETH") == ["BTC", "ETH"]
+    assert duration_text(5_400) == "1h 30m (5,400 s)"
+    assert duration_text(90_061) == "1d 1h 1m 1s (90,061 s)"
+    assert duration_text(59) == "59 s"
