@@ -12,6 +12,7 @@ the tests, not commands run one after another.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,6 +89,15 @@ def resolve_network(name: str) -> NetworkConfig:
         raise ConfigError(f"{path} is not a valid network file: {error}") from error
 
 
+def _resume_clock(chain: Chain) -> None:
+    """anvil reloaded from a state file mines its next block at the wall-clock time, even
+    when the saved chain is ahead of it (`local advance`): time would run backwards and a
+    pool's TWAP read would revert. Restart the clock from the saved chain's time instead."""
+    latest = chain.timestamp()
+    if latest >= int(time.time()):
+        chain.set_time(latest + 1)
+
+
 @contextmanager
 def open_chain(config: NetworkConfig) -> Iterator[tuple[Chain, AddressBook]]:
     """The chain and its address book; a local node dumps its state when closed."""
@@ -100,6 +110,7 @@ def open_chain(config: NetworkConfig) -> Iterator[tuple[Chain, AddressBook]]:
     if config.is_local:
         assert config.anvil_state is not None
         chain = connect_anvil(extra_args=("--state", str(config.anvil_state)))
+        _resume_clock(chain)
     else:
         assert config.rpc_url is not None
         chain = connect_rpc(config.rpc_url, expected_chain_id=config.chain_id or book.chain_id)

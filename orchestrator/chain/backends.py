@@ -95,6 +95,13 @@ class Chain:
             self._rpc("evm_increaseTime", [seconds])
             self._rpc("evm_mine", [])
 
+    def set_time(self, timestamp_s: int) -> None:
+        """anvil: the clock restarts at `timestamp_s` (later blocks keep advancing from it)."""
+        self._require_local("setting the clock")
+        if self.kind != "anvil":
+            raise ConfigError(f"setting the clock is only wired for anvil, not {self.label}")
+        self._rpc("evm_setTime", [timestamp_s])
+
     def snapshot(self) -> Any:
         self._require_local("snapshots")
         if self.kind == "eth_tester":
