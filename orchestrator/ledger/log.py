@@ -35,6 +35,7 @@ from orchestrator.chain.bindings import bind_ours
 from orchestrator.ledger.event_records import (
     Action,
     Bought,
+    KeeperRevoked,
     MandateSet,
     Rebalanced,
     Sold,
@@ -158,6 +159,8 @@ def _amounts(action: Action, usdc_token: str) -> tuple[int | None, int, int, str
             0,
             f"keeper {event.mandate.keeper}, epoch {event.epoch}, {len(event.pools)} pools",
         )
+    if isinstance(event, KeeperRevoked):
+        return None, 0, 0, f"keeper {event.keeper} revoked"
     return None, 0, 0, ""
 
 

@@ -151,6 +151,7 @@ def test_revoke_removes_the_keeper_at_once_and_keeps_the_rest(owner: Trader) -> 
     assert [(r.quote_id, r.tx_hash) for r in rows] == [
         (revoke.quote_id, done.result.transaction_hash)
     ]
+    assert rows[0].detail == f"keeper {before.keeper} revoked"
     again = preview_revoke_keeper(t.ctx)
     assert again.mandate is not None
     assert again.mandate.keeper is None
