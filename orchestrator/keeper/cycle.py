@@ -182,6 +182,8 @@ class Keeper:
         if plan.is_empty:
             return settle(ActionState.SKIPPED, _joined("within bands", notes))
         sells, buys, dropped = self._guarded(vault, plan.sells, plan.buys, state.cash_usdc)
+        if kp.oracle_blocked(dropped):  # partial trades would leave the vault off target
+            return settle(ActionState.WAITING, _joined("oracle not ready, retried later", dropped))
         if not sells and not buys:
             return settle(ActionState.SKIPPED, _joined("no leg passes the mandate", dropped))
         data = _REBALANCE + abi_encode(

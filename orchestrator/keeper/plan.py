@@ -38,6 +38,7 @@ __all__ = [
     "fund_buys",
     "guard",
     "min_out_of",
+    "oracle_blocked",
     "plan_vault",
 ]
 
@@ -113,6 +114,16 @@ def guard(leg: PlannedLeg, quoted_out: int, tolerance_bps: int) -> GuardedLeg:
     return GuardedLeg(leg, quoted_out, min_out_of(quoted_out, tolerance_bps))
 
 
+NO_TWAP = "no TWAP for the mandate's window yet"
+OFF_TWAP = "price is off its TWAP by more than the mandate allows"
+
+
+def oracle_blocked(dropped: Sequence[tuple[str, str]]) -> bool:
+    """Whether a leg was dropped for a reason that time cures (the pool's TWAP has too few
+    observations, or its price moved away from the TWAP, e.g. by this run's own trades)."""
+    return any(why == NO_TWAP or why.endswith(f"({OFF_TWAP})") for _, why in dropped)
+
+
 def apply_floors(
     legs: Sequence[GuardedLeg], floors: Sequence[tuple[int, int] | None]
 ) -> tuple[list[GuardedLeg], list[tuple[str, str]]]:
@@ -122,7 +133,7 @@ def apply_floors(
     for g, floor in zip(legs, floors, strict=True):
         symbol = g.leg.token.symbol
         if floor is None:
-            dropped.append((symbol, "no TWAP for the mandate's window yet"))
+            dropped.append((symbol, NO_TWAP))
         elif g.quoted_out < floor[1]:
             dropped.append(
                 (

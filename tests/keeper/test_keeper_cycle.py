@@ -206,3 +206,30 @@ def test_rebalances_appear_in_the_vault_transaction_log(kenv: KeeperEnv) -> None
     assert kinds.count("rebalance") == 1
     rebalance = next(a for a in actions if a.kind == "rebalance")
     assert rebalance.tx_hash == report.outcomes[0].tx_hash
+
+
+def test_a_pool_without_enough_twap_history_defers_the_vault(kenv: KeeperEnv) -> None:
+    book, chain = kenv.market.book, kenv.chain
+    token = book.tokens[0]
+    v = kenv.open_vault("young", buy_usdc=1_500 * USDC, symbols=[token.symbol])
+    kenv.set_mandate(v, twap_window_s=3_600)
+    kenv.chain.increase_time(900)
+    # 48 trades in 48 blocks, most moving the tick, fill the pool's 16 observation slots
+    # (a pool writes one only when its tick moves): the oldest is now seconds old, so a
+    # one-hour TWAP cannot be read yet
+    trader = Transactor(chain, chain.accounts[6])
+    kenv.market.deployer.resync()
+    kenv.market.fund_usdc(trader.address, 48 * 1_000 * USDC)
+    for _ in range(48):
+        request = QuoteRequest(book.contracts.usdc, token.address, token.fee, 1_000 * USDC)
+        swap_exact_input_single(trader, book.contracts.swap_router02, request, amount_out_min=0)
+        chain.increase_time(2)  # one observation per distinct block time
+    early = kenv.keeper.run_once(kenv.bull)
+    assert _outcomes(early)[v.address] is ActionState.WAITING
+    assert "oracle not ready" in (early.outcomes[0].reason or "")
+    assert not early.finished
+    kenv.chain.increase_time(3_700)
+    later = kenv.keeper.run_once(kenv.bull)
+    assert later.cycle_id == early.cycle_id
+    assert _outcomes(later)[v.address] is ActionState.DONE
+    assert later.finished

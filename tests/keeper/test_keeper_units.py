@@ -18,6 +18,7 @@ from orchestrator.keeper.plan import (
     fund_buys,
     guard,
     min_out_of,
+    oracle_blocked,
     plan_vault,
 )
 from orchestrator.keeper.reads import VaultState
@@ -203,3 +204,13 @@ def test_finishing_a_cycle_with_a_reason_closes_waiting_vaults(tmp_path: Path) -
         action = j.action("c1", "0xV")
         assert action is not None
         assert (action.state, action.reason) == (ActionState.SKIPPED, "superseded by c2")
+
+
+def test_oracle_reasons_are_the_ones_time_cures() -> None:
+    legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50)]
+    _, no_twap = apply_floors(legs, [None])
+    _, off_twap = apply_floors(legs, [(1_300, 1_100)])
+    assert oracle_blocked(no_twap)
+    assert oracle_blocked(off_twap)
+    assert not oracle_blocked([("AAA", "too small once scaled to the cash available")])
+    assert not oracle_blocked([])
