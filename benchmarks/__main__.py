@@ -15,9 +15,7 @@ RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 def main(argv: list[str]) -> int:
     wanted = [s for s in SUITES if not argv or s.rsplit(".", 1)[-1] in argv]
     # a run of selected suites updates their metrics and keeps the others'
-    results: dict[str, float] = (
-        json.loads(RESULTS.read_text()) if argv and RESULTS.exists() else {}
-    )
+    results: dict[str, float] = json.loads(RESULTS.read_text()) if argv and RESULTS.exists() else {}
     for suite in wanted:
         started = time.perf_counter()
         print(f"== {suite}", flush=True)
