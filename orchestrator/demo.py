@@ -3,7 +3,8 @@
 Build a market from a snapshot → create a wallet (a keystore in a scratch home) → fund its
 smart account with test USDC → preview and buy $10,000 of the index in one user operation
 → holdings and a treemap → a week passes and prices move (real swaps by another trader)
-→ sell 50% to USDC → P&L and the transaction log."""
+→ sell 50% to USDC → P&L and the transaction log → a year of the keeper in fast-forward,
+managed vs passive (demo_year.py; `year_tokens=0` skips it)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from orchestrator.cli.render import (
     pnl_text,
     preview_text,
 )
+from orchestrator.demo_year import check_year_size, run_year, year_data
+from orchestrator.errors import SetupError
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import TokenEntry
 from orchestrator.service import (
@@ -71,8 +74,12 @@ def run_demo(
     buy_usdc: int = 10_000 * USDC,
     out_dir: Path = Path("demo-output"),
     echo: Callable[[str], None] = print,
+    year_tokens: int = 20,
+    year_weeks: int = 52,
+    year_chain: str = "anvil",
 ) -> None:
     started = time.perf_counter()
+    check_year_size(year_tokens, year_weeks)  # before the story, not 70 s into it
     market = open_local_market(
         market_data=market_data, tokens=tokens, progress=lambda m: echo(f"· {m}")
     )
@@ -125,6 +132,16 @@ def run_demo(
             echo(pnl_text(vault_pnl(ctx), ctx.eth_price_usdc()))
             echo("\n8. Transaction log")
             echo(log_text(vault_log(ctx)))
+        if year_tokens > 0:
+            echo(f"\n9. A year in fast-forward: the keeper vs buying once ({year_tokens} tokens, "
+                 f"{year_weeks} weekly runs, on {year_chain})")  # fmt: skip
+            try:
+                run_year(
+                    market_data=year_data(market_data), tokens=year_tokens, weeks=year_weeks,
+                    out_dir=out_dir, echo=echo, chain_target=year_chain,
+                )  # fmt: skip
+            except SetupError as error:
+                echo(f"   skipped: {error} ({error.hint})")
         echo(
             f"\nDone in {time.perf_counter() - started:.0f} s on {book.chain}; journal "
             f"{out_dir / 'journal.sqlite'}, treemap {out_dir / 'treemap.png'} "

@@ -104,7 +104,10 @@ def test_demo_on_the_real_snapshot_prices_pools_at_the_snapshot() -> None:
 def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     """`indexvault demo` (what `make demo` runs), small: wallet, buy, holdings + treemap,
     prices move, sell half, P&L and log; every step from real contracts."""
-    done = _indexvault("demo", "--tokens", "5", "--out-dir", str(tmp_path), timeout=600)
+    done = _indexvault(
+        "demo", "--tokens", "5", "--year-tokens", "5", "--year-weeks", "3",
+        "--out-dir", str(tmp_path), timeout=600,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for step in (
@@ -116,12 +119,14 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "6. Preview: sell 50%",
         "7. P&L",
         "8. Transaction log",
+        "9. A year in fast-forward",
+        "The year used",
     ):
         assert step in out, out  # fmt: skip
     assert out.count("done: user operation") == 2
     assert "each at or above its min-out" in out
     assert "deposited        $10,000.00" in out
-    log = out[out.index("8. Transaction log") :]
+    log = out[out.index("8. Transaction log") : out.index("9. A year")]
     assert "vault_created" in log
     assert " buy " in log
     assert " sell " in log

@@ -79,8 +79,22 @@ def demo(
     out_dir: Annotated[Path, typer.Option(help="Journal and treemap go here.")] = Path(
         "demo-output"
     ),
+    year_tokens: Annotated[
+        int, typer.Option(min=0, max=100, help="Tokens in the simulated year (0 skips it).")
+    ] = 20,
+    year_weeks: Annotated[
+        int, typer.Option(min=1, max=155, help="Weekly keeper runs in the simulated year.")
+    ] = 52,
+    year_chain: Annotated[
+        str, typer.Option(help="The year's chain: anvil (spawned) or eth_tester (slow).")
+    ] = "anvil",
 ) -> None:
-    """The whole story on the embedded chain: wallet, $10,000 buy, holdings, sell 50%, P&L."""
+    """The whole story on the embedded chain: wallet, $10,000 buy, holdings, sell 50%, P&L;
+    then a year of the keeper in fast-forward, managed vs passive (real weekly prices when
+    ../shared/data/market/ is present, SYNTHETIC otherwise)."""
     from orchestrator.demo import run_demo
 
-    run_demo(tokens=tokens, market_data=market_data, out_dir=out_dir, echo=typer.echo)
+    run_demo(
+        tokens=tokens, market_data=market_data, out_dir=out_dir, echo=typer.echo,
+        year_tokens=year_tokens, year_weeks=year_weeks, year_chain=year_chain,
+    )  # fmt: skip

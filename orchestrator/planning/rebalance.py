@@ -50,7 +50,8 @@ def plan_rebalance(
     """`values_usdc[symbol]` is the holding's value at the pool's mid price (rounded down).
     Bear: every holding is sold in full (no band: the move to stablecoins is total).
     Bull: each token moves to `nav * weight` unless within the drift band or the dust
-    threshold; tokens no longer in the targets are sold in full. Sell amounts round down;
+    threshold (a token not held yet is bought if its target clears the dust threshold);
+    tokens no longer in the targets are sold in full. Sell amounts round down;
     buys are scaled down, if needed, to what cash plus haircut proceeds can pay for."""
     targets = {} if regime is Regime.BEAR else dict(weights_bps)
     by_symbol = {t.symbol: t for t in tokens}
@@ -80,7 +81,10 @@ def plan_rebalance(
             continue
         value = values_usdc.get(symbol, 0) if symbol in held else 0
         target = nav * weight // BPS
-        if _beyond(nav * weight - value * BPS, threshold):
+        # a token not held at all is an entry: bought whenever it clears the dust floor,
+        # even when its whole weight is inside the drift band (else small weights never enter)
+        entry = value == 0 and target >= bands.min_trade_usdc
+        if entry or _beyond(nav * weight - value * BPS, threshold):
             buys.append((by_symbol[symbol], target - value, weight))
         elif target > value:
             skipped.append((symbol, "within band"))

@@ -223,3 +223,12 @@ def test_drift_inside_the_band_trades_nothing(
         bands=RebalanceBands(drift_bps=100, min_trade_usdc=0),
     )
     assert plan.is_empty, plan
+
+
+def test_a_token_not_held_enters_even_when_its_weight_is_inside_the_band() -> None:
+    # DOGE's 0.8% target is inside the 1% drift band, but a token never bought would stay
+    # out forever: an entry trades once it clears the $10 dust floor
+    plan = rebalance({}, {}, {"BTC": 9_920, "DOGE": 80}, cash=10_000 * USDC)
+    assert legs(plan.buys) == [("BTC", 9_920 * USDC), ("DOGE", 80 * USDC)]
+    tiny = rebalance({}, {}, {"BTC": 9_995, "DOGE": 5}, cash=10_000 * USDC)  # $5 < $10
+    assert legs(tiny.buys) == [("BTC", 9_995 * USDC)]

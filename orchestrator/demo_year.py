@@ -1,0 +1,378 @@
+"""`make demo`'s last step: a year of the keeper in fast-forward, on real weekly prices
+when `../shared/data/market/` is present (SYNTHETIC otherwise, and labelled so).
+
+A market of its own, seeded at the year's first week (its tokens: the index's largest
+members that week), on a spawned anvil by default: on the embedded eth-tester a year of
+20 tokens measured about 50 s a week (py-evm runs every swap in Python, ~75 ms a
+transaction and ~60 a week to move the pools; its gas estimate of a 20-leg rebalance
+re-executes it about 20 times, 34 s; and its eth_getLogs finds each receipt by scanning
+back from the head, so the keeper's vault discovery and the final log grow with the square
+of the chain). `chain_target="eth_tester"` still works, for a few tokens and weeks.
+
+Two owners, each with a smart account, buy the same USDC amount of the same index at the
+same prices on week 0: "managed" then delegates to the local keeper with a mandate (a
+user operation, previewed and confirmed like a trade); "passive" never trades again.
+Then, every week of the window (demo_year_data.choose_window: it holds a regime switch
+when the data has one):
+
+- Monday 00:00 UTC (chain time): another trader moves every pool to the week's price with
+  real swaps (`set_prices`), so holdings are marked at the week's prices;
+- Monday 01:00: the keeper runs once with the strategy's targets as of that week; its
+  weekly cycle is the chain's ISO week, and the mandate's 30-minute TWAP window sees
+  only the new price (the min interval, one day, has long passed).
+
+No daily regime checks between the weekly runs: the data is weekly, so a daily check
+would read the same close as the Monday run and never switch in between.
+NAVs are integers (USDC base units) at the pools' mid prices; Decimal only on display."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from orchestrator.artifacts.load import repo_root
+from orchestrator.chain import Chain, Transactor, connect
+from orchestrator.cli.render import log_text, usd
+from orchestrator.demo_year_data import (
+    BPS,
+    Vanished,
+    YearWindow,
+    choose_window,
+    max_drawdown_bps,
+    nav_usdc,
+    return_bps,
+    weekly_prices,
+    year_assets,
+)
+from orchestrator.errors import InputError
+from orchestrator.keeper.cycle import Keeper, VaultOutcome
+from orchestrator.keeper.journal import ActionState, KeeperJournal
+from orchestrator.ledger import LogRow
+from orchestrator.ledger.journal import Journal
+from orchestrator.localmarket import deploy_market
+from orchestrator.localmarket.price_moves import set_prices
+from orchestrator.market.snapshot import MarketHistory
+from orchestrator.service import (
+    LOCAL_KEEPER_ACCOUNT,
+    LocalMarket,
+    fund_test_account,
+    keeper_address,
+    load_history,
+    trading_context,
+)
+from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.strategy.signal import Regime
+from orchestrator.trading.confirm import confirm
+from orchestrator.trading.context import TradingContext
+from orchestrator.trading.mandate import preview_set_mandate
+from orchestrator.trading.previews import preview_buy
+from orchestrator.trading.reads import mid_prices, token_refs, vault_balances
+from orchestrator.trading.reports import vault_log
+from orchestrator.trading.targets import Targets, current_targets
+from orchestrator.vaults.platform import Mandate
+
+__all__ = [
+    "REAL_DATA",
+    "Week",
+    "YearResult",
+    "check_year_size",
+    "run_year",
+    "year_data",
+    "year_table",
+]
+
+USDC = 10**6
+HOUR_S, DAY_S = 3_600, 86_400
+WEEK_S = 7 * DAY_S
+REAL_DATA = repo_root().parent / "shared" / "data" / "market" / "weekly_top100_2021_2023.csv"
+
+TargetsFor = Callable[[MarketHistory, datetime.date, Sequence[str]], Targets]
+
+
+def check_year_size(tokens: int, weeks: int, config: StrategyConfig = DEFAULT_CONFIG) -> None:
+    """Refuse, before anything runs, a year the strategy cannot weight: each token is capped
+    at `cap`, so fewer than 1 / cap tokens cannot add up to 100%. `tokens` 0: no year."""
+    least = -(-BPS // config.weights.cap_bps)
+    if tokens != 0 and tokens < least:
+        raise InputError(
+            f"the simulated year needs at least {least} tokens (each is capped at "
+            f"{config.weights.cap:.0%}), got {tokens}",
+            hint=f"Use --year-tokens {least} or more, or 0 to skip the year.",
+        )
+    if weeks < 1:
+        raise InputError(f"the simulated year needs at least one week, got {weeks}")
+
+
+def year_data(market_data: Path | None) -> Path | None:
+    """The demo's own --market-data, else the shared real CSV when present, else None
+    (the synthetic market). Read in place: never copied."""
+    if market_data is not None:
+        return market_data
+    return REAL_DATA if REAL_DATA.is_file() else None
+
+
+@dataclass(frozen=True)
+class Week:
+    index: int  # 0: the buys
+    date: datetime.date
+    regime: Regime
+    gauge: int
+    action: str
+    managed_nav: int  # USDC base units, at mid prices after the week's trades
+    passive_nav: int
+    managed_cash: int
+    managed_balances: dict[str, int]
+    passive_balances: dict[str, int]
+    outcome: VaultOutcome | None = None  # the keeper's outcome for the managed vault
+
+
+@dataclass
+class YearResult:
+    window: YearWindow
+    data_label: str
+    deposit_usdc: int
+    symbols: list[str]
+    vanished: list[Vanished]
+    weeks: list[Week] = field(default_factory=list)
+    log: list[LogRow] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def rebalances(self) -> list[VaultOutcome]:
+        return [w.outcome for w in self.weeks
+                if w.outcome is not None and w.outcome.state is ActionState.DONE]  # fmt: skip
+
+    @property
+    def switches(self) -> list[Week]:
+        return [b for a, b in pairwise(self.weeks) if b.regime is not a.regime]
+
+    @property
+    def keeper_gas(self) -> int:
+        return sum(o.gas_used or 0 for o in self.rebalances)
+
+
+def _owner(name: str) -> LocalAccount:
+    account: LocalAccount = Account.from_key(keccak(text=f"indexvault demo year: {name}"))
+    return account
+
+
+def _move_to(chain: Chain, at_s: int) -> None:
+    if at_s > chain.timestamp():
+        chain.increase_time(at_s - chain.timestamp())
+
+
+def _utc(at_s: int) -> str:
+    return datetime.datetime.fromtimestamp(at_s, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _first_monday_s(now_s: int) -> int:
+    """Monday 00:00 UTC at least a day after `now_s` (the pools are older than any TWAP)."""
+    day = datetime.datetime.fromtimestamp(now_s + DAY_S, datetime.UTC).date()
+    monday = day + datetime.timedelta(days=-day.weekday() % 7)
+    return int(datetime.datetime.combine(monday, datetime.time(), datetime.UTC).timestamp())
+
+
+def _open_market(chain_target: str, history: MarketHistory, date: datetime.date,
+                 tokens: int, echo: Callable[[str], None]) -> LocalMarket:  # fmt: skip
+    """open_local_market, with the index's largest members rather than the largest caps
+    (a stablecoin pool would sit idle all year)."""
+    assets = year_assets(history, date, tokens)
+    chain = connect(chain_target)
+    try:
+        deployer = Transactor(chain, chain.accounts[0])
+        book = deploy_market(chain, deployer, assets, market_source=history.source_label,
+                             market_is_synthetic=history.is_synthetic,
+                             progress=lambda m: echo(f"   · {m}"))  # fmt: skip
+    except BaseException:
+        chain.close()
+        raise
+    return LocalMarket(chain=chain, deployer=deployer, book=book)
+
+
+def _action(outcome: VaultOutcome | None, regime: Regime, before: Regime) -> str:
+    if outcome is None:
+        return "the keeper did not see the vault"
+    if outcome.state is ActionState.DONE:
+        legs = f"{outcome.legs} leg{'' if outcome.legs == 1 else 's'}"
+        if regime is not before:
+            return (
+                f"{'switched to USDC' if regime is Regime.BEAR else 'back into the index'} ({legs})"
+            )
+        return f"rebalanced {legs}"
+    reason = outcome.reason or ""
+    if outcome.state is ActionState.SKIPPED and reason.startswith("within bands"):
+        return "in USDC" if regime is Regime.BEAR else "skipped (within bands)"
+    return f"{outcome.state.value}: {reason}"[:60]
+
+
+def _line(w: Week) -> str:
+    return (f"   w{w.index:02d} {w.date} {w.regime.value:<4} gauge {w.gauge:>3}  "
+            f"{w.action:<34} managed {usd(w.managed_nav):>11}  "
+            f"passive {usd(w.passive_nav):>11}")  # fmt: skip
+
+
+class _Year:
+    """The chain side of one run: the market, both owners' contexts, the keeper."""
+
+    def __init__(self, market: LocalMarket, history: MarketHistory, journal: Journal,
+                 keeper_journal: KeeperJournal) -> None:  # fmt: skip
+        self.market, self.chain, self.book = market, market.chain, market.book
+        self.refs = token_refs(self.book)
+        self.managed = trading_context(self.chain, self.book, _owner("managed"),
+                                       journal=journal, history=history)  # fmt: skip
+        self.passive = trading_context(self.chain, self.book, _owner("passive"),
+                                       journal=journal, history=history)  # fmt: skip
+        # One bundler key, one nonce counter: two submitters on it would race for nonces.
+        self.passive.submitter = self.managed.submitter
+        key = Transactor(self.chain, self.chain.accounts[LOCAL_KEEPER_ACCOUNT])
+        self.keeper = Keeper(self.chain, self.book, keeper_journal, key, sleep=lambda _s: None)
+
+    def buy(self, ctx: TradingContext, amount: int) -> int:
+        fund_test_account(ctx, amount, eth_wei=10**18)
+        done = confirm(ctx, preview_buy(ctx, amount))
+        return len(done.preview.legs)
+
+    def delegate(self, ctx: TradingContext, deposit: int) -> str:
+        """The owner's mandate, as a user operation: every pool, 2% max slippage vs the
+        30-minute TWAP, a day between rebalances, a loss budget of 2% of the deposit
+        per 30 days."""
+        mandate = Mandate(
+            keeper=keeper_address(self.chain), max_slippage_bps=200, min_interval_s=DAY_S,
+            twap_window_s=1_800, loss_budget_usdc=deposit * 2 // 100, loss_window_s=30 * DAY_S,
+        )  # fmt: skip
+        confirm(ctx, preview_set_mandate(ctx, mandate, None))
+        return (f"   managed delegates to keeper {mandate.keeper} (a user operation): all "
+                f"{len(self.refs)} pools, max slippage 2% vs the 30-min TWAP, 1 day between "
+                f"rebalances, loss budget {usd(mandate.loss_budget_usdc)} per 30 days")  # fmt: skip
+
+    def week(self, index: int, date: datetime.date, targets: Targets, action: str,
+             outcome: VaultOutcome | None = None) -> Week:  # fmt: skip
+        w3, usdc = self.chain.w3, self.book.contracts.usdc
+        prices = mid_prices(w3, self.book, self.refs)
+        m = vault_balances(w3, self.book, self.managed.vault_address())
+        p = vault_balances(w3, self.book, self.passive.vault_address())
+        return Week(
+            index, date, targets.regime, targets.reading.gauge, action,
+            nav_usdc(m.tokens, m.usdc, self.refs, prices, usdc),
+            nav_usdc(p.tokens, p.usdc, self.refs, prices, usdc),
+            m.usdc, dict(m.tokens), dict(p.tokens), outcome,
+        )  # fmt: skip
+
+
+def run_year(
+    *,
+    market_data: Path | None,
+    tokens: int = 20,
+    weeks: int = 52,
+    buy_usdc: int = 10_000 * USDC,
+    out_dir: Path = Path("demo-output"),
+    echo: Callable[[str], None] = print,
+    chain_target: str = "anvil",
+    window_dates: Sequence[datetime.date] | None = None,
+    targets_for: TargetsFor = current_targets,
+) -> YearResult:
+    """The year, printed as it runs (one line a week, then the table). `market_data`: a
+    CSV, or None for the synthetic market. `window_dates` overrides the window choice and
+    `targets_for` the strategy (tests force a regime with them)."""
+    started = time.perf_counter()
+    check_year_size(tokens, weeks)
+    if chain_target not in ("anvil", "eth_tester"):
+        raise InputError(
+            f"the year runs on a local chain (anvil or eth_tester), not {chain_target!r}"
+        )
+    history = load_history(market_data, tokens=tokens)
+    if window_dates is None:
+        window = choose_window(history, weeks)
+    else:
+        window = YearWindow(tuple(window_dates), ())
+    dates = window.dates
+    market = _open_market(chain_target, history, dates[0], tokens, echo)
+    symbols = [t.symbol for t in market.book.tokens]
+    prices, vanished = weekly_prices(history, dates, symbols)
+    span = f"{history.dates[0]} to {history.dates[-1]}"
+    label = (f"SYNTHETIC prices ({history.source_label})" if history.is_synthetic
+             else f"real weekly prices from {market_data} ({span})")  # fmt: skip
+    result = YearResult(window, label, buy_usdc, symbols, vanished)
+    folder = out_dir / "year"
+    shutil.rmtree(folder, ignore_errors=True)  # a fresh chain: stale journals would mislead
+    folder.mkdir(parents=True)
+    echo(f"   {len(symbols)} tokens on a fresh chain ({time.perf_counter() - started:.0f} s); "
+         f"weeks {dates[0]} to {dates[-1]}")  # fmt: skip
+    try:
+        with Journal(folder / "journal.sqlite") as journal, \
+                KeeperJournal(folder / "keeper.sqlite") as keeper_journal:  # fmt: skip
+            year = _Year(market, history, journal, keeper_journal)
+            t0 = _first_monday_s(market.chain.timestamp())
+            _move_to(market.chain, t0)
+            first = targets_for(history, dates[0], symbols)
+            legs = year.buy(year.managed, buy_usdc)
+            set_prices(market, prices[0])  # the passive owner buys at the same prices
+            year.buy(year.passive, buy_usdc)
+            set_prices(market, prices[0])
+            echo(year.delegate(year.managed, buy_usdc))
+            echo(f"   chain time {_utc(t0)} stands for {dates[0]}: one week of chain time per "
+                 "week of data (the log below shows chain time)")  # fmt: skip
+            action = f"both buy {usd(buy_usdc)} ({legs} legs)"
+            result.weeks.append(year.week(0, dates[0], first, action))
+            echo(_line(result.weeks[0]))
+            for i, date in enumerate(dates[1:], start=1):
+                _move_to(market.chain, t0 + i * WEEK_S)
+                set_prices(market, prices[i])
+                _move_to(market.chain, t0 + i * WEEK_S + HOUR_S)
+                targets = targets_for(history, date, symbols)
+                report = year.keeper.run_once(targets)
+                vault = year.managed.vault_address().lower()
+                outcome = next((o for o in report.outcomes if o.vault.lower() == vault), None)
+                action = _action(outcome, targets.regime, result.weeks[-1].regime)
+                result.weeks.append(year.week(i, date, targets, action, outcome))
+                echo(_line(result.weeks[-1]))
+            result.log = vault_log(year.managed)
+    finally:
+        market.close()
+    result.elapsed_s = time.perf_counter() - started
+    echo(year_table(result))
+    return result
+
+
+def _pct(bps: int) -> str:
+    return f"{Decimal(bps).scaleb(-2):+.2f}%"
+
+
+def year_table(r: YearResult) -> str:
+    managed = [w.managed_nav for w in r.weeks]
+    passive = [w.passive_nav for w in r.weeks]
+    switches = ", ".join(f"{w.regime.value} {w.date}" for w in r.switches) or "none"
+    rows = [
+        ("deposited (USDC)", usd(r.deposit_usdc), usd(r.deposit_usdc)),
+        (f"NAV week 0 ({r.weeks[0].date})", usd(managed[0]), usd(passive[0])),
+        (f"NAV end ({r.weeks[-1].date})", usd(managed[-1]), usd(passive[-1])),
+        ("return on the deposit", _pct(return_bps(r.deposit_usdc, managed[-1])),
+         _pct(return_bps(r.deposit_usdc, passive[-1]))),
+        ("max drawdown (weekly NAVs)", _pct(-max_drawdown_bps(managed)),
+         _pct(-max_drawdown_bps(passive))),
+        ("keeper rebalances", str(len(r.rebalances)), "0 (no mandate)"),
+        ("keeper gas", f"{r.keeper_gas:,}", "0"),
+    ]  # fmt: skip
+    lines = [f"\n   {'':<30} {'managed (keeper)':>18} {'passive (buy once)':>20}"]
+    lines += [f"   {name:<30} {a:>18} {b:>20}" for name, a, b in rows]
+    lines.append(f"   regime switches: {len(r.switches)} ({switches})")
+    for v in r.vanished:
+        lines.append(
+            f"   {v.symbol} left the data on {v.date}: marked at ${v.mark_usd:.6g} "
+            f"(last ${v.last_price_usd:.6g}; the backtest's vanished-coin rule)"
+        )
+    lines.append("\n   The managed vault's transaction log:")
+    lines += ["   " + line for line in log_text(r.log).splitlines()]
+    lines.append(f"\n   The year used {r.data_label}; weeks {r.weeks[0].date} to "
+                 f"{r.weeks[-1].date}; {r.elapsed_s:.0f} s")  # fmt: skip
+    return "\n".join(lines)
