@@ -117,8 +117,19 @@ class Transactor:
             raise self._normalise(error) from error
 
     def send_nowait(self, what: Sendable, *, gas: int | None = None, value: int = 0) -> HexBytes:
-        """Sign and submit; returns the tx hash without waiting for the receipt."""
-        return self.broadcast(self.sign(what, gas=gas, value=value).raw)
+        """Sign and submit; returns the tx hash without waiting for the receipt. A nonce
+        the node rejects (another Transactor on the same key sent meanwhile) is re-read
+        and the call signed once more: a rejected transaction was not taken, so this
+        cannot send twice. Callers that journal signed bytes use `sign`/`broadcast`."""
+        signed = self.sign(what, gas=gas, value=value)
+        try:
+            return self.broadcast(signed.raw)
+        except RpcUnavailable:
+            raise
+        except ChainError as error:
+            if "nonce" not in str(error).lower():
+                raise
+            return self.broadcast(self.sign(what, gas=signed.gas, value=value).raw)
 
     def wait(self, tx_hash: HexBytes, *, timeout_s: float = 120.0) -> TxReceipt:
         try:

@@ -101,3 +101,16 @@ def test_time_travel_and_snapshots(market: LocalMarket) -> None:
     chain.revert_to(snapshot)
     assert chain.timestamp() < before + 7 * 24 * 3600
     market.deployer.resync()
+
+
+def test_two_transactors_on_one_key_do_not_clash_on_nonces(fresh_market: LocalMarket) -> None:
+    chain = fresh_market.chain
+    first = Transactor(chain, chain.accounts[4])
+    second = Transactor(chain, chain.accounts[4])
+    usdc = _usdc(fresh_market)
+    first.send(usdc.functions.approve(chain.accounts[5].address, 1), gas=100_000)
+    second.send(usdc.functions.approve(chain.accounts[5].address, 2), gas=100_000)  # stale cache
+    first.send(usdc.functions.approve(chain.accounts[5].address, 3), gas=100_000)  # stale again
+    owner, spender = chain.accounts[4].address, chain.accounts[5].address
+    assert chain.w3.eth.get_transaction_count(owner) == 3
+    assert usdc.functions.allowance(owner, spender).call() == 3
