@@ -20,7 +20,15 @@ from web3 import Web3
 from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.types import Direction, TokenRef
-from orchestrator.vaults.platform import Mandate
+from orchestrator.vaults.platform import (
+    LOSS_USED_CALL,
+    MANDATE_CALL,
+    Mandate,
+    allowed_pool_call,
+    decode_allowed_pool,
+    decode_loss_used,
+    decode_mandate,
+)
 
 __all__ = [
     "VaultState",
@@ -33,9 +41,6 @@ VAULT_CREATED = keccak(text="VaultCreated(address,address,bytes32)")
 CALLS_PER_BATCH = 800  # sub-calls per eth_call
 LOG_RANGE_BLOCKS = 10_000  # blocks per eth_getLogs (public RPCs cap the range)
 
-_MANDATE = selector("mandate()")
-_LOSS_USED = selector("lossUsed()")
-_ALLOWED = selector("allowedPool(address)")
 _BALANCE_OF = selector("balanceOf(address)")
 _ORACLE_QUOTE = selector("oracleQuote(address,uint24,uint256,bool)")
 
@@ -88,29 +93,20 @@ def _batched(
     return out
 
 
-def _mandate_of(ok: bool, data: bytes) -> Mandate | None:
-    if not ok:
-        return None
-    keeper, slippage, interval, window, budget, loss_window = abi_decode(
-        ["address", "uint16", "uint24", "uint24", "uint96", "uint32"], data
-    )
-    if int(keeper, 16) == 0:
-        return None
-    return Mandate(to_checksum_address(keeper), slippage, interval, window, budget, loss_window)
-
-
 def read_vault_states(
     w3: Web3, book: AddressBook, vaults: Sequence[tuple[str, str]], *, keeper: str
 ) -> list[VaultState]:
     """Every vault's mandate; balances and allowlist for the vaults that opted in to
     `keeper`. A vault whose reads fail (not a vault) reads as not opted in."""
     mc = book.contracts.multicall3
-    phase1 = _batched(w3, mc, [c for v, _ in vaults for c in ((v, _MANDATE), (v, _LOSS_USED))])
+    phase1 = _batched(
+        w3, mc, [c for v, _ in vaults for c in ((v, MANDATE_CALL), (v, LOSS_USED_CALL))]
+    )
     mandates: list[tuple[Mandate | None, int, int]] = []
     for i in range(len(vaults)):
         (ok_m, m_data), (ok_l, l_data) = phase1[2 * i], phase1[2 * i + 1]
-        used, last = abi_decode(["uint256", "uint32"], l_data) if ok_l else (0, 0)
-        mandates.append((_mandate_of(ok_m, m_data), int(used), int(last)))
+        used, last = decode_loss_used(l_data) if ok_l else (0, 0)
+        mandates.append((decode_mandate(m_data) if ok_m else None, used, last))
     ours = [i for i, (m, _, _) in enumerate(mandates)
             if m is not None and m.keeper.lower() == keeper.lower()]  # fmt: skip
     tokens = book.tokens
@@ -121,7 +117,7 @@ def read_vault_states(
         holder = abi_encode(["address"], [vault])
         calls += [(t.address, _BALANCE_OF + holder) for t in tokens]
         calls.append((book.contracts.usdc, _BALANCE_OF + holder))
-        calls += [(vault, _ALLOWED + abi_encode(["address"], [t.address])) for t in tokens]
+        calls += [(vault, allowed_pool_call(t.address)) for t in tokens]
     phase2 = _batched(w3, mc, calls)
     details: dict[int, tuple[dict[str, int], int, dict[str, int]]] = {}
     for n, i in enumerate(ours):
@@ -132,10 +128,9 @@ def read_vault_states(
         allowed: dict[str, int] = {}
         for k, t in enumerate(tokens):
             ok, data = chunk[len(tokens) + 1 + k]
-            if ok:
-                is_allowed, fee = abi_decode(["bool", "uint24"], data)
-                if is_allowed:
-                    allowed[t.symbol] = int(fee)
+            fee = decode_allowed_pool(data) if ok else None
+            if fee is not None:
+                allowed[t.symbol] = fee
         details[i] = (balances, cash, allowed)
     states = []
     for i, ((vault, owner), (mandate, used, last)) in enumerate(zip(vaults, mandates, strict=True)):

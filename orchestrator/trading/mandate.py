@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from eth_utils.address import (
     is_checksum_address,
     is_checksum_formatted_address,
@@ -25,7 +24,7 @@ from eth_utils.address import (
     to_checksum_address,
 )
 
-from orchestrator.chain.multicall import aggregate_raw, selector
+from orchestrator.chain.multicall import aggregate_raw
 from orchestrator.errors import InputError
 from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
 from orchestrator.preview.build import PreviewContext
@@ -33,7 +32,16 @@ from orchestrator.preview.model import AllowedPoolTerms, MandateTerms, Preview, 
 from orchestrator.trading.calls import revoke_keeper_calls, set_mandate_calls
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.previews import _context, _Draft, _record
-from orchestrator.vaults.platform import Mandate
+from orchestrator.vaults.platform import (
+    LOSS_USED_CALL,
+    MANDATE_CALL,
+    MANDATE_EPOCH_CALL,
+    Mandate,
+    allowed_pool_call,
+    decode_allowed_pool,
+    decode_loss_used,
+    decode_mandate,
+)
 from orchestrator.wallet.smart_account import Call
 
 __all__ = [
@@ -53,12 +61,6 @@ MIN_INTERVAL_END_S = 2**24  # uint24 minInterval: exclusive bound
 LOSS_BUDGET_END_USDC = 2**96  # uint96 lossBudget: exclusive bound
 LOSS_WINDOW_END_S = 2**32  # uint32 lossWindow: exclusive bound
 NOT_APPLICABLE = "n/a"  # a mandate change has no market regime
-
-_MANDATE_TYPE = "(address,uint16,uint24,uint24,uint96,uint32)"
-_MANDATE = selector("mandate()")
-_EPOCH = selector("mandateEpoch()")
-_LOSS_USED = selector("lossUsed()")
-_ALLOWED_POOL = selector("allowedPool(address)")
 
 
 class InvalidMandate(InputError):
@@ -191,23 +193,26 @@ def read_mandate(ctx: TradingContext) -> MandateView:
 
 def _read(ctx: TradingContext, vault: str) -> MandateView:
     tokens = ctx.book.tokens
-    calls = [(vault, _MANDATE), (vault, _EPOCH), (vault, _LOSS_USED)] + [
-        (vault, _ALLOWED_POOL + abi_encode(["address"], [t.address])) for t in tokens
+    calls = [(vault, MANDATE_CALL), (vault, MANDATE_EPOCH_CALL), (vault, LOSS_USED_CALL)] + [
+        (vault, allowed_pool_call(t.address)) for t in tokens
     ]
     results = aggregate_raw(ctx.chain.w3, ctx.book.contracts.multicall3, calls,
                             allow_failure=False)  # fmt: skip
     out = [data for _, data in results]
-    ((keeper, slippage, interval, twap, budget, window),) = abi_decode([_MANDATE_TYPE], out[0])
+    (_keeper, slippage, interval, twap, budget, window) = abi_decode(
+        ["address", "uint16", "uint24", "uint24", "uint96", "uint32"], out[0]
+    )  # the limits stay readable after a revocation: decode_mandate would give None
     (epoch,) = abi_decode(["uint32"], out[1])
-    used, last = abi_decode(["uint256", "uint32"], out[2])
+    used, last = decode_loss_used(out[2])
     allowed = []
     for token, data in zip(tokens, out[3:], strict=True):
-        ok, fee = abi_decode(["bool", "uint24"], data)
-        if ok:
+        fee = decode_allowed_pool(data)
+        if fee is not None:
             allowed.append(AllowedPoolTerms(symbol=token.symbol, token=token.address, fee=fee))
+    current = decode_mandate(out[0])
     return MandateView(
         vault=vault,
-        keeper=None if int(keeper, 16) == 0 else str(to_checksum_address(keeper)),
+        keeper=None if current is None else current.keeper,
         max_slippage_bps=slippage,
         min_interval_s=interval,
         twap_window_s=twap,

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
 from web3.types import TxReceipt
@@ -69,6 +73,40 @@ class Mandate:
             self.loss_budget_usdc,
             self.loss_window_s,
         )
+
+
+# --- raw vault views, for batched reads (Multicall3 `aggregate_raw`) -------------------------
+
+MANDATE_CALL = function_signature_to_4byte_selector("mandate()")
+MANDATE_EPOCH_CALL = function_signature_to_4byte_selector("mandateEpoch()")
+LOSS_USED_CALL = function_signature_to_4byte_selector("lossUsed()")
+_ALLOWED_POOL = function_signature_to_4byte_selector("allowedPool(address)")
+
+
+def allowed_pool_call(token: str) -> bytes:
+    return _ALLOWED_POOL + abi_encode(["address"], [token])
+
+
+def decode_mandate(data: bytes) -> Mandate | None:
+    """`mandate()`'s return data; None when no keeper is set (never set, or revoked)."""
+    keeper, slippage, interval, window, budget, loss_window = abi_decode(
+        ["address", "uint16", "uint24", "uint24", "uint96", "uint32"], data
+    )
+    if int(keeper, 16) == 0:
+        return None
+    return Mandate(to_checksum_address(keeper), slippage, interval, window, budget, loss_window)
+
+
+def decode_loss_used(data: bytes) -> tuple[int, int]:
+    """`lossUsed()`: (used budget after leaking, USDC base units; last rebalance time)."""
+    used, last = abi_decode(["uint256", "uint32"], data)
+    return int(used), int(last)
+
+
+def decode_allowed_pool(data: bytes) -> int | None:
+    """`allowedPool(token)`: the fee tier the keeper may use, or None if not allowed."""
+    allowed, fee = abi_decode(["bool", "uint24"], data)
+    return int(fee) if allowed else None
 
 
 def owner_salt(label: str = "indexvault") -> bytes:
