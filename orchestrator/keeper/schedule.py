@@ -69,11 +69,11 @@ def choose_cycle(
         return CycleChoice(week, "weekly", True, others, f"{week} has vaults left")
     reference = last_finished.regime if last_finished is not None else existing.regime
     if regime != reference:
-        date = _utc(now_s).date().isoformat()
-        rid = f"regime-{date}-{regime}"
+        # an open regime cycle for this regime (started on an earlier day) is resumed
+        same = [c.cycle_id for c in open_cycles if c.kind == "regime" and c.regime == regime]
+        rid = same[-1] if same else f"regime-{_utc(now_s).date().isoformat()}-{regime}"
         still_open = tuple(c for c in others if c != rid)
-        resume = rid in others
-        return CycleChoice(rid, "regime", resume, still_open,
+        return CycleChoice(rid, "regime", rid in others, still_open,
                            f"regime switched {reference} -> {regime}")  # fmt: skip
     if others:
         return CycleChoice(others[-1], "regime", True, others[:-1], "regime cycle has vaults left")

@@ -214,3 +214,11 @@ def test_oracle_reasons_are_the_ones_time_cures() -> None:
     assert oracle_blocked(off_twap)
     assert not oracle_blocked([("AAA", "too small once scaled to the cash available")])
     assert not oracle_blocked([])
+
+
+def test_an_open_regime_cycle_is_resumed_on_a_later_day() -> None:
+    week = _cycle("weekly-2026-W48", "bull", True)
+    waiting = _cycle("regime-2026-11-24-bear", "bear", False, "regime")
+    choice = choose_cycle(MONDAY_9H + 3 * 86_400, "bear", existing=week,
+                          open_cycles=[waiting], last_finished=week)  # fmt: skip
+    assert (choice.cycle_id, choice.resume, choice.supersede) == (waiting.cycle_id, True, ())
