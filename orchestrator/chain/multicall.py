@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 from web3 import Web3
@@ -15,10 +13,20 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier, TxParams
 
+from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.abi import encode as abi_encode
+from orchestrator.chain.calls import EthCall
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.errors import ContractReverted
 
-__all__ = ["CallResult", "aggregate_raw", "multicall", "selector"]
+__all__ = [
+    "CallResult",
+    "aggregate_call",
+    "aggregate_raw",
+    "decode_aggregate",
+    "multicall",
+    "selector",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,29 @@ def selector(signature: str) -> bytes:
     return function_signature_to_4byte_selector(signature)
 
 
+def aggregate_call(
+    aggregator: str,
+    calls: Sequence[tuple[str, bytes]],
+    *,
+    allow_failure: bool = True,
+    gas: int | None = None,
+) -> EthCall:
+    """The `aggregate3` `eth_call` of `(target, calldata)` pairs, not yet sent (so it can
+    join a batch, see `orchestrator.chain.calls.call_batch`)."""
+    data = _AGGREGATE3 + abi_encode(
+        ["(address,bool,bytes)[]"], [[(target, allow_failure, cd) for target, cd in calls]]
+    )
+    return EthCall(to=aggregator, data=data, gas=gas)
+
+
+def decode_aggregate(output: bytes | ContractReverted) -> list[tuple[bool, bytes]]:
+    """`(success, returndata)` per call of an `aggregate3` answer; its revert is raised."""
+    if isinstance(output, ContractReverted):
+        raise output
+    (results,) = abi_decode(["(bool,bytes)[]"], output)
+    return [(bool(ok), bytes(out)) for ok, out in results]
+
+
 def aggregate_raw(
     w3: Web3,
     aggregator: str,
@@ -81,10 +112,8 @@ def aggregate_raw(
     """`(target, calldata)` pairs in one `eth_call` of `aggregate3`; `(success, returndata)`
     per call. web3's contract machinery costs ~5 ms per bound contract in Python; a 100-leg
     preview would spend most of its time there."""
-    data = _AGGREGATE3 + abi_encode(
-        ["(address,bool,bytes)[]"], [[(target, allow_failure, cd) for target, cd in calls]]
-    )
-    params: TxParams = {"to": aggregator, "data": HexBytes(data)}
+    call = aggregate_call(aggregator, calls, allow_failure=allow_failure, gas=gas)
+    params: TxParams = {"to": aggregator, "data": HexBytes(call.data)}
     if gas is not None:
         params["gas"] = gas
     try:
@@ -93,5 +122,4 @@ def aggregate_raw(
         if is_revert(error):
             raise revert_from_exception(error) from error
         raise
-    (results,) = abi_decode(["(bool,bytes)[]"], bytes(raw))
-    return [(bool(ok), bytes(out)) for ok, out in results]
+    return decode_aggregate(bytes(raw))

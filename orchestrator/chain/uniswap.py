@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
+from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
@@ -22,8 +22,12 @@ __all__ = [
     "PoolState",
     "Quote",
     "QuoteRequest",
+    "decode_pool_states",
+    "decode_quote",
+    "pool_state_calls",
     "pool_states",
     "quote_batched",
+    "quote_calls",
     "quote_exact_input_single",
     "swap_exact_input_single",
 ]
@@ -79,38 +83,49 @@ _SLOT0 = selector("slot0()")
 _LIQUIDITY = selector("liquidity()")
 
 
+def quote_calls(quoter_address: str, requests: Sequence[QuoteRequest]) -> list[tuple[str, bytes]]:
+    """QuoterV2 `quoteExactInputSingle` calls, for a Multicall3 batch."""
+    params = "(address,address,uint256,uint24,uint160)"
+    return [(quoter_address, _QUOTE + abi_encode([params], [_params(r)])) for r in requests]
+
+
+def decode_quote(ok: bool, data: bytes) -> Quote | ContractReverted:
+    if ok:
+        return Quote(*abi_decode(["uint256", "uint160", "uint32", "uint256"], data))
+    return decode_revert_data(data)
+
+
 def quote_batched(
     w3: Web3, quoter_address: str, multicall_address: str, requests: Sequence[QuoteRequest]
 ) -> list[Quote | ContractReverted]:
     """Every quote in one `eth_call`; a failing quote yields its decoded revert."""
     if not requests:
         return []
-    calls = [
-        (quoter_address, _QUOTE + abi_encode(["(address,address,uint256,uint24,uint160)"],
-                                             [_params(r)]))
-        for r in requests
-    ]  # fmt: skip
     results = aggregate_raw(
-        w3, multicall_address, calls, gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000
-    )
-    out: list[Quote | ContractReverted] = []
-    for ok, data in results:
-        if ok:
-            out.append(Quote(*abi_decode(["uint256", "uint160", "uint32", "uint256"], data)))
-        else:
-            out.append(decode_revert_data(data))
-    return out
+        w3, multicall_address, quote_calls(quoter_address, requests),
+        gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000,
+    )  # fmt: skip
+    return [decode_quote(ok, data) for ok, data in results]
 
 
-def pool_states(w3: Web3, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
-    """slot0 and liquidity of every pool in one `eth_call`."""
-    calls = [call for pool in pools for call in ((pool, _SLOT0), (pool, _LIQUIDITY))]
-    results = aggregate_raw(w3, multicall_address, calls, allow_failure=False)
+def pool_state_calls(pools: Sequence[str]) -> list[tuple[str, bytes]]:
+    """slot0() and liquidity() of each pool, two calls per pool, for a Multicall3 batch."""
+    return [call for pool in pools for call in ((pool, _SLOT0), (pool, _LIQUIDITY))]
+
+
+def decode_pool_states(results: Sequence[tuple[bool, bytes]]) -> list[PoolState]:
+    """The answers to `pool_state_calls` (made without allowFailure), pool by pool."""
     states = []
     for (_, slot0), (_, liquidity) in zip(results[::2], results[1::2], strict=True):
         sqrt_price, tick = abi_decode(["uint160", "int24"], slot0[:64])
         states.append(PoolState(int(sqrt_price), int(tick), int.from_bytes(liquidity, "big")))
     return states
+
+
+def pool_states(w3: Web3, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
+    """slot0 and liquidity of every pool in one `eth_call`."""
+    results = aggregate_raw(w3, multicall_address, pool_state_calls(pools), allow_failure=False)
+    return decode_pool_states(results)
 
 
 def swap_exact_input_single(

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.errors import ChainError, ContractReverted
 from orchestrator.wallet.smart_account import decode_account_revert
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.multicall import selector
 from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor

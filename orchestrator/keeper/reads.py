@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.types import Direction, TokenRef

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3.types import TxReceipt
 
+from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.transactor import Sendable, Transactor
 from orchestrator.chain.uniswap import pool_states

@@ -1,14 +1,13 @@
 """The smart account's calls for each action, encoded for `executeBatch`.
 
-Encoded with eth_abi and fixed selectors (no contract objects): a 100-leg buy is encoded
-twice per preview, and web3's contract encoder costs ~100 ms for that."""
+Encoded with `orchestrator.chain.abi` and fixed selectors (no contract objects): a 100-leg
+buy is encoded twice per preview, and web3's contract encoder costs ~100 ms for that."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_abi.abi import encode as abi_encode
-
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.multicall import selector
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.preview.model import LegPreview

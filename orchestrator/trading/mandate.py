@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi.abi import decode as abi_decode
 from eth_utils.address import (
     is_checksum_address,
     is_checksum_formatted_address,
@@ -24,6 +23,7 @@ from eth_utils.address import (
     to_checksum_address,
 )
 
+from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.multicall import aggregate_raw
 from orchestrator.errors import InputError
 from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
@@ -246,7 +246,7 @@ def _preview(
     ctx: TradingContext, calls: Sequence[Call], terms: MandateTerms, warnings: Sequence[str]
 ) -> Preview:
     """Simulate the op once (gas), then the Preview with no legs, no fee, no deadline."""
-    draft = _Draft(ctx, calls, creates_vault=False)
+    draft = _Draft.simulate(ctx, calls, creates_vault=False)
     base: PreviewContext = _context(ctx, draft, calls, 0, NOT_APPLICABLE, fee_bps=0)
     preview = Preview(
         quote_id=base.quote_id,

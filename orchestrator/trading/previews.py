@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from orchestrator.errors import InputError
+from orchestrator.chain.calls import call_batch
+from orchestrator.errors import ContractReverted, InputError
 from orchestrator.planning import Direction, Holding, PlannedLeg, plan_buy, plan_sell
 from orchestrator.preview import (
     GasFacts,
@@ -25,9 +26,9 @@ from orchestrator.preview import (
 from orchestrator.preview.pricing import token_is_token0, value_in_usdc
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.reads import mid_prices, quote_legs, usdc_balance, vault_balances
+from orchestrator.trading.reads import LegQuoteRead, mid_prices, usdc_balance, vault_balances
 from orchestrator.vaults.platform import Leg
-from orchestrator.wallet.builder import prepare_user_op
+from orchestrator.wallet.builder import DraftUserOp, draft_user_op
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls
 from orchestrator.wallet.userop_signing import user_op_hash
@@ -38,11 +39,18 @@ def _usd(amount: int) -> str:
 
 
 class _Draft:
-    """Simulate once, then finalise the op for the chosen min-outs."""
+    """The op simulated once (min-outs zero), then finalised for the chosen min-outs."""
 
-    def __init__(self, ctx: TradingContext, calls: Sequence[Call], *, creates_vault: bool):
+    def __init__(
+        self,
+        ctx: TradingContext,
+        draft: DraftUserOp,
+        outputs: Sequence[bytes | ContractReverted],
+        *,
+        creates_vault: bool,
+    ):
         self.ctx = ctx
-        self.prepared = prepare_user_op(ctx.chain, ctx.account, calls)
+        self.prepared = draft.complete(ctx.chain, outputs)
         est = self.prepared.estimate
         self.gas = GasFacts(
             likely_gas=est.likely_gas,
@@ -50,9 +58,14 @@ class _Draft:
             likely_fee_per_gas_wei=est.likely_fee_per_gas_wei,
             max_fee_per_gas_wei=est.max_fee_per_gas_wei,
             eth_price_usdc=ctx.eth_price_usdc(),
-            deploys_account=self.prepared.deploys_account,
+            deploys_account=draft.deploys_account,
             creates_vault=creates_vault,
         )
+
+    @classmethod
+    def simulate(cls, ctx: TradingContext, calls: Sequence[Call], *, creates_vault: bool) -> _Draft:
+        draft = draft_user_op(ctx.chain, ctx.account, calls)
+        return cls(ctx, draft, call_batch(ctx.chain, draft.sims.calls), creates_vault=creates_vault)
 
     def finalise(self, calls: Sequence[Call]) -> tuple[str, dict[str, str]]:
         """The simulated op with the final calls (same sender, nonce, initCode, limits)."""
@@ -107,10 +120,14 @@ def _unguarded(legs: Sequence[PlannedLeg]) -> list[Leg]:
 def _quote_and_simulate(
     ctx: TradingContext, legs: Sequence[PlannedLeg], draft_calls: Sequence[Call], creates: bool
 ) -> tuple[list[LegQuote], _Draft]:
-    """The batched quote, then the gas simulation. (Running them side by side on anvil was
-    measured slower: the node executes calls one at a time and both compete for the GIL.)"""
-    quotes = quote_legs(ctx.chain.w3, ctx.book, legs)
-    return quotes, _Draft(ctx, draft_calls, creates_vault=creates)
+    """The quotes and the gas simulations, independent of each other, in one JSON-RPC batch
+    (a node runs its members side by side). A leg that cannot be quoted is reported before
+    a simulation's revert: it names the leg."""
+    draft = draft_user_op(ctx.chain, ctx.account, draft_calls)
+    read = LegQuoteRead(ctx.book, tuple(legs))
+    outputs = call_batch(ctx.chain, [read.call(), *draft.sims.calls])
+    quotes = read.decode(outputs[0])
+    return quotes, _Draft(ctx, draft, outputs[1:], creates_vault=creates)
 
 
 def _value_of_quotes(ctx: TradingContext, quotes: Sequence[LegQuote]) -> int:
@@ -249,7 +266,7 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
     if not addresses:
         raise InputError("the vault is empty: nothing to withdraw")
     calls = withdraw_calls(vault=vault, tokens=addresses)
-    draft = _Draft(ctx, calls, creates_vault=False)
+    draft = _Draft.simulate(ctx, calls, creates_vault=False)
     # in kind: the value is the holdings at mid, with nothing that can slip
     refs = {t.symbol: t for t in ctx.tokens()}
     prices = mid_prices(ctx.chain.w3, ctx.book, [refs[t.symbol] for t in held])

@@ -1,19 +1,33 @@
 """Batched reads for trading: pool mid prices + quotes, and a vault's balances.
 
-One `eth_call` each through Multicall3, so a 100-leg preview costs two round trips."""
+One `eth_call` each through Multicall3; a preview sends its quote read in the same
+JSON-RPC batch as its gas simulations."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi.abi import encode as abi_encode
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.types import TxParams
 
-from orchestrator.chain.multicall import aggregate_raw, selector
-from orchestrator.chain.uniswap import Quote, QuoteRequest, pool_states, quote_batched
-from orchestrator.errors import ChainError
+from orchestrator.chain.abi import encode as abi_encode
+from orchestrator.chain.calls import EthCall
+from orchestrator.chain.multicall import aggregate_call, aggregate_raw, decode_aggregate, selector
+from orchestrator.chain.reverts import is_revert, revert_from_exception
+from orchestrator.chain.uniswap import (
+    QUOTE_GAS_PER_LEG,
+    Quote,
+    QuoteRequest,
+    decode_pool_states,
+    decode_quote,
+    pool_state_calls,
+    pool_states,
+    quote_batched,
+    quote_calls,
+)
+from orchestrator.errors import ChainError, ContractReverted
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.preview.build import LegQuote
@@ -31,39 +45,75 @@ def mid_prices(w3: Web3, book: AddressBook, tokens: Sequence[TokenRef]) -> dict[
     return {t.symbol: s.sqrt_price_x96 for t, s in zip(tokens, states, strict=True)}
 
 
+def _request(usdc: str, leg: PlannedLeg) -> QuoteRequest:
+    if leg.direction is Direction.BUY:
+        return QuoteRequest(usdc, leg.token.address, leg.token.fee, leg.amount_in)
+    return QuoteRequest(leg.token.address, usdc, leg.token.fee, leg.amount_in)
+
+
+def _checked(leg: PlannedLeg, quote: Quote | ContractReverted) -> int:
+    if not isinstance(quote, Quote):
+        raise ChainError(
+            f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units): {quote}",
+            hint="The pool may lack liquidity for this size; try a smaller amount.",
+        )
+    return quote.amount_out
+
+
 def quote_outs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[int]:
     """Every leg's QuoterV2 output, in one call (ChainError naming a leg it cannot quote)."""
     if not legs:
         return []
     c = book.contracts
-    requests = [
-        QuoteRequest(c.usdc, leg.token.address, leg.token.fee, leg.amount_in)
-        if leg.direction is Direction.BUY
-        else QuoteRequest(leg.token.address, c.usdc, leg.token.fee, leg.amount_in)
-        for leg in legs
-    ]
-    outs = []
-    for leg, quote in zip(
-        legs, quote_batched(w3, c.quoter_v2, c.multicall3, requests), strict=True
-    ):
-        if not isinstance(quote, Quote):
-            raise ChainError(
-                f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units):"
-                f" {quote}",
-                hint="The pool may lack liquidity for this size; try a smaller amount.",
-            )
-        outs.append(quote.amount_out)
-    return outs
+    quotes = quote_batched(w3, c.quoter_v2, c.multicall3, [_request(c.usdc, leg) for leg in legs])
+    return [_checked(leg, quote) for leg, quote in zip(legs, quotes, strict=True)]
+
+
+@dataclass(frozen=True)
+class LegQuoteRead:
+    """Each leg's pool state and QuoterV2 output in one Multicall3 `eth_call`: built here,
+    sent by the caller (alone, or batched with other calls), decoded here."""
+
+    book: AddressBook
+    legs: tuple[PlannedLeg, ...]
+
+    def call(self) -> EthCall:
+        c = self.book.contracts
+        calls = pool_state_calls([leg.token.pool for leg in self.legs]) + quote_calls(
+            c.quoter_v2, [_request(c.usdc, leg) for leg in self.legs]
+        )
+        return aggregate_call(
+            c.multicall3, calls, gas=QUOTE_GAS_PER_LEG * len(self.legs) + 1_000_000
+        )
+
+    def decode(self, output: bytes | ContractReverted) -> list[LegQuote]:
+        results = decode_aggregate(output)
+        states = results[: 2 * len(self.legs)]
+        for leg, (ok, _) in zip(self.legs, states[::2], strict=True):
+            if not ok:
+                raise ChainError(f"cannot read the {leg.token.symbol}/USDC pool {leg.token.pool}")
+        prices = decode_pool_states(states)
+        quotes = results[2 * len(self.legs) :]
+        return [
+            LegQuote(leg, price.sqrt_price_x96, _checked(leg, decode_quote(ok, data)))
+            for leg, price, (ok, data) in zip(self.legs, prices, quotes, strict=True)
+        ]
 
 
 def quote_legs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[LegQuote]:
-    """Every leg quoted by QuoterV2 in one call, with its pool's mid price from another."""
+    """Every leg quoted by QuoterV2, with its pool's mid price, in one `eth_call`."""
     if not legs:
         return []
-    prices = mid_prices(w3, book, [leg.token for leg in legs])
-    outs = quote_outs(w3, book, legs)
-    return [LegQuote(leg, prices[leg.token.symbol], out)
-            for leg, out in zip(legs, outs, strict=True)]  # fmt: skip
+    read = LegQuoteRead(book, tuple(legs))
+    call = read.call()
+    params: TxParams = {"to": call.to, "data": HexBytes(call.data), "gas": call.gas or 0}
+    try:
+        raw = bytes(w3.eth.call(params))
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        raise
+    return read.decode(raw)
 
 
 @dataclass(frozen=True)

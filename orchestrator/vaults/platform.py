@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -18,6 +16,8 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from orchestrator.artifacts.load import load_artifact
+from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.transactor import Transactor
 

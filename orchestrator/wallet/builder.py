@@ -15,13 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import call_batch
 from orchestrator.chain.fees import Fees, suggest_fees
-from orchestrator.wallet.gas import UserOpGasEstimate, estimate_user_op_gas
+from orchestrator.errors import ContractReverted
+from orchestrator.wallet.gas import (
+    GasSimulations,
+    UserOpGasEstimate,
+    estimate_from_simulations,
+    gas_simulations,
+    with_verification,
+)
 from orchestrator.wallet.smart_account import Call, SmartAccount, encode_calls
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import user_op_hash
 
-__all__ = ["PreparedUserOp", "prepare_user_op", "unsigned_user_op"]
+__all__ = ["DraftUserOp", "PreparedUserOp", "draft_user_op", "prepare_user_op", "unsigned_user_op"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,50 @@ def unsigned_user_op(
     )
 
 
+@dataclass(frozen=True)
+class DraftUserOp:
+    """An op before its gas is known, with the simulations that will measure it (not yet
+    sent: a caller may batch them with its own reads)."""
+
+    op: UserOperation  # nonce, initCode, callData; gas and fees zero
+    sims: GasSimulations
+
+    @property
+    def deploys_account(self) -> bool:
+        return self.op.factory is not None
+
+    def complete(self, chain: Chain, outputs: Sequence[bytes | ContractReverted]) -> PreparedOp:
+        """The op with the limits and fees measured by `outputs` (the answers to
+        `sims.calls`; one more simulation when the analytic likely gas does not apply).
+        Raises CallWouldRevert / ContractReverted like the estimator."""
+        measured = estimate_from_simulations(self.sims, outputs)
+        estimate = measured.estimate
+        if measured.verify is not None:
+            (output,) = call_batch(chain, [measured.verify])
+            estimate = with_verification(measured, output)
+        return PreparedOp(estimate.apply(self.op), estimate)
+
+
+@dataclass(frozen=True)
+class PreparedOp:
+    op: UserOperation  # unsigned, gas and fees filled in
+    estimate: UserOpGasEstimate
+
+
+def draft_user_op(
+    chain: Chain,
+    account: SmartAccount,
+    calls: Sequence[Call],
+    *,
+    nonce_key: int = 0,
+    fees: Fees | None = None,
+) -> DraftUserOp:
+    """The unsigned op and its gas simulations. Reads code, nonce and fees."""
+    fees = fees or suggest_fees(chain.w3)
+    draft = unsigned_user_op(chain, account, calls, nonce_key=nonce_key)
+    return DraftUserOp(draft, gas_simulations(account.aa.entry_point, draft, fees))
+
+
 def prepare_user_op(
     chain: Chain,
     account: SmartAccount,
@@ -67,15 +119,14 @@ def prepare_user_op(
 ) -> PreparedUserOp:
     """A ready-to-sign op: gas measured by simulation, fees from `suggest_fees`. Raises
     CallWouldRevert if its calls would revert, before anything is signed."""
-    fees = fees or suggest_fees(chain.w3)
-    draft = unsigned_user_op(chain, account, calls, nonce_key=nonce_key)
-    estimate = estimate_user_op_gas(chain, account.aa.entry_point, draft, fees=fees)
-    op = estimate.apply(draft)
+    draft = draft_user_op(chain, account, calls, nonce_key=nonce_key, fees=fees)
+    prepared = draft.complete(chain, call_batch(chain, draft.sims.calls))
+    op = prepared.op
     available = account.balance_wei(chain) + account.deposit_wei(chain)
     return PreparedUserOp(
         op=op,
-        estimate=estimate,
+        estimate=prepared.estimate,
         user_op_hash=user_op_hash(op, entry_point=account.aa.entry_point, chain_id=chain.chain_id),
-        deploys_account=draft.factory is not None,
+        deploys_account=draft.deploys_account,
         funding_shortfall_wei=max(op.max_cost_wei - available, 0),
     )

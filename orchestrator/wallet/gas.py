@@ -1,10 +1,11 @@
 """Gas limits and cost of a user operation, measured by simulation (no bundler, no key).
 
-Three `simulateHandleOp` dry runs (see `orchestrator.wallet.simulation`). They use the
-real maxFeePerGas with the priority fee raised to it, so the gas price the EntryPoint
-charges is exactly maxFeePerGas whatever the base fee, "paid" divides back into gas, and
-the required prefund (hence whether the account must top up its deposit, which costs
-gas) is the real one:
+Two `simulateHandleOp` dry runs (see `orchestrator.wallet.simulation`), independent of
+each other, so they go to the node as one batch (`gas_simulations` builds them; a preview
+adds its quotes to the same batch). They use the real maxFeePerGas with the priority fee
+raised to it, so the gas price the EntryPoint charges is exactly maxFeePerGas whatever the
+base fee, "paid" divides back into gas, and the required prefund (hence whether the
+account must top up its deposit, which costs gas) is the real one:
 
 1. **probe**: the op with empty callData, then its calls run from the EntryPoint as the
    simulation's `target` call: do the calls succeed, and if not, with what revert? A
@@ -14,8 +15,6 @@ gas) is the real one:
    `paid − preOpGas = E + ⌊(callGasLimit − E)/10⌋ + post`, where the second term is the
    EntryPoint's 10 % penalty on unused call gas and `post` ≥ 0 the few hundred gas of
    post-execution bookkeeping; solving for E with post = 0 gives an upper bound.
-3. **verify**: the op with the final limits; its "paid" is the expected `actualGasUsed`
-   (penalty included), and it proves the limits pass validation.
 
 Final limits: verificationGasLimit = V + 10 % + 10 000; callGasLimit = E + 15 % + 10 000
 (the 15 % covers the 63/64 rule through ~8 nested calls, which consumption alone does
@@ -23,25 +22,37 @@ not show). preVerificationGas = 21 000 + the calldata gas of a one-op `handleOps
 transaction + `BUNDLE_OVERHEAD_GAS` (the EntryPoint work no limit meters: the refund
 store, the event, paying the beneficiary).
 
-Cost: likely = expected actualGasUsed × (next base fee + tip), max = every limit added up
+Likely gas is what the EntryPoint will charge with those limits, computed with its own
+formula: preOpGas + E + the unused-gas penalty on (callGasLimit − E) (within the few
+hundred gas of `post`). That holds when the final op takes the same validation path as
+the measured one. It does not when the account's EntryPoint deposit covers the final op's
+prefund but not the generous one's: the measured op paid the missing funds (a transfer
+and a deposit write, ~9-25k gas) and the real one will not. The deposit is read in the
+same batch; only in that case a third simulation, with the final limits, measures the
+likely gas (a second round trip). The final signed op is still run through `handleOps`
+by the self-bundler, or validated by the bundler, before it is sent.
+
+Cost: likely = likely gas × (next base fee + tip), max = every limit added up
 × maxFeePerGas, i.e. the EntryPoint's required prefund: the user can never be charged more.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 
-from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.crypto import keccak
 
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import EthCall, call_batch
 from orchestrator.chain.fees import Fees, suggest_fees
-from orchestrator.errors import InputError
+from orchestrator.errors import ContractReverted, InputError
 from orchestrator.wallet.errors import CallWouldRevert, InsufficientPrefund
-from orchestrator.wallet.simulation import simulate_handle_op
+from orchestrator.wallet.simulation import decode_execution_result, simulation_call
 from orchestrator.wallet.smart_account import decode_account_revert
 from orchestrator.wallet.userop import UserOperation
 
@@ -51,11 +62,16 @@ __all__ = [
     "CALL_MARGIN_PCT",
     "VERIFICATION_BUFFER_GAS",
     "VERIFICATION_MARGIN_PCT",
+    "GasSimulations",
+    "MeasuredGas",
     "UserOpGasEstimate",
     "check_prefund",
     "dummy_signature",
+    "estimate_from_simulations",
     "estimate_user_op_gas",
+    "gas_simulations",
     "pre_verification_gas",
+    "with_verification",
 ]
 
 VERIFICATION_MARGIN_PCT = 10
@@ -75,6 +91,7 @@ _HANDLE_OPS = function_signature_to_4byte_selector(
 )
 _PACKED_USEROP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
 _PLACEHOLDER_BENEFICIARY = "0x" + "ff" * 20
+_BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 
 
 @cache
@@ -151,18 +168,50 @@ def _execution_gas_upper_bound(paid_gas: int, pre_op_gas: int, call_gas_limit: i
     return after_validation  # no penalty was charged: everything after validation is E
 
 
-def estimate_user_op_gas(
-    chain: Chain, entry_point: str, op: UserOperation, *, fees: Fees | None = None
-) -> UserOpGasEstimate:
-    """Measure `op` (its sender, nonce, initCode and callData; gas fields and signature
-    are ignored) by simulation and return limits, fees and cost. Raises CallWouldRevert
-    when its calls would revert, ContractReverted(FailedOp) when validation would fail."""
+def _penalty(call_gas_limit: int, execution_gas: int) -> int:
+    """EntryPoint v0.8's charge for unused call gas: 10 % of it, when over 40 000."""
+    unused = call_gas_limit - execution_gas
+    return unused * 10 // 100 if unused > PENALTY_FREE_UNUSED_GAS else 0
+
+
+@dataclass(frozen=True)
+class GasSimulations:
+    """The reads that measure an op, built but not sent: `calls` = (probe, measure, the
+    sender's EntryPoint deposit)."""
+
+    entry_point: str
+    base: UserOperation  # the op as simulated: placeholder signature, flat fees
+    pre_verification_gas: int
+    fees: Fees
+    calls: tuple[EthCall, EthCall, EthCall]
+
+    @property
+    def max_fee(self) -> int:
+        return self.base.max_fee_per_gas_wei
+
+    @property
+    def generous_prefund_wei(self) -> int:
+        gas = GENEROUS_VERIFICATION_GAS + GENEROUS_CALL_GAS + self.pre_verification_gas
+        return gas * self.max_fee
+
+
+@dataclass(frozen=True)
+class MeasuredGas:
+    """The analytic estimate, and the simulation to run when it cannot be trusted (the
+    final op will skip the deposit top-up the measured one paid), else None."""
+
+    estimate: UserOpGasEstimate
+    verify: EthCall | None
+
+
+def gas_simulations(entry_point: str, op: UserOperation, fees: Fees) -> GasSimulations:
+    """Build the probe and measure simulations of `op` (its sender, nonce, initCode and
+    callData; gas fields and signature are ignored). Pure: nothing is sent."""
     if op.paymaster is not None:
         raise InputError(
             f"the local estimator does not handle paymasters (op uses {op.paymaster})",
             hint="Estimate paymaster ops with the bundler (BundlerClient.estimate).",
         )
-    fees = fees or suggest_fees(chain.w3)
     max_fee = max(fees.max_fee_per_gas, 1)
     flat = {"max_fee_per_gas_wei": max_fee, "max_priority_fee_per_gas_wei": max_fee}
     base = op.replace(signature=dummy_signature(), **flat)
@@ -175,9 +224,7 @@ def estimate_user_op_gas(
             pre_verification_gas=2**24 - 1,
         )
     )
-
-    probe = simulate_handle_op(
-        chain,
+    probe = simulation_call(
         entry_point,
         base.replace(
             call_data=b"",
@@ -188,16 +235,31 @@ def estimate_user_op_gas(
         target=op.sender,
         target_call_data=op.call_data,
     )
+    measure = simulation_call(
+        entry_point,
+        base.replace(
+            verification_gas_limit=GENEROUS_VERIFICATION_GAS,
+            call_gas_limit=GENEROUS_CALL_GAS,
+            pre_verification_gas=pvg,
+        ),
+    )
+    deposit = EthCall(to=entry_point, data=_BALANCE_OF + abi_encode(["address"], [op.sender]))
+    return GasSimulations(entry_point, base, pvg, fees, (probe, measure, deposit))
+
+
+def estimate_from_simulations(
+    sims: GasSimulations, outputs: Sequence[bytes | ContractReverted]
+) -> MeasuredGas:
+    """Limits, likely gas and fees from the answers to `sims.calls`. Raises
+    CallWouldRevert when the calls would revert, ContractReverted(FailedOp) when
+    validation would fail."""
+    probe_out, measure_out, deposit_out = outputs
+    probe = decode_execution_result(probe_out)
     if not probe.target_success:
         index, inner = decode_account_revert(probe.target_result)
         raise CallWouldRevert(inner, call_index=index)
-
-    generous = base.replace(
-        verification_gas_limit=GENEROUS_VERIFICATION_GAS,
-        call_gas_limit=GENEROUS_CALL_GAS,
-        pre_verification_gas=pvg,
-    )
-    measured = simulate_handle_op(chain, entry_point, generous)
+    measured = decode_execution_result(measure_out)
+    pvg, max_fee = sims.pre_verification_gas, sims.max_fee
     validation_gas = measured.pre_op_gas - pvg
     execution_gas = _execution_gas_upper_bound(
         measured.paid_wei // max_fee, measured.pre_op_gas, GENEROUS_CALL_GAS
@@ -216,25 +278,50 @@ def estimate_user_op_gas(
         validation_gas * (100 + VERIFICATION_MARGIN_PCT) // 100 + VERIFICATION_BUFFER_GAS
     )
     call_limit = execution_gas * (100 + CALL_MARGIN_PCT) // 100 + CALL_BUFFER_GAS
-    final = base.replace(
-        verification_gas_limit=verification_limit,
-        call_gas_limit=call_limit,
-        pre_verification_gas=pvg,
-    )
-    verified = simulate_handle_op(chain, entry_point, final)
-
-    tip = min(fees.max_priority_fee_per_gas, max_fee)
-    return UserOpGasEstimate(
+    fees = sims.fees
+    estimate = UserOpGasEstimate(
         verification_gas_limit=verification_limit,
         call_gas_limit=call_limit,
         pre_verification_gas=pvg,
         validation_gas=validation_gas,
         execution_gas=execution_gas,
-        likely_gas=verified.paid_wei // max_fee,
+        likely_gas=measured.pre_op_gas + execution_gas + _penalty(call_limit, execution_gas),
         max_fee_per_gas_wei=max_fee,
-        max_priority_fee_per_gas_wei=tip,
+        max_priority_fee_per_gas_wei=min(fees.max_priority_fee_per_gas, max_fee),
         likely_fee_per_gas_wei=min(fees.likely_fee_per_gas, max_fee),
     )
+    if isinstance(deposit_out, ContractReverted):
+        raise deposit_out
+    deposit = int.from_bytes(deposit_out, "big")
+    # the EntryPoint asks the account for funds unless deposit > required prefund
+    same_path = (deposit > estimate.max_gas * max_fee) == (deposit > sims.generous_prefund_wei)
+    if same_path:
+        return MeasuredGas(estimate, None)
+    final = sims.base.replace(
+        verification_gas_limit=verification_limit, call_gas_limit=call_limit,
+        pre_verification_gas=pvg,
+    )  # fmt: skip
+    return MeasuredGas(estimate, simulation_call(sims.entry_point, final))
+
+
+def with_verification(measured: MeasuredGas, output: bytes | ContractReverted) -> UserOpGasEstimate:
+    """The estimate with its likely gas from the final-limits simulation's answer."""
+    verified = decode_execution_result(output)
+    estimate = measured.estimate
+    return replace(estimate, likely_gas=verified.paid_wei // estimate.max_fee_per_gas_wei)
+
+
+def estimate_user_op_gas(
+    chain: Chain, entry_point: str, op: UserOperation, *, fees: Fees | None = None
+) -> UserOpGasEstimate:
+    """Measure `op` by simulation (both dry runs in one batch) and return limits, fees and
+    cost. Raises as `estimate_from_simulations`."""
+    sims = gas_simulations(entry_point, op, fees or suggest_fees(chain.w3))
+    measured = estimate_from_simulations(sims, call_batch(chain, sims.calls))
+    if measured.verify is None:
+        return measured.estimate
+    (output,) = call_batch(chain, [measured.verify])
+    return with_verification(measured, output)
 
 
 def check_prefund(chain: Chain, op: UserOperation, *, deposit_wei: int | None = None) -> None:

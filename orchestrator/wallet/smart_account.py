@@ -19,14 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import load_npm_artifact
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm
+from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data
 from orchestrator.chain.transactor import Transactor
 from orchestrator.errors import (
@@ -64,6 +65,8 @@ _EXECUTE = function_signature_to_4byte_selector("execute(address,uint256,bytes)"
 _EXECUTE_BATCH = function_signature_to_4byte_selector("executeBatch((address,uint256,bytes)[])")
 _CREATE_ACCOUNT = function_signature_to_4byte_selector("createAccount(address,uint256)")
 _INITIALIZE = function_signature_to_4byte_selector("initialize(address)")
+_GET_NONCE = function_signature_to_4byte_selector("getNonce(address,uint192)")
+_BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 MAX_SALT = 2**256 - 1
 
 
@@ -253,16 +256,16 @@ class SmartAccount:
         """`EntryPoint.getNonce(sender, key)`: key << 64 | next sequence number."""
         if not 0 <= key < 2**192:
             raise InputError(f"nonce key must be a uint192, got {key}")
-        entry_point = bind_npm(chain.w3, "EntryPoint", self.aa.entry_point)
-        return int(entry_point.functions.getNonce(self.address, key).call())
+        data = _GET_NONCE + abi_encode(["address", "uint192"], [self.address, key])
+        return int.from_bytes(call_raw(chain, self.aa.entry_point, data), "big")
 
     def balance_wei(self, chain: Chain) -> int:
         return int(chain.w3.eth.get_balance(self.address))  # type: ignore[arg-type]
 
     def deposit_wei(self, chain: Chain) -> int:
         """The account's EntryPoint deposit (spent before its ETH balance)."""
-        entry_point = bind_npm(chain.w3, "EntryPoint", self.aa.entry_point)
-        return int(entry_point.functions.balanceOf(self.address).call())
+        data = _BALANCE_OF + abi_encode(["address"], [self.address])
+        return int.from_bytes(call_raw(chain, self.aa.entry_point, data), "big")
 
 
 def smart_account(chain: Chain, aa: AAContracts, owner: str, salt: int = 0) -> SmartAccount:

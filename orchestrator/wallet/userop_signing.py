@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import Signature
 from eth_typing import Hash32
 from eth_utils.crypto import keccak
 
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.wallet.errors import InvalidUserOperation
 from orchestrator.wallet.userop import SIGNATURE_LENGTH, UserOperation, checked_address
 

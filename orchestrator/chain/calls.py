@@ -1,0 +1,171 @@
+"""Raw `eth_call`s: one, with state overrides, or several independent ones in one batch.
+
+`call_batch` sends independent calls as one JSON-RPC batch request: one round trip, and a
+node like anvil executes the members side by side (measured on this machine: a preview's
+three heavy calls in 24 ms as a batch, 36 ms one after another). On the embedded chain
+they run one by one. Each member's revert comes back decoded in its slot; transport
+failures raise `RpcUnavailable` for the whole batch.
+
+State overrides (`{"code": 0x..., "balance": int}` per address) are standard `eth_call`
+parameters on anvil and real nodes; eth-tester has none, so for it the override is
+applied to a throwaway py-evm state (the steps eth-tester's own `call` takes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
+from orchestrator.errors import ChainError, ConfigError, ContractReverted, RpcUnavailable
+
+__all__ = ["EthCall", "call_batch", "call_raw", "call_with_overrides"]
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# eth_call semantics: the caller is not charged, but py-evm checks it can afford the gas
+_EMBEDDED_CALLER_BALANCE_WEI = 10**24
+_REVERT_RPC_CODE = 3  # geth/anvil: "execution reverted", with the revert data
+
+
+@dataclass(frozen=True)
+class EthCall:
+    """One `eth_call` on the latest block. `state`: per-address code/balance overrides."""
+
+    to: str
+    data: bytes
+    sender: str = ZERO_ADDRESS
+    gas: int | None = None
+    state: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def tx(self) -> dict[str, Any]:
+        tx: dict[str, Any] = {"from": self.sender, "to": self.to, "data": "0x" + self.data.hex()}
+        if self.gas is not None:
+            tx["gas"] = self.gas
+        return tx
+
+    def rpc_params(self) -> list[Any]:
+        tx = self.tx()
+        if self.gas is not None:
+            tx["gas"] = hex(self.gas)
+        params: list[Any] = [tx, "latest"]
+        if self.state:
+            params.append({
+                address: {k: (hex(v) if k == "balance" else v) for k, v in override.items()}
+                for address, override in self.state.items()
+            })  # fmt: skip
+        return params
+
+
+def call_raw(chain: Chain, to: str, data: bytes) -> bytes:
+    """`eth_call(to, data)`; a revert raises ContractReverted (decoded)."""
+    try:
+        return bytes(chain.w3.eth.call({"to": to_checksum_address(to), "data": HexBytes(data)}))
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        raise
+
+
+def _eth_tester_call(
+    chain: Chain, tx: dict[str, Any], state: Mapping[str, Mapping[str, Any]]
+) -> bytes:
+    from eth.vm.spoof import SpoofTransaction
+    from eth_tester.backends.pyevm.main import _get_vm_for_block_number
+
+    tester = chain.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    backend = tester.backend
+    raw = tester.normalizer.normalize_inbound_transaction(tx)
+    unsigned = backend._get_normalized_and_unsigned_evm_transaction(raw, "latest")
+    spoofed = SpoofTransaction(unsigned, from_=raw["from"])
+    vm_state = _get_vm_for_block_number(backend.chain, "latest").state
+    snapshot = vm_state.snapshot()
+    try:
+        vm_state.set_balance(raw["from"], _EMBEDDED_CALLER_BALANCE_WEI)
+        for address, override in state.items():
+            canonical = bytes.fromhex(address[2:])
+            if "code" in override:
+                vm_state.set_code(canonical, bytes.fromhex(str(override["code"])[2:]))
+            if "balance" in override:
+                vm_state.set_balance(canonical, int(override["balance"]))
+        computation = vm_state.apply_transaction(spoofed)
+    finally:
+        vm_state.revert(snapshot)
+    if computation.is_error:
+        error = computation.error
+        data = error.args[0] if error.args and isinstance(error.args[0], bytes) else None
+        if type(error).__name__ == "Revert" and data is not None:
+            raise decode_revert_data(data)
+        raise ChainError(f"simulation failed in py-evm: {type(error).__name__}: {error}")
+    return bytes(computation.output)
+
+
+def _overrides_unsupported(chain: Chain, message: str) -> ConfigError:
+    return ConfigError(
+        f"{chain.label} does not support eth_call state overrides: {message}",
+        hint="Configure a bundler URL, or use a node that supports state overrides.",
+    )
+
+
+def call_with_overrides(
+    chain: Chain, tx: dict[str, Any], state: Mapping[str, Mapping[str, Any]]
+) -> bytes:
+    """`eth_call` of `tx` (from, to, data, gas) on the latest block with per-address
+    `{"code": 0x..., "balance": int}` overrides. Reverts raise ContractReverted (decoded)."""
+    if chain.kind == "eth_tester":
+        return _eth_tester_call(chain, tx, state)
+    params: dict[str, Any] = {k: v for k, v in tx.items()}
+    params["to"] = to_checksum_address(params["to"])
+    params["from"] = to_checksum_address(params["from"])
+    try:
+        return bytes(chain.w3.eth.call(params, "latest", state))  # type: ignore[arg-type]
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        message = str(error)
+        if "override" in message.lower() or "-32602" in message:
+            raise _overrides_unsupported(chain, message) from error
+        raise ChainError(f"simulation eth_call failed on {chain.label}: {message}") from error
+
+
+def _one_embedded(chain: Chain, call: EthCall) -> bytes | ContractReverted:
+    try:
+        if call.state or call.sender != ZERO_ADDRESS:
+            return _eth_tester_call(chain, call.tx(), call.state)
+        return call_raw(chain, call.to, call.data)
+    except ContractReverted as reverted:
+        return reverted
+
+
+def _member(chain: Chain, call: EthCall, response: Mapping[str, Any]) -> bytes | ContractReverted:
+    if "result" in response:
+        return bytes.fromhex(str(response["result"])[2:])
+    error = response.get("error") or {}
+    message = str(error.get("message", error))
+    data = error.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return decode_revert_data(bytes.fromhex(data[2:]))
+    if error.get("code") == _REVERT_RPC_CODE or "revert" in message.lower():
+        return ContractReverted("Error", (message,), raw="")
+    if call.state and ("override" in message.lower() or error.get("code") == -32602):
+        raise _overrides_unsupported(chain, message)
+    raise ChainError(f"eth_call to {call.to} failed on {chain.label}: {message}")
+
+
+def call_batch(chain: Chain, calls: Sequence[EthCall]) -> list[bytes | ContractReverted]:
+    """Run independent `calls` on the latest block: return data, or the decoded revert, per
+    call, in order."""
+    if chain.kind == "eth_tester":
+        return [_one_embedded(chain, call) for call in calls]
+    requests = [("eth_call", call.rpc_params()) for call in calls]
+    try:
+        responses = chain.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
+    except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
+        raise RpcUnavailable(f"no JSON-RPC answer from {chain.label}: {error}") from error
+    if not isinstance(responses, list) or len(responses) != len(calls):
+        raise ChainError(f"{chain.label} answered a batch of {len(calls)} calls with {responses}")
+    return [_member(chain, call, response) for call, response in zip(calls, responses, strict=True)]
