@@ -41,6 +41,7 @@ class EthCall:
     sender: str = ZERO_ADDRESS
     gas: int | None = None
     state: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    block: str = "latest"  # "pending": run in the next block's environment (its timestamp)
 
     def tx(self) -> dict[str, Any]:
         tx: dict[str, Any] = {"from": self.sender, "to": self.to, "data": "0x" + self.data.hex()}
@@ -52,7 +53,7 @@ class EthCall:
         tx = self.tx()
         if self.gas is not None:
             tx["gas"] = hex(self.gas)
-        params: list[Any] = [tx, "latest"]
+        params: list[Any] = [tx, self.block]
         if self.state:
             params.append({
                 address: {k: (hex(v) if k == "balance" else v) for k, v in override.items()}

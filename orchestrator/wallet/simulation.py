@@ -102,7 +102,7 @@ def simulation_call(
         entry_point: {"code": simulations_artifact().deployed_bytecode},
         op.sender: {"balance": SIMULATION_SENDER_BALANCE_WEI},
     }
-    return EthCall(to=entry_point, data=data, gas=gas, state=state)
+    return EthCall(to=entry_point, data=data, gas=gas, state=state, block="pending")
 
 
 def decode_execution_result(output: bytes | ContractReverted) -> ExecutionResult:
