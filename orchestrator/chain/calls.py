@@ -24,11 +24,12 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.errors import ChainError, ConfigError, ContractReverted, RpcUnavailable
 
-__all__ = ["EthCall", "call_batch", "call_raw", "call_with_overrides"]
+__all__ = ["EthCall", "call_batch", "call_raw"]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # eth_call semantics: the caller is not charged, but py-evm checks it can afford the gas
 _EMBEDDED_CALLER_BALANCE_WEI = 10**24
+_EMBEDDED_CALL_GAS = 30_000_000
 _REVERT_RPC_CODE = 3  # geth/anvil: "execution reverted", with the revert data
 
 
@@ -112,31 +113,12 @@ def _overrides_unsupported(chain: Chain, message: str) -> ConfigError:
     )
 
 
-def call_with_overrides(
-    chain: Chain, tx: dict[str, Any], state: Mapping[str, Mapping[str, Any]]
-) -> bytes:
-    """`eth_call` of `tx` (from, to, data, gas) on the latest block with per-address
-    `{"code": 0x..., "balance": int}` overrides. Reverts raise ContractReverted (decoded)."""
-    if chain.kind == "eth_tester":
-        return _eth_tester_call(chain, tx, state)
-    params: dict[str, Any] = {k: v for k, v in tx.items()}
-    params["to"] = to_checksum_address(params["to"])
-    params["from"] = to_checksum_address(params["from"])
-    try:
-        return bytes(chain.w3.eth.call(params, "latest", state))  # type: ignore[arg-type]
-    except Exception as error:
-        if is_revert(error):
-            raise revert_from_exception(error) from error
-        message = str(error)
-        if "override" in message.lower() or "-32602" in message:
-            raise _overrides_unsupported(chain, message) from error
-        raise ChainError(f"simulation eth_call failed on {chain.label}: {message}") from error
-
-
 def _one_embedded(chain: Chain, call: EthCall) -> bytes | ContractReverted:
     try:
         if call.state or call.sender != ZERO_ADDRESS:
-            return _eth_tester_call(chain, call.tx(), call.state)
+            tx = call.tx()
+            tx.setdefault("gas", _EMBEDDED_CALL_GAS)  # py-evm needs a limit; eth_call's default
+            return _eth_tester_call(chain, tx, call.state)
         return call_raw(chain, call.to, call.data)
     except ContractReverted as reverted:
         return reverted
