@@ -3,7 +3,7 @@ v0.8), and user operations (build, hash, sign, estimate). Submitting them is
 `orchestrator.execution`'s job."""
 
 from orchestrator.wallet.builder import PreparedUserOp, prepare_user_op, unsigned_user_op
-from orchestrator.wallet.gas import UserOpGasEstimate, check_prefund, estimate_user_op_gas
+from orchestrator.wallet.gas import UserOpGasEstimate, check_prefund, finish_estimate
 from orchestrator.wallet.keystore import Keystore, WalletInfo, default_keystore_dir
 from orchestrator.wallet.smart_account import (
     CANONICAL_V08,
@@ -40,7 +40,7 @@ __all__ = [
     "default_keystore_dir",
     "deploy_account_abstraction",
     "encode_calls",
-    "estimate_user_op_gas",
+    "finish_estimate",
     "prepare_user_op",
     "recover_user_op_signer",
     "sign_user_op",

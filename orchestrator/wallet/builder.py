@@ -21,9 +21,8 @@ from orchestrator.errors import ContractReverted
 from orchestrator.wallet.gas import (
     GasSimulations,
     UserOpGasEstimate,
-    estimate_from_simulations,
+    finish_estimate,
     gas_simulations,
-    with_verification,
 )
 from orchestrator.wallet.smart_account import Call, SmartAccount, encode_calls
 from orchestrator.wallet.userop import UserOperation
@@ -81,11 +80,7 @@ class DraftUserOp:
         """The op with the limits and fees measured by `outputs` (the answers to
         `sims.calls`; one more simulation when the analytic likely gas does not apply).
         Raises CallWouldRevert / ContractReverted like the estimator."""
-        measured = estimate_from_simulations(self.sims, outputs)
-        estimate = measured.estimate
-        if measured.verify is not None:
-            (output,) = call_batch(chain, [measured.verify])
-            estimate = with_verification(measured, output)
+        estimate = finish_estimate(chain, self.sims, outputs)
         return PreparedOp(estimate.apply(self.op), estimate)
 
 

@@ -49,7 +49,7 @@ from eth_utils.crypto import keccak
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import EthCall, call_batch
-from orchestrator.chain.fees import Fees, suggest_fees
+from orchestrator.chain.fees import Fees
 from orchestrator.errors import ContractReverted, InputError
 from orchestrator.wallet.errors import CallWouldRevert, InsufficientPrefund
 from orchestrator.wallet.simulation import decode_execution_result, simulation_call
@@ -68,7 +68,7 @@ __all__ = [
     "check_prefund",
     "dummy_signature",
     "estimate_from_simulations",
-    "estimate_user_op_gas",
+    "finish_estimate",
     "gas_simulations",
     "pre_verification_gas",
     "with_verification",
@@ -311,13 +311,12 @@ def with_verification(measured: MeasuredGas, output: bytes | ContractReverted) -
     return replace(estimate, likely_gas=verified.paid_wei // estimate.max_fee_per_gas_wei)
 
 
-def estimate_user_op_gas(
-    chain: Chain, entry_point: str, op: UserOperation, *, fees: Fees | None = None
+def finish_estimate(
+    chain: Chain, sims: GasSimulations, outputs: Sequence[bytes | ContractReverted]
 ) -> UserOpGasEstimate:
-    """Measure `op` by simulation (both dry runs in one batch) and return limits, fees and
-    cost. Raises as `estimate_from_simulations`."""
-    sims = gas_simulations(entry_point, op, fees or suggest_fees(chain.w3))
-    measured = estimate_from_simulations(sims, call_batch(chain, sims.calls))
+    """The estimate from the answers to `sims.calls`, with the verifying simulation run
+    when the analytic likely gas does not apply. Raises as `estimate_from_simulations`."""
+    measured = estimate_from_simulations(sims, outputs)
     if measured.verify is None:
         return measured.estimate
     (output,) = call_batch(chain, [measured.verify])

@@ -30,8 +30,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from orchestrator.artifacts.load import Artifact, repo_root
 from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
-from orchestrator.chain.backends import Chain
-from orchestrator.chain.calls import ZERO_ADDRESS, EthCall, call_batch
+from orchestrator.chain.calls import ZERO_ADDRESS, EthCall
 from orchestrator.errors import ContractReverted, SetupError
 from orchestrator.wallet.userop import UserOperation
 
@@ -39,7 +38,6 @@ __all__ = [
     "SIMULATION_GAS",
     "ExecutionResult",
     "decode_execution_result",
-    "simulate_handle_op",
     "simulation_call",
     "simulations_artifact",
 ]
@@ -120,22 +118,3 @@ def decode_execution_result(output: bytes | ContractReverted) -> ExecutionResult
         target_success=bool(target_success),
         target_result=bytes(target_result),
     )
-
-
-def simulate_handle_op(
-    chain: Chain,
-    entry_point: str,
-    op: UserOperation,
-    *,
-    target: str | None = None,
-    target_call_data: bytes = b"",
-    gas: int = SIMULATION_GAS,
-) -> ExecutionResult:
-    """Run one simulation now. A validation failure raises ContractReverted; the op's own
-    execution result is not reported (only events carry it), which is why callers probe
-    execution through `target`."""
-    call = simulation_call(
-        entry_point, op, target=target, target_call_data=target_call_data, gas=gas
-    )
-    (output,) = call_batch(chain, [call])
-    return decode_execution_result(output)
