@@ -30,12 +30,11 @@ $(PY_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-# `npm install` with the committed lock, not `npm ci`: the foundry launchers list optional
-# platform builds (macOS, ARM, Windows) that this registry does not serve, so the lock
-# cannot record them and `npm ci` refuses it; `npm install` installs exactly the locked
-# tree and skips the missing optional builds (the lock is left unchanged).
+# `npm ci`: exactly the committed lock, which it never rewrites, so setup leaves the work tree
+# clean (`.ci/run` checks that). The lock lists every platform build of the foundry launchers
+# (npm 11 records them all); only the one for this platform is installed.
 $(NPM_STAMP): package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@test -x $(FORGE) || { echo "forge's native binary is missing after npm install"; exit 1; }
 	touch $@
 
