@@ -116,6 +116,13 @@ class Chain:
         else:
             self._rpc("evm_revert", [snapshot_id])
 
+    def set_code(self, address: str, code: bytes) -> None:
+        """anvil only: put `code` at `address` (`anvil_setCode`)."""
+        self._require_local("setting code")
+        if self.kind != "anvil":
+            raise ConfigError(f"setting code is only wired for anvil, not {self.label}")
+        self._rpc("anvil_setCode", [address, "0x" + code.hex()])
+
     def set_balance(self, address: str, wei: int) -> None:
         self._require_local("setting balances")
         if self.kind == "anvil":

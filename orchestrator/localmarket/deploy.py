@@ -1,7 +1,9 @@
 """Deploy a real Uniswap V3 market from a market snapshot, on any local chain.
 
 WETH9, UniswapV3Factory, NonfungiblePositionManager, SwapRouter02 and QuoterV2 come from
-their npm artifacts, deployed as shipped; USDC (6 decimals) and one ERC-20 per
+their npm artifacts, deployed as shipped; the deterministic deployment proxy, Multicall3,
+EntryPoint v0.8 and SimpleAccountFactory v0.8 are put at their canonical addresses
+(`orchestrator.chain.canonical`), as on public chains; USDC (6 decimals) and one ERC-20 per
 constituent are our `TestToken`. Each constituent gets one USDC pool, initialised at the
 snapshot price and seeded with full-range liquidity sized by `pool_depth_usd`.
 """
@@ -18,6 +20,7 @@ from eth_utils.crypto import keccak
 from orchestrator.artifacts.load import load_artifact, load_npm_artifact
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm, bind_ours
+from orchestrator.chain.canonical import deploy_canonical
 from orchestrator.chain.transactor import Transactor
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.pricing import (
@@ -29,7 +32,6 @@ from orchestrator.localmarket.pricing import (
 )
 from orchestrator.market.snapshot import AssetSnapshot
 from orchestrator.vaults.platform import deploy_vault_factory
-from orchestrator.wallet.smart_account import deploy_account_abstraction
 
 __all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
 
@@ -62,9 +64,11 @@ FEE_RECIPIENT = to_checksum_address(keccak(text="indexvault local fee recipient"
 
 
 def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContracts:
-    """The Uniswap V3 stack, WETH9, a 6-decimal USDC, a Multicall3 aggregator, and the
-    ERC-4337 EntryPoint v0.8 with its SimpleAccountFactory (all but USDC and Multicall3
-    from their npm artifacts, as shipped), and our VaultFactory (admin: the deployer)."""
+    """The canonical contracts (deterministic deployer, Multicall3, EntryPoint v0.8 and its
+    SimpleAccountFactory, at their published addresses), the Uniswap V3 stack and WETH9
+    (npm artifacts, as shipped), a 6-decimal USDC, and our VaultFactory (admin: the
+    deployer)."""
+    canonical = deploy_canonical(tx.chain, tx)
     weth = tx.deploy(load_npm_artifact("WETH9"), gas=1_500_000)
     factory = tx.deploy(load_npm_artifact("UniswapV3Factory"), gas=7_000_000)
     # No token descriptor: tokenURI() is unused here and the descriptor needs linking.
@@ -80,12 +84,10 @@ def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContrac
         gas=7_000_000,
     )  # fmt: skip
     quoter = tx.deploy(load_npm_artifact("QuoterV2"), factory.address, weth.address, gas=4_000_000)
-    multicall = tx.deploy(load_artifact("Multicall3"), gas=1_000_000)
     usdc = tx.deploy(
         load_artifact("TestToken"), "USD Coin (local test)", "USDC", 6, tx.address,
         gas=GAS_TOKEN_DEPLOY,
     )  # fmt: skip
-    aa = deploy_account_abstraction(tx)
     vaults = deploy_vault_factory(
         tx,
         admin=tx.address,
@@ -96,15 +98,15 @@ def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContrac
     )
     return CoreContracts(
         vault_factory=vaults.address,
-        entry_point=aa.entry_point,
-        simple_account_factory=aa.simple_account_factory,
+        entry_point=canonical.entry_point,
+        simple_account_factory=canonical.simple_account_factory,
         weth9=weth.address,
         usdc=usdc.address,
         uniswap_v3_factory=factory.address,
         nonfungible_position_manager=npm.address,
         swap_router02=router.address,
         quoter_v2=quoter.address,
-        multicall3=multicall.address,
+        multicall3=canonical.multicall3,
     )
 
 
@@ -122,7 +124,10 @@ def deploy_market(
     if not assets:
         raise ValueError("a market needs at least one asset")
     w3 = chain.w3
-    progress("deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, Multicall3, USDC, EntryPoint")
+    progress(
+        "deploying the canonical deployer, Multicall3 and EntryPoint v0.8; WETH9, Uniswap V3, "
+        "SwapRouter02, QuoterV2, USDC"
+    )
     core = deploy_uniswap(tx, platform_fee_bps=config.platform_fee_bps)
     token_artifact = load_artifact("TestToken")
     usdc = bind_ours(w3, "TestToken", core.usdc)

@@ -1,9 +1,10 @@
 """The owner's ERC-4337 smart account: EntryPoint v0.8 + SimpleAccount, as shipped in
 `@account-abstraction/contracts` 0.8.0.
 
-On local chains `deploy_account_abstraction` deploys the EntryPoint and the
-SimpleAccountFactory from the npm artifacts; on testnets `CANONICAL_V08` holds the
-published addresses (checked for code by `verify_account_abstraction`).
+`CANONICAL_V08` holds the published addresses, the same on every chain: on public chains
+they are checked for code by `verify_account_abstraction`; on local chains
+`deploy_account_abstraction` puts the npm artifacts there with CREATE2 through the
+deterministic deployment proxy and the published salts (`orchestrator.chain.canonical`).
 
 A smart account is counterfactual until its first user operation: its address is the
 factory's CREATE2 address of an ERC1967Proxy over the factory's SimpleAccount
@@ -28,6 +29,12 @@ from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm
 from orchestrator.chain.calls import call_raw
+from orchestrator.chain.canonical import (
+    ENTRY_POINT_V08,
+    SIMPLE_ACCOUNT_FACTORY_V08,
+    deploy_canonical,
+)
+from orchestrator.chain.create2 import create2_address, create_address
 from orchestrator.chain.reverts import decode_revert_data
 from orchestrator.chain.transactor import Transactor
 from orchestrator.errors import (
@@ -40,14 +47,10 @@ from orchestrator.errors import (
 
 __all__ = [
     "CANONICAL_V08",
-    "GAS_DEPLOY_ENTRY_POINT",
-    "GAS_DEPLOY_FACTORY",
     "AAContracts",
     "Call",
     "SmartAccount",
     "counterfactual_address",
-    "create2_address",
-    "create_address",
     "decode_account_revert",
     "deploy_account_abstraction",
     "encode_calls",
@@ -55,11 +58,6 @@ __all__ = [
     "smart_account",
     "verify_account_abstraction",
 ]
-
-# Explicit gas for the two deployments (py-evm estimates slowly); measured use is lower
-# (see tests/wallet/test_smart_account.py).
-GAS_DEPLOY_ENTRY_POINT = 6_000_000
-GAS_DEPLOY_FACTORY = 4_000_000
 
 _EXECUTE = function_signature_to_4byte_selector("execute(address,uint256,bytes)")
 _EXECUTE_BATCH = function_signature_to_4byte_selector("executeBatch((address,uint256,bytes)[])")
@@ -74,19 +72,6 @@ def _address(field: str, value: str) -> str:
     if not isinstance(value, str) or not is_address(value):
         raise InputError(f"{field} {value!r} is not an address", hint="Give 0x + 40 hex digits.")
     return to_checksum_address(value)
-
-
-def create_address(deployer: str, nonce: int) -> str:
-    """The CREATE address for `deployer` at `nonce` (1..127: a contract's first creations)."""
-    if not 0 < nonce < 0x80:
-        raise ValueError(f"create_address supports nonces 1..127, got {nonce}")
-    encoded = bytes([0xD6, 0x94]) + bytes.fromhex(deployer[2:]) + bytes([nonce])  # RLP
-    return to_checksum_address(keccak(encoded)[12:])
-
-
-def create2_address(deployer: str, salt: int, init_code_hash: bytes) -> str:
-    preimage = b"\xff" + bytes.fromhex(deployer[2:]) + salt.to_bytes(32, "big") + init_code_hash
-    return to_checksum_address(keccak(preimage)[12:])
 
 
 @cache
@@ -141,18 +126,15 @@ class AAContracts:
 
 # Published deterministic deployments of v0.8 (the same address on every chain they are on).
 CANONICAL_V08 = AAContracts(
-    entry_point="0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108",
-    simple_account_factory="0x13E9ed32155810FDbd067D4522C492D6f68E5944",
+    entry_point=ENTRY_POINT_V08, simple_account_factory=SIMPLE_ACCOUNT_FACTORY_V08
 )
 
 
 def deploy_account_abstraction(tx: Transactor) -> AAContracts:
-    """Deploy EntryPoint v0.8 and SimpleAccountFactory from the npm artifacts (local chains)."""
-    entry_point = tx.deploy(load_npm_artifact("EntryPoint"), gas=GAS_DEPLOY_ENTRY_POINT)
-    factory = tx.deploy(
-        load_npm_artifact("SimpleAccountFactory"), entry_point.address, gas=GAS_DEPLOY_FACTORY
-    )
-    return AAContracts(entry_point=entry_point.address, simple_account_factory=factory.address)
+    """EntryPoint v0.8 and SimpleAccountFactory at their canonical addresses on a local
+    chain (with the deterministic deployer and Multicall3); idempotent."""
+    deployed = deploy_canonical(tx.chain, tx)
+    return AAContracts(deployed.entry_point, deployed.simple_account_factory)
 
 
 def verify_account_abstraction(chain: Chain, aa: AAContracts) -> None:
