@@ -1,7 +1,8 @@
 """Networks a user can trade on, and opening one.
 
-    local          an anvil node whose state persists in $INDEXVAULT_HOME/local/ between
-                   commands (`indexvault local up` deploys the market there once)
+    local          the local node: anvil running in the background (`indexvault local up`),
+                   its state, pid file and logs in $INDEXVAULT_HOME/local/, a market and
+                   the alto bundler beside it; every command talks to it over JSON-RPC
     <name>         $INDEXVAULT_HOME/networks/<name>.json: any JSON-RPC node (e.g. Sepolia)
                    with its chain id, address book and bundler URL
 
@@ -12,14 +13,14 @@ the tests, not commands run one after another.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from orchestrator.chain.backends import Chain, connect_anvil, connect_rpc
+from orchestrator.chain.backends import Chain, connect_rpc
+from orchestrator.chain.localnode import connect_node
 from orchestrator.errors import ConfigError
 from orchestrator.localmarket.addressbook import AddressBook
 
@@ -34,29 +35,30 @@ def indexvault_home() -> Path:
 
 class NetworkConfig(BaseModel):
     name: str
-    rpc_url: str | None = None  # None: the persistent local anvil
+    rpc_url: str | None = None  # local: the running node's URL, rewritten by `local up`
     chain_id: int | None = None
     address_book: Path
     bundler_url: str | None = None
     market_data: Path | None = None  # CSV the market and targets come from; None: synthetic
-    anvil_state: Path | None = None
     keeper_address: str | None = None  # the keeper owners delegate to; None: local dev keeper
 
     @property
     def is_local(self) -> bool:
-        return self.rpc_url is None
+        """The local node (`indexvault local up`): reached through its pid file."""
+        return self.name == LOCAL
 
 
 def local_dir() -> Path:
     return indexvault_home() / LOCAL
 
 
+def local_config_path() -> Path:
+    return local_dir() / "network.json"
+
+
 def local_network(market_data: Path | None = None) -> NetworkConfig:
     return NetworkConfig(
-        name=LOCAL,
-        address_book=local_dir() / "addressbook.json",
-        market_data=market_data,
-        anvil_state=local_dir() / "anvil-state.json",
+        name=LOCAL, address_book=local_dir() / "addressbook.json", market_data=market_data
     )
 
 
@@ -69,7 +71,7 @@ def known_networks() -> list[str]:
 def resolve_network(name: str) -> NetworkConfig:
     """The configuration of `name`; a clear error for a name nobody configured."""
     if name == LOCAL:
-        path = local_dir() / "network.json"
+        path = local_config_path()
         if not path.exists():
             raise ConfigError(
                 "the local network is not set up yet",
@@ -89,18 +91,10 @@ def resolve_network(name: str) -> NetworkConfig:
         raise ConfigError(f"{path} is not a valid network file: {error}") from error
 
 
-def _resume_clock(chain: Chain) -> None:
-    """anvil reloaded from a state file mines its next block at the wall-clock time, even
-    when the saved chain is ahead of it (`local advance`): time would run backwards and a
-    pool's TWAP read would revert. Restart the clock from the saved chain's time instead."""
-    latest = chain.timestamp()
-    if latest >= int(time.time()):
-        chain.set_time(latest + 1)
-
-
 @contextmanager
 def open_chain(config: NetworkConfig) -> Iterator[tuple[Chain, AddressBook]]:
-    """The chain and its address book; a local node dumps its state when closed."""
+    """The chain and its address book. The local network is the running local node (a
+    clear error, saying how to start it, when it is down)."""
     if not config.address_book.exists():
         raise ConfigError(
             f"no address book at {config.address_book}",
@@ -108,11 +102,13 @@ def open_chain(config: NetworkConfig) -> Iterator[tuple[Chain, AddressBook]]:
         )
     book = AddressBook.load(config.address_book)
     if config.is_local:
-        assert config.anvil_state is not None
-        chain = connect_anvil(extra_args=("--state", str(config.anvil_state)))
-        _resume_clock(chain)
+        chain = connect_node(local_dir(), expected_chain_id=book.chain_id)
     else:
-        assert config.rpc_url is not None
+        if not config.rpc_url:
+            raise ConfigError(
+                f"network {config.name!r} has no rpc_url",
+                hint="Add the node's JSON-RPC URL to its network file.",
+            )
         chain = connect_rpc(config.rpc_url, expected_chain_id=config.chain_id or book.chain_id)
     try:
         if chain.chain_id != book.chain_id:

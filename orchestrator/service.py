@@ -17,8 +17,8 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from orchestrator.chain import Chain, Transactor, connect
-from orchestrator.chain.backends import connect_anvil
 from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.localnode import DEFAULT_STATE_INTERVAL_S
 from orchestrator.chain.uniswap import (
     Quote,
     QuoteRequest,
@@ -31,7 +31,8 @@ from orchestrator.execution.userop_submitter import submitter_for
 from orchestrator.keeper.cycle import Keeper
 from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
 from orchestrator.ledger.journal import Journal
-from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market
+from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market, localnet
+from orchestrator.localmarket.localnet import LocalDown, LocalStatus, LocalUp
 from orchestrator.localmarket.report import PoolRow, pool_rows
 from orchestrator.market.snapshot import (
     AssetSnapshot,
@@ -39,13 +40,7 @@ from orchestrator.market.snapshot import (
     load_market_csv,
     synthetic_market,
 )
-from orchestrator.networks import (
-    indexvault_home,
-    local_dir,
-    local_network,
-    open_chain,
-    resolve_network,
-)
+from orchestrator.networks import indexvault_home, open_chain, resolve_network
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.targets import Targets, current_targets
 
@@ -54,6 +49,9 @@ __all__ = [
     "SwapOutcome",
     "fund_test_account",
     "load_history",
+    "local_down",
+    "local_reset_warning",
+    "local_status",
     "local_up",
     "open_local_market",
     "open_trading",
@@ -232,29 +230,34 @@ def local_up(
     *,
     tokens: int = 100,
     market_data: Path | None = None,
+    reset: bool = False,
+    port: int | None = None,
+    chain_id: int | None = None,
+    state_interval_s: int = DEFAULT_STATE_INTERVAL_S,
     progress: Callable[[str], None] = lambda _msg: None,
-) -> AddressBook:
-    """Deploy a market on a fresh persistent local anvil ($INDEXVAULT_HOME/local)."""
-    config = local_network(market_data)
-    folder = local_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    assert config.anvil_state is not None
-    config.anvil_state.unlink(missing_ok=True)
-    history = load_history(market_data, tokens=tokens)
-    assets = select_assets(history, None, tokens)
-    chain = connect_anvil(extra_args=("--state", str(config.anvil_state)))
-    try:
-        deployer = Transactor(chain, chain.accounts[0])
-        book = deploy_market(
-            chain, deployer, assets,
-            market_source=history.source_label, market_is_synthetic=history.is_synthetic,
-            progress=progress,
-        )  # fmt: skip
-        book.save(config.address_book)
-    finally:
-        chain.close()
-    (folder / "network.json").write_text(config.model_dump_json(indent=2))
-    return book
+) -> LocalUp:
+    """Start or resume the local node ($INDEXVAULT_HOME/local) with its market and bundler."""
+
+    def assets() -> tuple[list[AssetSnapshot], str, bool]:
+        history = load_history(market_data, tokens=tokens)
+        return select_assets(history, None, tokens), history.source_label, history.is_synthetic
+
+    return localnet.local_up(
+        assets, market_data=market_data, reset=reset, port=port, chain_id=chain_id,
+        state_interval_s=state_interval_s, progress=progress,
+    )  # fmt: skip
+
+
+def local_status() -> LocalStatus:
+    return localnet.local_status()
+
+
+def local_down() -> LocalDown:
+    return localnet.local_down()
+
+
+def local_reset_warning() -> str | None:
+    return localnet.reset_warning()
 
 
 def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) -> None:

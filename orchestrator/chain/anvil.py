@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import TracebackType
 import httpx
 
 from orchestrator.artifacts.load import repo_root
+from orchestrator.chain.daemon import free_port
 from orchestrator.errors import RpcUnavailable, SetupError
 
 __all__ = ["ANVIL_GAS_LIMIT", "AnvilProcess", "anvil_binary"]
@@ -37,12 +37,6 @@ def anvil_binary() -> Path:
             hint="Run `make test` or `make demo` once; they run `npm ci`.",
         )
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -72,7 +66,7 @@ class AnvilProcess:
     """A running anvil. Use as a context manager; `url` is its JSON-RPC endpoint."""
 
     def __init__(self, *, extra_args: tuple[str, ...] = (), startup_timeout_s: float = 20.0):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [
             str(anvil_binary()),

@@ -13,6 +13,7 @@ import typer
 # Command modules: imported for their side effect of registering commands on `app`.
 from orchestrator.cli import (  # noqa: F401
     keeper_cmds,
+    local_cmds,
     mandate_cmds,
     market_cmds,
     strategy_cmds,

@@ -1,4 +1,4 @@
-"""`indexvault local up|fund`, `buy`, `sell`, `withdraw`, `holdings`: preview, confirm, send.
+"""`indexvault local fund`, `buy`, `sell`, `withdraw`, `holdings`: preview, confirm, send.
 
 Every trade shows its preview, asks to confirm (unless --yes), re-quotes at confirmation
 and stops with "price updated" if any leg would now fall below the min-out shown."""
@@ -24,7 +24,7 @@ from orchestrator.cli.render import (
 from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
 from orchestrator.preview.model import Preview
-from orchestrator.service import fund_test_account, local_up, open_trading
+from orchestrator.service import fund_test_account, open_trading
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import holdings
@@ -34,7 +34,9 @@ from orchestrator.wallet.keystore import Keystore
 
 __all__ = ["parse_percent", "parse_usdc"]
 
-local_app = typer.Typer(help="A persistent local chain with a test market.", no_args_is_help=True)
+local_app = typer.Typer(
+    help="The local node: anvil + a test market + the alto bundler.", no_args_is_help=True
+)
 app.add_typer(local_app, name="local")
 
 USDC_DECIMALS = 6
@@ -176,18 +178,6 @@ def show_log(network: Network = "local", wallet: Wallet = "default") -> None:
     """Every transaction of your vault (chain events merged with the journal)."""
     with open_trading(network, _unlock(wallet)) as ctx:
         typer.echo(log_text(vault_log(ctx)))
-
-
-@local_app.command("up")
-def up(
-    tokens: Annotated[int, typer.Option(min=1, max=500)] = 100,
-    market_data: Annotated[
-        Path | None, typer.Option(help="Market CSV (default synthetic).")
-    ] = None,
-) -> None:
-    """Start a fresh local chain (state kept in $INDEXVAULT_HOME/local) with a market."""
-    book = local_up(tokens=tokens, market_data=market_data, progress=lambda m: typer.echo(f"· {m}"))
-    typer.echo(f"local network ready: {len(book.tokens)} tokens, chain id {book.chain_id}")
 
 
 @local_app.command("fund")

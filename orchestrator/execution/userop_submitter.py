@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 HANDLE_OPS_OVERHEAD_GAS = 100_000
+LOCAL_POLL_INTERVAL_S = 0.05
+PUBLIC_POLL_INTERVAL_S = 1.0
 # How far back receipt look-ups search by default (RPC providers cap eth_getLogs ranges).
 # A caller that knows when an op was first sent (the journal) passes that block instead.
 DEFAULT_LOOKBACK_BLOCKS = 10_000
@@ -219,7 +221,11 @@ def submitter_for(
     if bundler_url:
         from orchestrator.execution.bundler_client import BundlerClient
 
-        return BundlerClient(bundler_url, entry_point=entry_point, chain_id=chain.chain_id)
+        # a local node mines each bundle at once: poll its receipt every 50 ms, not 1 s
+        poll_s = LOCAL_POLL_INTERVAL_S if chain.is_local else PUBLIC_POLL_INTERVAL_S
+        return BundlerClient(
+            bundler_url, entry_point=entry_point, chain_id=chain.chain_id, poll_interval_s=poll_s
+        )
     if bundler_key is None:
         raise InputError(
             "no bundler URL is configured and no key was given to self-bundle with",

@@ -13,6 +13,7 @@ from orchestrator.cli import app
 from orchestrator.service import load_history
 from orchestrator.strategy import DEFAULT_CONFIG, closes_of, regime_at
 from orchestrator.wallet.keystore import Keystore
+from tests.local_network import local_network
 
 pytestmark = pytest.mark.anvil
 
@@ -21,11 +22,7 @@ PASSWORD = "keeper cli password"
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("keeper-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INDEXVAULT_HOME", str(folder))
-        done = CliRunner().invoke(app, ["local", "up", "--tokens", "4"])
-        assert done.exit_code == 0, done.output
+    with local_network(tmp_path_factory.mktemp("keeper-home"), "--tokens", "4") as folder:
         Keystore(folder / "keystores").create("carol", PASSWORD, scrypt_n=16)
         yield folder
 

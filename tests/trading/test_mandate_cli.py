@@ -21,17 +21,14 @@ from orchestrator.errors import InputError
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.service import LOCAL_KEEPER_ACCOUNT
 from orchestrator.wallet.keystore import Keystore
+from tests.local_network import local_network
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INDEXVAULT_HOME", str(folder))
-        done = CliRunner().invoke(app, ["local", "up", "--tokens", "5"])
-        assert done.exit_code == 0, done.output
+    with local_network(tmp_path_factory.mktemp("home"), "--tokens", "5") as folder:
         for name in ("carol", "dave"):
             Keystore(folder / "keystores").create(name, PASSWORD, scrypt_n=16)
         yield folder

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.wallet.keystore import Keystore
+from tests.local_network import local_network
 
 pytestmark = pytest.mark.anvil
 
@@ -20,12 +21,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INDEXVAULT_HOME", str(folder))
-        runner = CliRunner()
-        done = runner.invoke(app, ["local", "up", "--tokens", "5"])
-        assert done.exit_code == 0, done.output
+    with local_network(tmp_path_factory.mktemp("home"), "--tokens", "5") as folder:
         for name in ("alice", "bob"):
             Keystore(folder / "keystores").create(name, PASSWORD, scrypt_n=16)
         yield folder
