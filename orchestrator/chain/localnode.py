@@ -151,20 +151,31 @@ def start_node(
     url = f"http://127.0.0.1:{chosen}"
     argv = [
         str(anvil_binary()),
-        "--port", str(chosen),
-        "--host", "127.0.0.1",
+        "--port",
+        str(chosen),
+        "--host",
+        "127.0.0.1",
         "--silent",
-        "--gas-limit", str(ANVIL_GAS_LIMIT),
-        "--hardfork", "prague",
-        "--state", str(state),
-        "--state-interval", str(state_interval_s),
-    ]  # fmt: skip
+        "--gas-limit",
+        str(ANVIL_GAS_LIMIT),
+        "--hardfork",
+        "prague",
+        "--state",
+        str(state),
+        "--state-interval",
+        str(state_interval_s),
+    ]
     if chain_id is not None:
         argv += ["--chain-id", str(chain_id)]
     record = spawn(
-        folder, NODE, argv, port=chosen, url=url,
-        ready=lambda: _answers(url), startup_timeout_s=STARTUP_TIMEOUT_S,
-    )  # fmt: skip
+        folder,
+        NODE,
+        argv,
+        port=chosen,
+        url=url,
+        ready=lambda: _answers(url),
+        startup_timeout_s=STARTUP_TIMEOUT_S,
+    )
     (folder / "anvil.port").write_text(f"{chosen}\n")
     chain = connect_rpc(url, kind="anvil")
     if resumed:
@@ -216,18 +227,33 @@ def node_status(folder: Path) -> NodeStatus:
         return NodeStatus(folder, None, False, state_saved_at=saved)
     if not alive(record):
         problem = f"anvil (pid {record.pid}) is gone: crashed or killed. The end of its log:\n"
-        return NodeStatus(folder, record, False, state_saved_at=saved,
-                          problem=problem + log_tail(Path(record.log), 5))  # fmt: skip
+        return NodeStatus(
+            folder,
+            record,
+            False,
+            state_saved_at=saved,
+            problem=problem + log_tail(Path(record.log), 5),
+        )
     try:
         chain = connect_rpc(record.url, kind="anvil", timeout_s=5)
         latest = chain.w3.eth.get_block("latest")
     except Exception as error:  # alive but not answering: say so, do not guess
-        return NodeStatus(folder, record, False, state_saved_at=saved,
-                          problem=f"anvil (pid {record.pid}) does not answer: {error}")  # fmt: skip
+        return NodeStatus(
+            folder,
+            record,
+            False,
+            state_saved_at=saved,
+            problem=f"anvil (pid {record.pid}) does not answer: {error}",
+        )
     return NodeStatus(
-        folder, record, True, chain_id=chain.chain_id, block=int(latest["number"]),
-        chain_time_s=int(latest["timestamp"]), state_saved_at=saved,
-    )  # fmt: skip
+        folder,
+        record,
+        True,
+        chain_id=chain.chain_id,
+        block=int(latest["number"]),
+        chain_time_s=int(latest["timestamp"]),
+        state_saved_at=saved,
+    )
 
 
 @dataclass(frozen=True)

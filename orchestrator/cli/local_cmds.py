@@ -48,9 +48,14 @@ def up(
             if not yes and not typer.confirm("Replace the local chain?", default=False):
                 raise InputError("nothing was changed", hint="Leave out --reset to resume it.")
     done = local_up(
-        tokens=tokens, market_data=market_data, reset=reset, port=port, chain_id=chain_id,
-        state_interval_s=state_interval, progress=lambda m: typer.echo(f"· {m}"),
-    )  # fmt: skip
+        tokens=tokens,
+        market_data=market_data,
+        reset=reset,
+        port=port,
+        chain_id=chain_id,
+        state_interval_s=state_interval,
+        progress=lambda m: typer.echo(f"· {m}"),
+    )
     kept = "" if done.deployed_market else " (the market on the resumed chain, unchanged)"
     typer.echo(
         f"local network ready: {len(done.book.tokens)} tokens{kept}, chain id "

@@ -2,7 +2,7 @@
 `EntryPoint.handleOps` (`SelfBundler`), both behind `UserOpSubmitter`."""
 
 from orchestrator.execution.bundler_client import BundlerClient, BundlerError, BundlerGasEstimate
-from orchestrator.execution.errors import UserOpRejected
+from orchestrator.execution.errors import UserOpNotIncluded, UserOpRejected
 from orchestrator.execution.userop_result import LogEntry, UserOpResult, decode_user_op_result
 from orchestrator.execution.userop_submitter import (
     SelfBundler,
@@ -17,6 +17,7 @@ __all__ = [
     "BundlerGasEstimate",
     "LogEntry",
     "SelfBundler",
+    "UserOpNotIncluded",
     "UserOpRejected",
     "UserOpResult",
     "UserOpSubmitter",

@@ -101,26 +101,40 @@ def start_bundler(
     chosen = port or free_port()
     url = f"http://127.0.0.1:{chosen}"
     argv = [
-        _node_binary(), str(alto_entry_point()),
-        "--entrypoints", entry_point,
-        "--executor-private-keys", "0x" + bytes(executor.key).hex(),
-        "--utility-private-key", "0x" + bytes(utility.key).hex(),
-        "--rpc-url", rpc_url,
-        "--port", str(chosen),
-        "--safe-mode", "false",
-        "--block-time", str(POLL_INTERVAL_MS),
-        "--log-level", "warn",
+        _node_binary(),
+        str(alto_entry_point()),
+        "--entrypoints",
+        entry_point,
+        "--executor-private-keys",
+        "0x" + bytes(executor.key).hex(),
+        "--utility-private-key",
+        "0x" + bytes(utility.key).hex(),
+        "--rpc-url",
+        rpc_url,
+        "--port",
+        str(chosen),
+        "--safe-mode",
+        "false",
+        "--block-time",
+        str(POLL_INTERVAL_MS),
+        "--log-level",
+        "warn",
         *extra_args,
-    ]  # fmt: skip
+    ]
     wanted = entry_point.lower()
 
     def ready() -> bool:
         return wanted in (_supported(url) or [])
 
     return spawn(
-        folder, BUNDLER, argv, port=chosen, url=url, ready=ready,
+        folder,
+        BUNDLER,
+        argv,
+        port=chosen,
+        url=url,
+        ready=ready,
         startup_timeout_s=STARTUP_TIMEOUT_S,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -136,10 +150,14 @@ def bundler_status(folder: Path) -> BundlerStatus:
     if record is None:
         return BundlerStatus(None, False)
     if not alive(record):
-        return BundlerStatus(record, False, problem=(
-            f"alto (pid {record.pid}) is gone: crashed or killed. The end of its log:\n"
-            + log_tail(Path(record.log), 5)
-        ))  # fmt: skip
+        return BundlerStatus(
+            record,
+            False,
+            problem=(
+                f"alto (pid {record.pid}) is gone: crashed or killed. The end of its log:\n"
+                + log_tail(Path(record.log), 5)
+            ),
+        )
     supported = _supported(record.url)
     if supported is None:
         return BundlerStatus(record, False, problem=f"alto (pid {record.pid}) does not answer")

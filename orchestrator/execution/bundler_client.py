@@ -21,24 +21,34 @@ import httpx
 from eth_utils.address import to_checksum_address
 
 from orchestrator.errors import ChainError, RpcUnavailable
-from orchestrator.execution.errors import MAYBE_ALREADY_INCLUDED, UserOpRejected
+from orchestrator.execution.errors import (
+    MAYBE_ALREADY_INCLUDED,
+    UserOpNotIncluded,
+    UserOpRejected,
+)
+from orchestrator.execution.rejections import aa_code, explain_bundler_error
 from orchestrator.execution.userop_result import UserOpResult
+from orchestrator.wallet.gas import dummy_signature
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import user_op_hash
 
 __all__ = ["BundlerClient", "BundlerError", "BundlerGasEstimate"]
 
-# ERC-4337 bundler JSON-RPC error codes (ERC-7769).
-REJECTED_BY_ENTRY_POINT_OR_ACCOUNT = -32500
+BUNDLER_DOWN_HINT = (
+    "Check that the bundler is running and its URL is right (local network: `indexvault "
+    "local status`; `indexvault local up` restarts it), then try again."
+)
 
 
 class BundlerError(ChainError):
-    """A JSON-RPC error from the bundler that is not an EntryPoint rejection."""
+    """A JSON-RPC error from the bundler that is not an EntryPoint rejection, in plain
+    words (orchestrator.execution.rejections) with the bundler's own text after them."""
 
     def __init__(self, method: str, code: int, message: str, *, url: str) -> None:
+        explained = explain_bundler_error(code, message)
         super().__init__(
-            f"bundler {url} refused {method}: [{code}] {message}",
-            hint="Check the bundler URL, its supported EntryPoints, and the op's fields.",
+            f"the bundler refused {method}: {explained.what} (bundler {url}: [{code}] {message})",
+            hint=explained.action,
         )
         self.method = method
         self.code = code
@@ -96,14 +106,18 @@ class BundlerClient:
             payload = response.json()
         except httpx.HTTPStatusError as error:
             raise RpcUnavailable(
-                f"bundler {self.url} answered HTTP {error.response.status_code} to {method}"
+                f"bundler {self.url} answered HTTP {error.response.status_code} to {method}",
+                hint=BUNDLER_DOWN_HINT,
             ) from error
         except (httpx.HTTPError, ValueError) as error:
             raise RpcUnavailable(
-                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}"
+                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                hint=BUNDLER_DOWN_HINT,
             ) from error
         if not isinstance(payload, dict):
-            raise RpcUnavailable(f"bundler {self.url} sent a non-object reply to {method}")
+            raise RpcUnavailable(
+                f"bundler {self.url} sent a non-object reply to {method}", hint=BUNDLER_DOWN_HINT
+            )
         if payload.get("error") is not None:
             details = payload["error"]
             raise BundlerError(
@@ -117,9 +131,23 @@ class BundlerClient:
     def supported_entry_points(self) -> list[str]:
         return [to_checksum_address(a) for a in self._rpc("eth_supportedEntryPoints", [])]
 
+    def _refusal(self, error: BundlerError, op_hash: str) -> UserOpRejected:
+        return UserOpRejected(
+            error.rpc_message,
+            user_op_hash=op_hash,
+            source=f"bundler {self.url}",
+            rpc_code=error.code,
+        )
+
     def estimate(self, op: UserOperation) -> BundlerGasEstimate:
-        """The bundler's gas limits for `op` (signed with a placeholder is fine)."""
-        result = self._rpc("eth_estimateUserOperationGas", [op.to_rpc(), self._entry_point])
+        """The bundler's gas limits for `op` (signed with a placeholder is fine). An
+        EntryPoint rejection ("AAnn") comes back as UserOpRejected."""
+        try:
+            result = self._rpc("eth_estimateUserOperationGas", [op.to_rpc(), self._entry_point])
+        except BundlerError as error:
+            if aa_code(error.rpc_message):
+                raise self._refusal(error, self.user_op_hash(op)) from error
+            raise
         try:
             return BundlerGasEstimate(
                 pre_verification_gas=int(result["preVerificationGas"], 16),
@@ -131,17 +159,25 @@ class BundlerClient:
                 f"malformed eth_estimateUserOperationGas result: {result!r}"
             ) from error
 
+    def fit(self, op: UserOperation) -> UserOperation:
+        """`op` with a preVerificationGas this bundler accepts: at least its estimate (a
+        bundler prices the bundle's calldata and overhead its own way, on an L2 the L1
+        data fee too). The other limits stay as measured by simulation: a larger
+        callGasLimit would only add to the EntryPoint's 10 % charge on unused call gas."""
+        probe = op if op.signature else op.replace(signature=dummy_signature())
+        estimate = self.estimate(probe)
+        if estimate.pre_verification_gas <= op.pre_verification_gas:
+            return op
+        return op.replace(pre_verification_gas=estimate.pre_verification_gas, signature=b"")
+
     def send(self, op: UserOperation) -> str:
-        """`eth_sendUserOperation`; returns the op hash after checking it is ours."""
+        """`eth_sendUserOperation`; returns the op hash after checking it is ours. Any
+        JSON-RPC error means the bundler did not take the op: UserOpRejected."""
         wanted = self.user_op_hash(op)
         try:
             returned = self._rpc("eth_sendUserOperation", [op.to_rpc(), self._entry_point])
         except BundlerError as error:
-            if error.code == REJECTED_BY_ENTRY_POINT_OR_ACCOUNT:
-                raise UserOpRejected(
-                    error.rpc_message, user_op_hash=wanted, source=f"bundler {self.url}"
-                ) from error
-            raise
+            raise self._refusal(error, wanted) from error
         if not isinstance(returned, str) or returned.lower() != wanted:
             raise ChainError(
                 f"bundler returned op hash {returned!r}, expected {wanted}",
@@ -163,10 +199,7 @@ class BundlerClient:
             if found is not None:
                 return found
             if time.monotonic() >= deadline:
-                raise ChainError(
-                    f"user operation {user_op_hash} was not included within {timeout_s:.0f} s",
-                    hint="Look it up later by its hash; do not resend a new op for it.",
-                )
+                raise UserOpNotIncluded(user_op_hash, timeout_s=timeout_s, bundler=self.url)
             self._sleep(self.poll_interval_s)
 
     def submit(self, op: UserOperation, *, timeout_s: float = 120.0) -> UserOpResult:
@@ -181,8 +214,8 @@ class BundlerClient:
                 included = self.receipt(wanted)
                 if included is not None:
                     return included.as_already_included()
-            raise
-        except BundlerError as error:
-            if "already" not in error.rpc_message.lower():  # "already known": in its mempool
                 raise
+            if rejection.code or "already known" not in rejection.reason.lower():
+                raise
+            # "already known": this very op is in the bundler's mempool; wait for it
         return self.wait(wanted, timeout_s=timeout_s)

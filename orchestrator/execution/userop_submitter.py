@@ -68,6 +68,11 @@ class UserOpSubmitter(Protocol):
         """The result of an included op, or None if it is not (yet) on chain."""
         ...
 
+    def fit(self, op: UserOperation) -> UserOperation:
+        """`op` (unsigned) with gas limits this submitter accepts; the preview calls it
+        before the op is hashed and shown."""
+        ...
+
 
 def handle_ops_gas_limit(op: UserOperation) -> int:
     """A `handleOps([op])` transaction gas limit: every limit of the op, 10 % for the
@@ -129,6 +134,10 @@ class SelfBundler:
     def user_op_hash(self, op: UserOperation) -> str:
         digest = user_op_hash(op, entry_point=self._entry_point, chain_id=self.chain.chain_id)
         return "0x" + digest.hex()
+
+    def fit(self, op: UserOperation) -> UserOperation:
+        """The simulated limits are what `handleOps` needs: nothing to add."""
+        return op
 
     # -- look-up ---------------------------------------------------------------------------
     def receipt(self, user_op_hash: bytes | str) -> UserOpResult | None:

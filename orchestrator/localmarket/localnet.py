@@ -99,15 +99,18 @@ def reset_warning(folder: Path | None = None) -> str | None:
     parts = []
     status = node_status(folder)
     if status.running:
-        parts.append(f"the running local chain (chain id {status.chain_id}, {status.block:,} "
-                     "blocks)")  # fmt: skip
+        parts.append(
+            f"the running local chain (chain id {status.chain_id}, {status.block:,} blocks)"
+        )
     elif state.exists():
         parts.append(f"the local chain saved in {state} (at {status.state_saved_at})")
     if config is not None and config.address_book.exists():
         tokens = len(AddressBook.load(config.address_book).tokens)
         parts.append(f"its market of {tokens} tokens")
-    parts.append("every smart account, vault, balance and trade on it (journal entries for "
-                 "it stay, describing a chain that no longer exists)")  # fmt: skip
+    parts.append(
+        "every smart account, vault, balance and trade on it (journal entries for "
+        "it stay, describing a chain that no longer exists)"
+    )
     return "; ".join(parts)
 
 
@@ -163,10 +166,14 @@ def local_up(
             assets, source, synthetic = assets_for()
             progress(f"market data: {source}, {assets[0].date}, {len(assets)} tokens")
             book = deploy_market(
-                chain, Transactor(chain, chain.accounts[0]), assets,
-                market_source=source, market_is_synthetic=synthetic,
-                config=market_config or MarketConfig(), progress=progress,
-            )  # fmt: skip
+                chain,
+                Transactor(chain, chain.accounts[0]),
+                assets,
+                market_source=source,
+                market_is_synthetic=synthetic,
+                config=market_config or MarketConfig(),
+                progress=progress,
+            )
             book.save(config_template.address_book)
     finally:
         chain.close()
@@ -175,9 +182,12 @@ def local_up(
         progress("starting the bundler (alto)")
         keys = dev_accounts()
         bundler = start_bundler(
-            folder, rpc_url=node.record.url, entry_point=book.contracts.entry_point,
-            executor=keys[BUNDLER_EXECUTOR_ACCOUNT], utility=keys[BUNDLER_UTILITY_ACCOUNT],
-        )  # fmt: skip
+            folder,
+            rpc_url=node.record.url,
+            entry_point=book.contracts.entry_point,
+            executor=keys[BUNDLER_EXECUTOR_ACCOUNT],
+            utility=keys[BUNDLER_UTILITY_ACCOUNT],
+        )
     config = config_template.model_copy(
         update={
             "rpc_url": node.record.url,

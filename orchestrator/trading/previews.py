@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from orchestrator.chain.calls import call_batch
@@ -72,6 +73,13 @@ class _Draft:
         ctx = self.ctx
         op = self.prepared.op.replace(call_data=encode_calls(calls))
         op = op.replace(pre_verification_gas=pre_verification_gas(op))
+        fitted = ctx.submitter.fit(op)  # a bundler may price preVerificationGas higher
+        added = fitted.pre_verification_gas - op.pre_verification_gas
+        if added > 0:  # charged in full: the likely and the most gas both grow by it
+            self.gas = replace(
+                self.gas, likely_gas=self.gas.likely_gas + added, max_gas=self.gas.max_gas + added
+            )
+        op = fitted
         op_hash = user_op_hash(op, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
         return "0x" + op_hash.hex(), op.to_rpc()
 

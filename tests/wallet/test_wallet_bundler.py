@@ -24,6 +24,7 @@ from orchestrator.execution import (
     BundlerClient,
     BundlerError,
     SelfBundler,
+    UserOpNotIncluded,
     UserOpRejected,
     UserOpSubmitter,
     submitter_for,
@@ -83,6 +84,7 @@ class FakeBundler:
     calls: list[str] = field(default_factory=list)
     misses_before_receipt: int = 0  # receipt look-ups after sending that still say null
     send_error: dict[str, Any] | None = None
+    estimate_error: dict[str, Any] | None = None
     wrong_hash: bool = False
     http_status: int = 200
 
@@ -105,6 +107,10 @@ class FakeBundler:
             op_json, entry_point = params
             check_user_op_json(op_json)
             assert entry_point == self.entry_point
+            if self.estimate_error is not None:
+                return httpx.Response(
+                    200, json={"jsonrpc": "2.0", "id": body["id"], "error": self.estimate_error}
+                )
             result = {"preVerificationGas": "0xc350", "verificationGasLimit": "0x30d40",
                       "callGasLimit": "0x186a0"}  # fmt: skip
         elif method == "eth_sendUserOperation":
@@ -241,9 +247,10 @@ def test_waits_for_inclusion_by_polling() -> None:
 
 def test_never_included_times_out_with_a_hint_not_to_resend() -> None:
     fake = FakeBundler(ENTRY_POINT, CHAIN_ID, misses_before_receipt=10**6)
-    with pytest.raises(ChainError, match="not included") as caught:
+    with pytest.raises(UserOpNotIncluded, match="not included") as caught:
         fake.client(sleep=_no_sleep([])).submit(_op(), timeout_s=0)
-    assert "do not resend" in caught.value.hint
+    assert "will not be sent again" in str(caught.value)
+    assert "settled from the chain" in caught.value.hint
 
 
 def test_entry_point_rejection_becomes_user_op_rejected() -> None:
@@ -253,7 +260,8 @@ def test_entry_point_rejection_becomes_user_op_rejected() -> None:
         fake.client().submit(_op())
     assert caught.value.code == "AA24"
     assert caught.value.source == f"bundler {URL}"
-    assert "owner key" in caught.value.hint
+    assert "owner's key" in caught.value.hint
+    assert "the signature is not the smart account owner's" in str(caught.value)
 
 
 def test_nonce_rejection_for_an_included_op_returns_its_receipt() -> None:
@@ -279,9 +287,17 @@ def test_a_different_op_hash_from_the_bundler_is_refused() -> None:
 def test_other_json_rpc_errors_and_http_failures() -> None:
     fake = FakeBundler(ENTRY_POINT, CHAIN_ID,
                        send_error={"code": -32602, "message": "invalid userOp"})  # fmt: skip
-    with pytest.raises(BundlerError) as caught:
+    with pytest.raises(UserOpRejected) as caught:  # refused: the bundler did not take it
         fake.client().submit(_op())
-    assert caught.value.code == -32602
+    assert (caught.value.rpc_code, caught.value.code) == (-32602, "")
+    assert "refused the operation's fields" in str(caught.value)
+    supported = FakeBundler(
+        ENTRY_POINT, CHAIN_ID, estimate_error={"code": -32603, "message": "boom"}
+    )
+    with pytest.raises(BundlerError) as failed:
+        supported.client().estimate(_op())
+    assert failed.value.code == -32603
+    assert "failed internally" in str(failed.value)
     with pytest.raises(RpcUnavailable, match="HTTP 503"):
         FakeBundler(ENTRY_POINT, CHAIN_ID, http_status=503).client().receipt("0x" + "00" * 32)
 

@@ -262,7 +262,7 @@ def test_op_signed_by_another_key_is_refused_before_sending(setup: Setup) -> Non
     with pytest.raises(UserOpRejected) as caught:
         s.bundler.submit(forged)
     assert caught.value.code == "AA24"
-    assert "owner key" in caught.value.hint
+    assert "owner's key" in caught.value.hint
     assert chain.w3.eth.get_transaction_count(s.bundler.bundler.address) == sent_before
     assert not s.account.is_deployed(chain)
 
