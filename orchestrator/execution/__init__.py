@@ -2,7 +2,7 @@
 `EntryPoint.handleOps` (`SelfBundler`), both behind `UserOpSubmitter`."""
 
 from orchestrator.execution.bundler_client import BundlerClient, BundlerError, BundlerGasEstimate
-from orchestrator.execution.errors import UserOpNotIncluded, UserOpRejected
+from orchestrator.execution.errors import UserOpNotIncluded, UserOpNotSent, UserOpRejected
 from orchestrator.execution.userop_result import LogEntry, UserOpResult, decode_user_op_result
 from orchestrator.execution.userop_submitter import (
     SelfBundler,
@@ -18,6 +18,7 @@ __all__ = [
     "LogEntry",
     "SelfBundler",
     "UserOpNotIncluded",
+    "UserOpNotSent",
     "UserOpRejected",
     "UserOpResult",
     "UserOpSubmitter",

@@ -24,6 +24,7 @@ from orchestrator.errors import ChainError, RpcUnavailable
 from orchestrator.execution.errors import (
     MAYBE_ALREADY_INCLUDED,
     UserOpNotIncluded,
+    UserOpNotSent,
     UserOpRejected,
 )
 from orchestrator.execution.rejections import aa_code, explain_bundler_error
@@ -38,6 +39,10 @@ BUNDLER_DOWN_HINT = (
     "Check that the bundler is running and its URL is right (local network: `indexvault "
     "local status`; `indexvault local up` restarts it), then try again."
 )
+
+
+class BundlerUnreachable(RpcUnavailable):
+    """The bundler refused the connection: the request was not delivered."""
 
 
 class BundlerError(ChainError):
@@ -80,12 +85,14 @@ class BundlerClient:
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 30.0,
         poll_interval_s: float = 1.0,
+        inclusion_timeout_s: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = url
         self._entry_point = to_checksum_address(entry_point)
         self.chain_id = chain_id
         self.poll_interval_s = poll_interval_s
+        self.inclusion_timeout_s = inclusion_timeout_s  # how long `submit` waits for a receipt
         self._sleep = sleep
         self._ids = itertools.count(1)
         self._http = httpx.Client(transport=transport, timeout=timeout_s)
@@ -107,6 +114,11 @@ class BundlerClient:
         except httpx.HTTPStatusError as error:
             raise RpcUnavailable(
                 f"bundler {self.url} answered HTTP {error.response.status_code} to {method}",
+                hint=BUNDLER_DOWN_HINT,
+            ) from error
+        except httpx.ConnectError as error:  # no connection: the request never left
+            raise BundlerUnreachable(
+                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         except (httpx.HTTPError, ValueError) as error:
@@ -192,7 +204,8 @@ class BundlerClient:
             return None
         return UserOpResult.from_rpc(result, entry_point=self._entry_point)
 
-    def wait(self, user_op_hash: str, *, timeout_s: float = 120.0) -> UserOpResult:
+    def wait(self, user_op_hash: str, *, timeout_s: float | None = None) -> UserOpResult:
+        timeout_s = self.inclusion_timeout_s if timeout_s is None else timeout_s
         deadline = time.monotonic() + timeout_s
         while True:
             found = self.receipt(user_op_hash)
@@ -202,13 +215,17 @@ class BundlerClient:
                 raise UserOpNotIncluded(user_op_hash, timeout_s=timeout_s, bundler=self.url)
             self._sleep(self.poll_interval_s)
 
-    def submit(self, op: UserOperation, *, timeout_s: float = 120.0) -> UserOpResult:
+    def submit(self, op: UserOperation, *, timeout_s: float | None = None) -> UserOpResult:
+        """Send `op` and wait for its receipt (`timeout_s`, default `inclusion_timeout_s`);
+        an op already included is answered with its receipt and not sent again."""
         wanted = self.user_op_hash(op)
-        existing = self.receipt(wanted)
-        if existing is not None:
-            return existing.as_already_included()
         try:
+            existing = self.receipt(wanted)
+            if existing is not None:
+                return existing.as_already_included()
             self.send(op)
+        except BundlerUnreachable as error:  # refused the connection: the op was not sent
+            raise UserOpNotSent(wanted, str(error)) from error
         except UserOpRejected as rejection:
             if rejection.code in MAYBE_ALREADY_INCLUDED:
                 included = self.receipt(wanted)

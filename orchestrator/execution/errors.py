@@ -4,13 +4,15 @@ ContractReverted (orchestrator.errors)
 └── UserOpRejected       the EntryPoint refused the op (FailedOp / FailedOpWithRevert,
                          "AAnn reason"), or a bundler did (JSON-RPC error); nothing ran
 ChainError (orchestrator.errors)
-└── UserOpNotIncluded    the bundler took it, no receipt within the wait: outcome unknown
+├── UserOpNotIncluded    the bundler took it, no receipt within the wait: outcome unknown
+└── RpcUnavailable
+    └── UserOpNotSent    the bundler could not be reached before sending: nothing was sent
 """
 
 from __future__ import annotations
 
 from orchestrator.chain.reverts import decode_revert_data
-from orchestrator.errors import ChainError, ContractReverted
+from orchestrator.errors import ChainError, ContractReverted, RpcUnavailable
 from orchestrator.execution.rejections import (
     aa_code,
     explain_aa,
@@ -18,7 +20,7 @@ from orchestrator.execution.rejections import (
     inner_revert_data,
 )
 
-__all__ = ["MAYBE_ALREADY_INCLUDED", "UserOpNotIncluded", "UserOpRejected"]
+__all__ = ["MAYBE_ALREADY_INCLUDED", "UserOpNotIncluded", "UserOpNotSent", "UserOpRejected"]
 
 # Rejections an op gets when it was already included: its nonce is spent (AA25), or, for
 # the op that deployed the account, its initCode now meets an existing account (AA10).
@@ -65,6 +67,19 @@ class UserOpRejected(ContractReverted):
         self.user_op_hash = user_op_hash
         self.source = source
         self.rpc_code = rpc_code
+
+
+class UserOpNotSent(RpcUnavailable):
+    """The submitter could not reach the bundler before sending: the op was not sent (a
+    new preview can be confirmed once the bundler is back)."""
+
+    def __init__(self, user_op_hash: str, cause: str) -> None:
+        super().__init__(
+            f"the operation was not sent: {cause}",
+            hint="Start the bundler (local network: `indexvault local up`) or check its URL, "
+            "then preview again.",
+        )
+        self.user_op_hash = user_op_hash
 
 
 class UserOpNotIncluded(ChainError):

@@ -76,7 +76,7 @@ AA_REJECTIONS: dict[str, Explained] = {
         "Sign with the owner's key, for this network's chain id and EntryPoint.",
     ),
     "AA25": Explained(
-        "nonce already used: another operation from this smart account was included first",
+        "nonce already used: another operation from this smart account took this nonce first",
         "It may already be included (look it up by its hash, or `indexvault log`); if not, "
         "preview again: a fresh preview takes the next nonce.",
     ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from eth_utils.crypto import keccak
 
 from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, InputError
+from orchestrator.execution.errors import UserOpNotSent
 from orchestrator.execution.userop_result import UserOpResult
 from orchestrator.ledger.journal_records import Fill
 from orchestrator.ledger.reconcile import revert_text
@@ -146,6 +147,9 @@ def confirm(
         result = ctx.submitter.submit(signed)
     except ContractReverted as error:  # rejected by the bundler/EntryPoint: not included
         ctx.journal.mark_dropped(preview.quote_id, f"rejected before inclusion: {error}")
+        raise
+    except UserOpNotSent as error:  # the bundler was unreachable: nothing left this process
+        ctx.journal.mark_dropped(preview.quote_id, f"not sent: {error}")
         raise
     except IndexVaultError:
         raise  # unknown outcome (RPC down...): the row stays open for reconcile

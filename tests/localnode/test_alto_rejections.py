@@ -18,7 +18,7 @@ from orchestrator.chain.canonical import ENTRY_POINT_V08, SIMPLE_ACCOUNT_FACTORY
 from orchestrator.chain.fees import suggest_fees
 from orchestrator.chain.localnode import connect_node
 from orchestrator.errors import RpcUnavailable
-from orchestrator.execution import BundlerClient, UserOpRejected
+from orchestrator.execution import BundlerClient, UserOpNotSent, UserOpRejected
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT
 from orchestrator.networks import local_dir, resolve_network
 from orchestrator.wallet import (
@@ -160,10 +160,13 @@ def test_aa25_and_aa10_after_an_included_op(env: Env) -> None:
     assert env.executor_sent() == sent
 
 
-def test_a_bundler_that_is_down_says_so(env: Env) -> None:
+def test_a_bundler_that_is_down_says_so_and_nothing_is_sent(env: Env) -> None:
     down = BundlerClient("http://127.0.0.1:9", entry_point=AA.entry_point,
                          chain_id=env.chain.chain_id)  # fmt: skip
     owner = _owner("down")
-    with pytest.raises(RpcUnavailable, match="did not answer eth_getUserOperationReceipt") as c:
+    with pytest.raises(UserOpNotSent, match="the operation was not sent: bundler") as caught:
         down.submit(env.sign(env.op(owner), owner))
+    assert "Start the bundler" in caught.value.hint
+    with pytest.raises(RpcUnavailable, match="did not answer eth_estimateUserOperationGas") as c:
+        down.estimate(env.op(owner))
     assert "bundler is running" in c.value.hint
