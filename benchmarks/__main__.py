@@ -8,7 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-SUITES = ["benchmarks.market", "benchmarks.vault_gas", "benchmarks.trading", "benchmarks.keeper"]
+SUITES = [
+    "benchmarks.market",
+    "benchmarks.vault_gas",
+    "benchmarks.trading",
+    "benchmarks.keeper",
+    "benchmarks.bundler",
+]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 
 

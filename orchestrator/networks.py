@@ -56,12 +56,6 @@ def local_config_path() -> Path:
     return local_dir() / "network.json"
 
 
-def local_network(market_data: Path | None = None) -> NetworkConfig:
-    return NetworkConfig(
-        name=LOCAL, address_book=local_dir() / "addressbook.json", market_data=market_data
-    )
-
-
 def known_networks() -> list[str]:
     folder = indexvault_home() / "networks"
     named = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

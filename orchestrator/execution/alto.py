@@ -48,7 +48,7 @@ BUNDLER = "alto"
 STARTUP_TIMEOUT_S = 120.0  # node.js loads alto's ~300 packages: ~3 s idle, 15 s+ when busy
 # How often alto polls the node for new blocks and receipts (ms). Its default (1000) is a
 # public chain's block time; anvil mines each bundle at once.
-POLL_INTERVAL_MS = 100
+POLL_INTERVAL_MS = 50
 
 
 def alto_entry_point() -> Path:
@@ -119,6 +119,8 @@ def start_bundler(
         str(POLL_INTERVAL_MS),
         "--log-level",
         "warn",
+        "--min-bundle-interval",
+        "20",
         *extra_args,
     ]
     wanted = entry_point.lower()

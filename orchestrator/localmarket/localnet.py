@@ -151,10 +151,11 @@ def local_up(
     )
     if node.note:
         progress(node.note)
-    progress(
-        f"node {'already running' if node.already_running else 'started'} at {node.record.url} "
-        f"(pid {node.record.pid}){', chain resumed' if node.resumed else ', new chain'}"
-    )
+    where = f"at {node.record.url} (pid {node.record.pid})"
+    if node.already_running:
+        progress(f"node already running {where}")
+    else:
+        progress(f"node started {where}, {'chain resumed' if node.resumed else 'new chain'}")
     config_template = saved or NetworkConfig(
         name=LOCAL, address_book=folder / "addressbook.json", market_data=market_data
     )
