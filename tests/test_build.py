@@ -42,7 +42,7 @@ def test_a_source_change_makes_abi_stale(tmp_path: Path) -> None:
     for name in manifest["contracts"]:
         (root / "abi" / f"{name}.json").write_text("{}")
     assert stale_reason(root) is None
-    source = root / "contracts" / "utils" / "Multicall3.sol"
+    source = root / "contracts" / "test" / "TestToken.sol"
     source.write_text(source.read_text() + "\n// changed\n")
     assert "changed since `make abi`" in str(stale_reason(root))
 
