@@ -13,6 +13,10 @@ import {TickMath} from "../../../contracts/libraries/TickMath.sol";
 ///         moved its tick. Anyone can make 16 one-tick swaps in separate blocks for the cost of
 ///         the pool fee on a few hundred dollars, and every keeper rebalance through that pool
 ///         reverts until the window has passed again.
+///         Before the fix (cfe2344): 16 swaps costing $1.19 froze the pool's rebalances.
+///         Now a mandate needs every pool's cardinality to cover the window at one observation
+///         per block (ceil(1 800 / 12) + 1 = 151 on a 12-second chain), and then no number of
+///         swaps, at most one per block, can push the window's start out of the ring.
 contract CardinalityFreezeTest is RealisticMarket {
     TestToken internal d;
     IUniswapV3Pool internal poolD;
@@ -55,15 +59,31 @@ contract CardinalityFreezeTest is RealisticMarket {
         attackerSpent = usdcThen > usdcNow ? usdcThen - usdcNow : 0;
     }
 
-    function test_sixteenTinySwapsFreezeKeeperRebalances() public {
+    function test_aPoolWith16ObservationsIsRefusedAtMandateTime() public {
         IIndexVault.AllowedPool[] memory pools = new IIndexVault.AllowedPool[](1);
         pools[0] = IIndexVault.AllowedPool({token: address(d), fee: FEE});
-        _setMandate(_issueMandate(), pools); // today: accepted whatever the cardinality
-        _tinySwaps(16);
-        console.log("attacker's cost of 16 swaps (USDC units)", attackerSpent);
-        IIndexVault.Leg[] memory sells = _legs(_leg(address(d), _bal(address(d), address(vault)) / 2, 0));
+        IIndexVault.Mandate memory m = _issueMandate();
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.CardinalityTooLow.selector, address(poolD), 16, 151));
+        vm.prank(owner);
+        vault.setMandate(m, pools);
+    }
+
+    function test_withTheRequiredCardinality_aSwapInEveryBlockCannotFreezeTheKeeper() public {
+        poolD.increaseObservationCardinalityNext(151);
+        _tinySwaps(200); // the ring grows as it wraps; by now it is 151 slots of 12-second blocks
+        (,,, uint16 cardinality,,,) = poolD.slot0();
+        assertEq(cardinality, 151, "grown");
+        IIndexVault.AllowedPool[] memory pools = new IIndexVault.AllowedPool[](1);
+        pools[0] = IIndexVault.AllowedPool({token: address(d), fee: FEE});
+        _setMandate(_issueMandate(), pools);
+        _tinySwaps(160); // more swaps than slots, one per block, right before the keeper
+        console.log("attacker's cost of 160 swaps (USDC units)", attackerSpent);
+        uint256 held = _bal(address(d), address(vault));
+        uint256 amountIn = held / 2;
+        (, uint256 floor) = vault.oracleQuote(address(d), FEE, amountIn, true);
+        IIndexVault.Leg[] memory sells = _legs(_leg(address(d), amountIn, floor));
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(IIndexVault.OracleTooShort.selector, address(poolD), uint32(30 minutes)));
         vault.rebalance(sells, _noLegs(), block.timestamp);
+        assertEq(_bal(address(d), address(vault)), held - amountIn, "the keeper traded");
     }
 }

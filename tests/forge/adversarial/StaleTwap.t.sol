@@ -75,7 +75,7 @@ contract StaleTwapTest is RealisticMarket {
 
     function _totalRecorded() internal view returns (uint256 r) {
         for (uint256 i; i < vaults.length; ++i) {
-            (uint256 used,) = vaults[i].lossUsed();
+            (uint256 used, ,) = vaults[i].lossUsed();
             r += used;
         }
     }

@@ -59,7 +59,7 @@ abstract contract RealisticMarket is Fixture {
 
     /// @dev A's value in USDC units at `tick` plus the USDC, for `who`.
     function _valueAt(address who, int24 tick) internal view returns (uint256) {
-        return _bal(address(usdc), who) + TwapOracle.quoteAtTick(tick, _bal(address(a), who), address(a), address(usdc));
+        return _bal(address(usdc), who) + TwapOracle.quoteAtTickDown(tick, _bal(address(a), who), address(a), address(usdc));
     }
 
     /// @dev Ticks of price move that make A cheaper (it is token0: a lower tick).
