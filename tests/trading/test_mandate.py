@@ -37,6 +37,7 @@ def _mandate(t: Trader, **changes: Any) -> Mandate:
         twap_window_s=1_800,
         loss_budget_usdc=100 * USDC,
         loss_window_s=30 * DAY,
+        loss_cap_usdc=200 * USDC,
     )
     return dataclasses.replace(base, **changes)
 

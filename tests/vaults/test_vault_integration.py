@@ -15,6 +15,7 @@ from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.errors import ContractReverted
 from orchestrator.service import LocalMarket
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
 from orchestrator.vaults.platform import (
     Leg,
     Mandate,
@@ -41,6 +42,7 @@ def platform(market: LocalMarket) -> VaultPlatform:
         uniswap_v3_factory=c.uniswap_v3_factory,
         fee_recipient=market.chain.accounts[5].address,
         fee_bps=FEE_BPS,
+        min_block_time_s=LOCAL_MIN_BLOCK_TIME_S,
     )
     return VaultPlatform(factory)
 
@@ -86,7 +88,7 @@ def _buy(env: Env, legs: list[Leg]) -> int:
     env.market.fund_usdc(env.owner.address, amount)
     env.owner.send(env.usdc.functions.approve(env.vault.address, amount), gas=80_000)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.buy(amount, encode_legs(legs), deadline), gas=GAS_BUY)
+    env.owner.send(env.vault.functions.buy(amount, encode_legs(legs), FEE_BPS, deadline), gas=GAS_BUY)
     return amount
 
 
@@ -135,10 +137,13 @@ def test_selling_half_pays_the_owner_usdc_and_keeps_the_rest(env: Env) -> None:
     legs = _quoted_legs(env)
     _buy(env, legs)
     held = {leg.token: env.balance(leg.token, env.vault.address) for leg in legs}
-    sells = [Leg(leg.token, leg.fee, 0, 1) for leg in legs]
+    # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
+    sells = [Leg(leg.token, leg.fee, held[leg.token] * 5_000 // 10_000, 1) for leg in legs]
     before = env.balance(env.usdc.address, env.owner.address)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.sell(encode_legs(sells), 0, 5_000, deadline), gas=GAS_BUY)
+    env.owner.send(
+        env.vault.functions.sell(encode_legs(sells), 0, 5_000, 100, deadline), gas=GAS_BUY
+    )
     paid = env.balance(env.usdc.address, env.owner.address) - before
     assert paid > 0.95 * 1_500 * 10**6  # half of ~3,000 USDC, less fees and impact
     for token, amount in held.items():
@@ -163,13 +168,14 @@ def test_keeper_rebalances_only_within_the_mandate(env: Env) -> None:
         keeper=env.keeper.address,
         max_slippage_bps=100,
         min_interval_s=3_600,
-        twap_window_s=600,
+        twap_window_s=1_800,
         loss_budget_usdc=50 * 10**6,
         loss_window_s=7 * 24 * 3_600,
+        loss_cap_usdc=200 * 10**6,
     )
     allowed = [(leg.token, leg.fee) for leg in legs]
     env.owner.send(env.vault.functions.setMandate(mandate.encoded(), allowed), gas=500_000)
-    env.market.chain.increase_time(1_800)  # let the TWAP window fill
+    env.market.chain.increase_time(1_900)  # let the TWAP window fill
 
     token = legs[0]
     amount = env.balance(token.token, env.vault.address) // 10

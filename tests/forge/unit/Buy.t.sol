@@ -172,4 +172,17 @@ contract BuyTest is VaultTest {
         _buy(amount, _legs(_leg(address(a), amountA, expected), _leg(address(b), amountB, 0)));
         assertEq(_bal(address(a), address(vault)) - before, expected, "delta = pool output");
     }
+
+    function test_buy_revertsWhenTheFeeIsAboveTheOwnersMax() public {
+        vm.prank(admin);
+        factory.setFee(31);
+        _fund(address(usdc), owner, 1_000e6);
+        vm.startPrank(owner);
+        usdc.approve(address(vault), 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.FeeAboveMax.selector, uint16(31), uint16(30)));
+        vault.buy(1_000e6, _noLegs(), 30, block.timestamp);
+        vault.buy(1_000e6, _noLegs(), 31, block.timestamp); // at exactly the max it goes through
+        vm.stopPrank();
+        assertEq(_bal(address(usdc), address(factory)), 1_000e6 * 31 / 10_000, "fee held by the factory");
+    }
 }

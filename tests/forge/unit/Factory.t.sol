@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {Vm} from "forge-std/Vm.sol";
+
 import {Fixture} from "../utils/Fixture.sol";
 import {IndexVault} from "../../../contracts/IndexVault.sol";
 import {VaultFactory} from "../../../contracts/VaultFactory.sol";
@@ -251,5 +253,46 @@ contract FactoryTest is Fixture {
         return abi.encodePacked(
             hex"363d3d373d3d3d363d73", impl, hex"5af43d82803e903d91602b57fd5bf3"
         );
+    }
+
+    // --- issue 13: minimum block time, fees held until claimed ------------------------------
+
+    function test_constructor_revertsOnZeroMinBlockTime() public {
+        vm.expectRevert(abi.encodeWithSelector(IVaultFactory.InvalidMinBlockTime.selector, uint32(0)));
+        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7, 0);
+    }
+
+    function test_constructor_givesTheMinBlockTimeToTheImplementation() public {
+        VaultFactory f = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7, 2);
+        assertEq(f.minBlockTime(), 2, "factory");
+        assertEq(IndexVault(f.implementation()).minBlockTime(), 2, "implementation (Base: 2 s)");
+        assertEq(IndexVault(f.implementation()).requiredCardinality(30 minutes), 901, "1 800 / 2 + 1");
+    }
+
+    function test_claimFees_sendsEverythingHeldToTheRecipient() public {
+        _fund(address(usdc), address(factory), 123e6);
+        vm.expectEmit(address(factory));
+        emit IVaultFactory.FeesClaimed(feeRecipient, 123e6);
+        vm.prank(stranger); // anyone may trigger it; only the recipient is paid
+        assertEq(factory.claimFees(), 123e6, "amount");
+        assertEq(_bal(address(usdc), feeRecipient), 123e6, "recipient paid");
+        assertEq(_bal(address(usdc), address(factory)), 0, "nothing left");
+        vm.recordLogs();
+        assertEq(factory.claimFees(), 0, "nothing to claim");
+        assertEq(_transfersFrom(vm.getRecordedLogs(), address(factory)), 0, "no zero transfer");
+    }
+
+    function test_claimFees_goesToTheCurrentRecipient() public {
+        _fund(address(usdc), address(factory), 5e6);
+        vm.prank(admin);
+        factory.setFeeRecipient(address(0x5A2));
+        factory.claimFees();
+        assertEq(_bal(address(usdc), address(0x5A2)), 5e6, "new recipient");
+    }
+
+    function _transfersFrom(Vm.Log[] memory logs, address from) internal pure returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length == 3 && address(uint160(uint256(logs[i].topics[1]))) == from) ++n;
+        }
     }
 }
