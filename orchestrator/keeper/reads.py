@@ -139,9 +139,7 @@ def read_vault_states(
         zip(vaults, mandates, strict=True)
     ):
         balances, cash, allowed = details.get(i, ({}, 0, {}))
-        states.append(
-            VaultState(vault, owner, mandate, used, last, spent, balances, cash, allowed)
-        )
+        states.append(VaultState(vault, owner, mandate, used, last, spent, balances, cash, allowed))
     return states
 
 

@@ -35,8 +35,8 @@ from orchestrator.trading.previews import _context, _Draft, _record
 from orchestrator.vaults.platform import (
     LOSS_USED_CALL,
     MANDATE_CALL,
-    MANDATE_TYPES,
     MANDATE_EPOCH_CALL,
+    MANDATE_TYPES,
     Mandate,
     allowed_pool_call,
     decode_allowed_pool,

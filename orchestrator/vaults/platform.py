@@ -97,7 +97,9 @@ def decode_mandate(data: bytes) -> Mandate | None:
     keeper, slippage, interval, window, budget, loss_window, cap = abi_decode(MANDATE_TYPES, data)
     if int(keeper, 16) == 0:
         return None
-    return Mandate(to_checksum_address(keeper), slippage, interval, window, budget, loss_window, cap)
+    return Mandate(
+        to_checksum_address(keeper), slippage, interval, window, budget, loss_window, cap
+    )
 
 
 def decode_loss_used(data: bytes) -> tuple[int, int, int]:

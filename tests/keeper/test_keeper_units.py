@@ -7,12 +7,11 @@ import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
 from eth_utils.abi import function_signature_to_4byte_selector
+from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestrator.chain.abi import encode as abi_encode
-
 from orchestrator.keeper.journal import ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.plan import (
     GuardedLeg,
@@ -221,7 +220,9 @@ def test_oracle_reasons_are_the_ones_time_cures() -> None:
     assert oracle_blocked(off_twap)
     assert oracle_blocked(unsettled)
     assert not oracle_blocked(small_ring)  # time does not grow a ring: the leg is dropped
-    assert small_ring[0][1].startswith("the pool's oracle holds 16 observations and the window needs 31")
+    assert small_ring[0][1].startswith(
+        "the pool's oracle holds 16 observations and the window needs 31"
+    )
     assert not oracle_blocked([("AAA", "too small once scaled to the cash available")])
     assert not oracle_blocked([])
 

@@ -31,8 +31,8 @@ from orchestrator.ledger import (
     replay,
 )
 from orchestrator.ledger.event_records import Sold, VaultCreated
-from orchestrator.service import LocalMarket
 from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
+from orchestrator.service import LocalMarket
 from orchestrator.vaults.platform import (
     Leg,
     Mandate,
@@ -118,16 +118,21 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS) + extra_cash
         env.market.fund_usdc(owner.address, amount)
         owner.send(env.usdc.functions.approve(vault.address, amount), gas=80_000)
-        owner.send(vault.functions.buy(amount, encode_legs(legs), FEE_BPS, env.deadline()), gas=GAS_BUY)
+        owner.send(
+            vault.functions.buy(amount, encode_legs(legs), FEE_BPS, env.deadline()), gas=GAS_BUY
+        )
         return amount
 
     deposits = buy(env.legs(3), extra_cash=40 * USDC) + buy(env.legs(2, start=1), extra_cash=0)
     tokens = [t.address for t in env.market.book.tokens[:3]]
     # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
-    sells = [Leg(t, env.market.book.tokens[i].fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
-             for i, t in enumerate(tokens)]  # fmt: skip
+    fees = [env.market.book.tokens[i].fee for i in range(3)]
+    sells = [Leg(t, fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
+             for t, fee in zip(tokens, fees, strict=True)]  # fmt: skip
     owner_usdc = env.balance(env.usdc.address, owner.address)
-    owner.send(vault.functions.sell(encode_legs(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY)
+    owner.send(
+        vault.functions.sell(encode_legs(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY
+    )
     paid = env.balance(env.usdc.address, owner.address) - owner_usdc
 
     first = env.market.book.tokens[0]
@@ -212,8 +217,8 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
 
     def buy_calls(legs: list[Leg]) -> list[Call]:
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS)
-        return [_call(env.usdc, "approve", vault.address, amount),
-                _call(vault, "buy", amount, encode_legs(legs), FEE_BPS, env.deadline())]  # fmt: skip
+        buy = _call(vault, "buy", amount, encode_legs(legs), FEE_BPS, env.deadline())
+        return [_call(env.usdc, "approve", vault.address, amount), buy]
 
     # (a) submitted, then the process "crashed" before recording the outcome
     result = bundler.submit(journaled("q-buy", "buy", buy_calls(env.legs(2))))

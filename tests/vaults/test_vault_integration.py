@@ -14,8 +14,8 @@ from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.errors import ContractReverted
-from orchestrator.service import LocalMarket
 from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
+from orchestrator.service import LocalMarket
 from orchestrator.vaults.platform import (
     Leg,
     Mandate,
@@ -88,7 +88,9 @@ def _buy(env: Env, legs: list[Leg]) -> int:
     env.market.fund_usdc(env.owner.address, amount)
     env.owner.send(env.usdc.functions.approve(env.vault.address, amount), gas=80_000)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.buy(amount, encode_legs(legs), FEE_BPS, deadline), gas=GAS_BUY)
+    env.owner.send(
+        env.vault.functions.buy(amount, encode_legs(legs), FEE_BPS, deadline), gas=GAS_BUY
+    )
     return amount
 
 
