@@ -191,6 +191,11 @@ def deploy_market(
     tx.send_all(create)
     pools = [factory.functions.getPool(t0, t1, config.fee).call() for t0, t1, _ in ordered]
 
+    # The ring grows to its new size at its next write, and a pool writes at most once a
+    # second: one second after the pools were initialised, each pool's first mint (after the
+    # cardinality raise) writes, so every ring has its full size before anyone trades (a
+    # vault's mandate needs it: `CardinalityTooLow`).
+    chain.increase_time(1)
     seeding = []
     for pool, (token0, token1, is0), (token_units, usdc_units) in zip(
         pools, ordered, amounts, strict=True
@@ -209,13 +214,13 @@ def deploy_market(
             tx.address,
             deadline,
         )
-        seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
         if config.observation_cardinality > 1:
             pool_contract = bind_npm(w3, "UniswapV3Pool", pool)
             seeding.append(
                 (pool_contract.functions.increaseObservationCardinalityNext(config.observation_cardinality),
                  60_000 + GAS_PER_OBSERVATION_SLOT * config.observation_cardinality)
             )  # fmt: skip
+        seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
     tx.send_all(seeding)
 
     entries = tuple(

@@ -14,6 +14,7 @@ from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.errors import ContractReverted
+from orchestrator.keeper.reads import discover_vaults
 from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
 from orchestrator.service import LocalMarket
 from orchestrator.vaults.platform import (
@@ -96,7 +97,10 @@ def _buy(env: Env, legs: list[Leg]) -> int:
 
 def test_vault_is_created_where_predicted_and_registered(env: Env) -> None:
     assert env.vault.address == env.platform.predict_vault(env.owner.address, owner_salt())
-    assert env.platform.vaults_of(env.owner.address) == [env.vault.address]
+    w3 = env.market.chain.w3
+    factory = env.platform.factory.address
+    discovered = discover_vaults(w3, factory, from_block=0, to_block=w3.eth.block_number)
+    assert (env.vault.address, env.owner.address) in [(v, o) for v, o, _ in discovered]  # the log
     assert env.vault.functions.owner().call() == env.owner.address
     with pytest.raises(ContractReverted) as caught:  # only the factory initialises, once
         env.keeper.send(env.vault.functions.initialize(env.keeper.address), gas=100_000)
@@ -107,11 +111,16 @@ def test_vault_is_created_where_predicted_and_registered(env: Env) -> None:
 def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None:
     legs = _quoted_legs(env)
     fee_recipient = env.market.chain.accounts[5].address
-    fees_before = env.balance(env.usdc.address, fee_recipient)
+    factory = env.platform.factory.address
+    held_before = env.balance(env.usdc.address, factory)
     amount = _buy(env, legs)
     for leg in legs:
         assert env.balance(leg.token, env.vault.address) == leg.amount_out_min  # exactly the quote
-    assert env.balance(env.usdc.address, fee_recipient) - fees_before == amount * FEE_BPS // 10_000
+    fee = amount * FEE_BPS // 10_000  # held by the factory until claimed, for the recipient
+    assert env.balance(env.usdc.address, factory) - held_before == fee
+    paid_before = env.balance(env.usdc.address, fee_recipient)
+    env.keeper.send(env.platform.factory.functions.claimFees(), gas=100_000)  # anyone may claim
+    assert env.balance(env.usdc.address, fee_recipient) - paid_before == held_before + fee
     assert env.usdc.functions.allowance(env.owner.address, env.vault.address).call() == 0
     receipt = env.market.chain.w3.eth.get_transaction_receipt(
         env.market.chain.w3.eth.get_block("latest")["transactions"][-1]
