@@ -118,9 +118,6 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
         assert env.balance(leg.token, env.vault.address) == leg.amount_out_min  # exactly the quote
     fee = amount * FEE_BPS // 10_000  # held by the factory until claimed, for the recipient
     assert env.balance(env.usdc.address, factory) - held_before == fee
-    paid_before = env.balance(env.usdc.address, fee_recipient)
-    env.keeper.send(env.platform.factory.functions.claimFees(), gas=100_000)  # anyone may claim
-    assert env.balance(env.usdc.address, fee_recipient) - paid_before == held_before + fee
     assert env.usdc.functions.allowance(env.owner.address, env.vault.address).call() == 0
     receipt = env.market.chain.w3.eth.get_transaction_receipt(
         env.market.chain.w3.eth.get_block("latest")["transactions"][-1]
@@ -129,6 +126,9 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
     swapped = env.vault.events.Swapped().process_receipt(receipt, errors=DISCARD)
     assert bought[0]["args"]["usdcIn"] == amount
     assert [e["args"]["amountOut"] for e in swapped] == [leg.amount_out_min for leg in legs]
+    paid_before = env.balance(env.usdc.address, fee_recipient)
+    env.keeper.send(env.platform.factory.functions.claimFees(), gas=100_000)  # anyone may claim
+    assert env.balance(env.usdc.address, fee_recipient) - paid_before == held_before + fee
 
 
 def test_an_under_delivering_leg_reverts_the_whole_buy_with_its_numbers(env: Env) -> None:
