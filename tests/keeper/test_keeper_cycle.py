@@ -236,3 +236,17 @@ def test_a_pool_without_enough_twap_history_defers_the_vault(kenv: KeeperEnv) ->
     assert later.cycle_id == early.cycle_id
     assert _outcomes(later)[v.address] is ActionState.DONE
     assert later.finished
+
+
+def test_a_vault_whose_loss_cap_is_used_up_is_skipped_with_the_reason(kenv: KeeperEnv) -> None:
+    """The vault would refuse any losing rebalance (`LossCapExceeded`): the keeper does not
+    even plan one, and says what the owner must do."""
+    symbols = _symbols(kenv)
+    v = kenv.open_vault("capped", buy_usdc=1_500 * USDC, symbols=symbols[:1])
+    kenv.set_mandate(v, loss_cap_usdc=0)
+    kenv.chain.increase_time(1_900)
+    report = kenv.keeper.run_once(kenv.bull)
+    outcome = next(o for o in report.outcomes if o.vault == v.address)
+    assert outcome.state is ActionState.SKIPPED
+    assert "loss cap is used up (0.00 of 0.00 USDC)" in (outcome.reason or "")
+    assert "sign a new mandate" in (outcome.reason or "")
