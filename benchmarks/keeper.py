@@ -73,7 +73,7 @@ SIZES = (10, 30, 100)
 BUY_USDC = 2_000 * USDC  # per vault: 25 x ~79 USDC
 REPEATS = 2  # cycles per N from the same snapshot; the fastest is kept
 CYCLE_CARDINALITY = 256  # TWAP slots per pool on the timed market (the default is 16)
-TWAP_WAIT_S = 900  # > the mandates' 600 s TWAP window
+TWAP_WAIT_S = 1_900  # > the mandates' 1 800 s TWAP window
 GAS_CREATE = 400_000
 GAS_APPROVE = 100_000
 GAS_MINT = 100_000
@@ -81,9 +81,10 @@ GAS_BUY = 8_000_000  # 25 legs
 GAS_MANDATE = 4_000_000  # 25 pools
 MANDATE_SLIPPAGE_BPS = 300
 MANDATE_INTERVAL_S = 3_600
-MANDATE_TWAP_S = 600
+MANDATE_TWAP_S = 1_800
 MANDATE_LOSS_BUDGET_USDC = 1_000_000 * USDC
 MANDATE_LOSS_WINDOW_S = 7 * DAY_S
+MANDATE_LOSS_CAP_USDC = 1_000_000 * USDC
 LINEAR_TOLERANCE = 0.25  # per-vault time within +-25% of the N=10 run's counts as linear
 PHASES = ("reads+plan", "estimate", "sign", "broadcast", "wait", "journal")
 
@@ -207,7 +208,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
     buy_legs = encode_legs([Leg(t.address, t.fee, spend, 1) for t in book.tokens])
     mandate = Mandate(
         keeper, MANDATE_SLIPPAGE_BPS, MANDATE_INTERVAL_S, MANDATE_TWAP_S,
-        MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S,
+        MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S, MANDATE_LOSS_CAP_USDC,
     )  # fmt: skip
     pools = [(t.address, t.fee) for t in book.tokens]
     deadline = chain.timestamp() + 3_600
@@ -219,7 +220,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
         for call, gas in (
             (factory.functions.createVault(owner.address, owner_salt()), GAS_CREATE),
             (usdc.functions.approve(address, BUY_USDC), GAS_APPROVE),
-            (vault.functions.buy(BUY_USDC, buy_legs, deadline), GAS_BUY),
+            (vault.functions.buy(BUY_USDC, buy_legs, 100, deadline), GAS_BUY),
             (vault.functions.setMandate(mandate.encoded(), pools), GAS_MANDATE),
         ):
             sent.append((owner, owner.send_nowait(call, gas=gas)))

@@ -27,7 +27,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     /// @inheritdoc IIndexVault
     uint16 public constant MAX_SLIPPAGE_BPS = 1_000;
     /// @inheritdoc IIndexVault
-    uint24 public constant MIN_TWAP_WINDOW = 10 minutes;
+    uint24 public constant MIN_TWAP_WINDOW = 30 minutes;
     /// @inheritdoc IIndexVault
     uint24 public constant MAX_TWAP_WINDOW = 1 days;
 
@@ -48,11 +48,19 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint32 epoch;
     }
 
-    /// @dev The rolling loss budget (a leaky bucket in USDC base units), one slot.
+    /// @dev The rolling loss budget (a leaky bucket in USDC base units), one slot. `used` is
+    ///      as of `checkpoint`, and leaks `budget` per `window` from then on.
     struct LossState {
         uint96 budget;
         uint96 used;
         uint32 window;
+        uint32 checkpoint;
+    }
+
+    /// @dev The total loss under the current mandate and its cap, plus the last rebalance, one slot.
+    struct CapState {
+        uint96 cap;
+        uint96 spent;
         uint32 lastRebalance;
     }
 
@@ -62,12 +70,15 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     address public immutable usdc;
     /// @inheritdoc IIndexVault
     address public immutable uniswapV3Factory;
+    /// @inheritdoc IIndexVault
+    uint32 public immutable minBlockTime;
 
     /// @inheritdoc IIndexVault
     /// @dev Doubles as the initialisation flag: zero only in a fresh clone.
     address public owner;
     KeeperConfig private _keeper;
     LossState private _loss;
+    CapState private _cap;
     /// @dev token => (mandate epoch << 24 | fee tier); entries of older epochs are void.
     mapping(address token => uint256 epochAndFee) private _allowed;
 
@@ -76,11 +87,13 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         _;
     }
 
-    constructor(address factory_, address usdc_, address uniswapV3Factory_) {
+    /// @param minBlockTime_ The chain's shortest time between blocks in seconds (the factory checks it is non-zero).
+    constructor(address factory_, address usdc_, address uniswapV3Factory_, uint32 minBlockTime_) {
         if (factory_ == address(0) || usdc_ == address(0) || uniswapV3Factory_ == address(0)) revert ZeroAddress();
         factory = factory_;
         usdc = usdc_;
         uniswapV3Factory = uniswapV3Factory_;
+        minBlockTime = minBlockTime_;
         owner = INITIALIZERS_DISABLED;
     }
 
@@ -95,13 +108,20 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     // --- owner --------------------------------------------------------------------------------
 
     /// @inheritdoc IIndexVault
-    function buy(uint256 usdcAmount, Leg[] calldata legs, uint256 deadline) external nonReentrant onlyOwner {
+    function buy(uint256 usdcAmount, Leg[] calldata legs, uint16 maxFeeBps, uint256 deadline)
+        external
+        nonReentrant
+        onlyOwner
+    {
         _checkDeadline(deadline);
-        (address feeRecipient, uint16 feeBps, bool paused) = IVaultFactory(factory).config();
+        (, uint16 feeBps, bool paused) = IVaultFactory(factory).config();
         if (paused) revert Paused();
+        _checkFee(feeBps, maxFeeBps);
         IERC20(usdc).safeTransferFrom(msg.sender, address(this), usdcAmount);
         uint256 fee = usdcAmount * feeBps / BPS; // rounds down: in the owner's favour
-        if (fee != 0) IERC20(usdc).safeTransfer(feeRecipient, fee);
+        // The factory holds fees until they are claimed: a recipient that cannot receive USDC
+        // blocks only the claim, never the owner's trade.
+        if (fee != 0) IERC20(usdc).safeTransfer(factory, fee);
 
         uint256 spent = 0;
         for (uint256 i; i < legs.length; ++i) {
@@ -116,7 +136,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IIndexVault
-    function sell(Leg[] calldata legs, uint256 cash, uint16 fractionBps, uint256 deadline)
+    function sell(Leg[] calldata legs, uint256 cash, uint16 fractionBps, uint16 maxFeeBps, uint256 deadline)
         external
         nonReentrant
         onlyOwner
@@ -124,6 +144,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     {
         _checkDeadline(deadline);
         if (fractionBps > BPS) revert InvalidFraction(fractionBps);
+        (, uint16 feeBps,) = IVaultFactory(factory).config();
+        _checkFee(feeBps, maxFeeBps);
         uint256 usdcBalance = IERC20(usdc).balanceOf(address(this));
         if (fractionBps != 0) cash = usdcBalance * fractionBps / BPS;
         else if (cash > usdcBalance) revert InsufficientCash(cash, usdcBalance);
@@ -131,19 +153,19 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint256 proceeds = 0;
         for (uint256 i; i < legs.length; ++i) {
             Leg calldata leg = legs[i];
-            uint256 amountIn = fractionBps == 0
-                ? leg.amountIn
-                : IERC20(leg.token).balanceOf(address(this)) * fractionBps / BPS;
+            (uint256 amountIn, uint256 amountOutMin) = fractionBps == 0
+                ? (leg.amountIn, leg.amountOutMin)
+                : _fractionLeg(leg, fractionBps);
+            if (amountIn == 0 && fractionBps != 0) continue; // nothing of this token left to sell
             address pool = _pool(leg.token, leg.fee);
-            (, uint256 received) = _swap(pool, leg.token, usdc, amountIn, leg.amountOutMin);
+            (, uint256 received) = _swap(pool, leg.token, usdc, amountIn, amountOutMin);
             proceeds += received;
         }
 
-        (address feeRecipient, uint16 feeBps,) = IVaultFactory(factory).config();
         uint256 gross = proceeds + cash;
         uint256 fee = gross * feeBps / BPS; // rounds down: in the owner's favour
         paid = gross - fee;
-        if (fee != 0) IERC20(usdc).safeTransfer(feeRecipient, fee);
+        if (fee != 0) IERC20(usdc).safeTransfer(factory, fee);
         if (paid != 0) IERC20(usdc).safeTransfer(msg.sender, paid);
         emit Sold(proceeds, cash, fee, paid);
     }
@@ -152,9 +174,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     function withdrawInKind(address[] calldata tokens) external nonReentrant onlyOwner {
         uint256[] memory amounts = new uint256[](tokens.length);
         for (uint256 i; i < tokens.length; ++i) {
-            uint256 amount = IERC20(tokens[i]).balanceOf(address(this));
-            amounts[i] = amount;
-            if (amount != 0) IERC20(tokens[i]).safeTransfer(msg.sender, amount);
+            IERC20 token = IERC20(tokens[i]);
+            // A token that fails (paused, blocklisted, no code, malicious) skips only itself.
+            (bool ok, uint256 amount) = _tryBalanceOf(token);
+            if (ok && (amount == 0 || token.trySafeTransfer(msg.sender, amount))) {
+                amounts[i] = amount;
+            } else {
+                emit InKindTransferFailed(address(token));
+            }
         }
         emit WithdrawnInKind(tokens, amounts);
     }
@@ -170,12 +197,20 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
 
         uint32 epoch = _keeper.epoch + 1;
         _keeper = KeeperConfig(m.keeper, m.maxSlippageBps, m.minInterval, m.twapWindow, epoch);
-        LossState memory s = _loss; // used budget and last rebalance carry over
-        _loss = LossState(m.lossBudget, s.used, m.lossWindow, s.lastRebalance);
+        // The used budget is settled at the OLD leak rate up to now and carries over, so a new
+        // budget applies from now on only (a raise does not rewrite the leak already accrued).
+        LossState memory s = _loss;
+        uint256 used = s.window == 0 ? s.used : _leaked(s);
+        // used <= the old budget (a uint96), timestamps fit uint32 until 2106: no truncation.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _loss = LossState(m.lossBudget, uint96(used), m.lossWindow, uint32(block.timestamp));
+        _cap = CapState(m.lossCap, 0, _cap.lastRebalance); // a new total under the new mandate
         for (uint256 i; i < pools.length; ++i) {
             AllowedPool calldata p = pools[i];
             if (p.token == address(0) || p.token == usdc) revert InvalidToken(p.token);
-            _pool(p.token, p.fee);
+            address pool = _pool(p.token, p.fee);
+            (,,, uint16 cardinality,,,) = IUniswapV3Pool(pool).slot0();
+            _checkCardinality(pool, cardinality, m.twapWindow);
             _allowed[p.token] = (uint256(epoch) << 24) | p.fee;
         }
         emit MandateSet(m, pools, epoch);
@@ -201,9 +236,9 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         _checkDeadline(deadline);
         (,, bool paused) = IVaultFactory(factory).config();
         if (paused) revert Paused();
-        LossState memory s = _loss;
-        if (s.lastRebalance != 0) {
-            uint256 nextAllowedAt = uint256(s.lastRebalance) + k.minInterval;
+        uint32 lastRebalance = _cap.lastRebalance;
+        if (lastRebalance != 0) {
+            uint256 nextAllowedAt = uint256(lastRebalance) + k.minInterval;
             // forge-lint: disable-next-line(block-timestamp) -- minutes-scale interval; seconds of drift are harmless
             if (block.timestamp < nextAllowedAt) revert RebalanceTooSoon(nextAllowedAt);
         }
@@ -214,12 +249,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         for (uint256 i; i < buys.length; ++i) {
             loss += _keeperLeg(buys[i], false, k);
         }
-
-        uint256 used = _leaked(s) + loss;
-        if (used > s.budget) revert LossBudgetExceeded(used, s.budget);
-        // used <= budget (a uint96), and timestamps fit uint32 until 2106: the casts cannot truncate.
-        // forge-lint: disable-next-line(unsafe-typecast)
-        _loss = LossState(s.budget, uint96(used), s.window, uint32(block.timestamp));
+        uint256 used = _chargeLoss(loss);
         emit Rebalanced(msg.sender, loss, used);
     }
 
@@ -250,7 +280,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     function mandate() external view returns (Mandate memory) {
         KeeperConfig memory k = _keeper;
         LossState memory s = _loss;
-        return Mandate(k.keeper, k.maxSlippageBps, k.minInterval, k.twapWindow, s.budget, s.window);
+        return Mandate(k.keeper, k.maxSlippageBps, k.minInterval, k.twapWindow, s.budget, s.window, _cap.cap);
     }
 
     /// @inheritdoc IIndexVault
@@ -267,9 +297,15 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IIndexVault
-    function lossUsed() external view returns (uint256 used, uint32 lastRebalance) {
+    function lossUsed() external view returns (uint256 used, uint32 lastRebalance, uint256 spent) {
         LossState memory s = _loss;
-        return (s.window == 0 ? s.used : _leaked(s), s.lastRebalance);
+        CapState memory c = _cap;
+        return (s.window == 0 ? s.used : _leaked(s), c.lastRebalance, c.spent);
+    }
+
+    /// @inheritdoc IIndexVault
+    function requiredCardinality(uint32 window) public view returns (uint256) {
+        return Math.ceilDiv(window, minBlockTime) + 1;
     }
 
     /// @inheritdoc IIndexVault
@@ -281,42 +317,111 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         KeeperConfig memory k = _keeper;
         if (k.twapWindow == 0) revert InvalidTwapWindow(0, MIN_TWAP_WINDOW, MAX_TWAP_WINDOW);
         (address tokenIn, address tokenOut) = tokenToUsdc ? (token, usdc) : (usdc, token);
-        int24 tick = TwapOracle.meanTick(_pool(token, fee), k.twapWindow);
-        oracleOut = TwapOracle.quoteAtTick(tick, amountIn, tokenIn, tokenOut);
-        minOutFloor = _floor(oracleOut, k.maxSlippageBps);
+        int24 tick = _referenceTick(_pool(token, fee), token, tokenToUsdc, k);
+        oracleOut = TwapOracle.quoteAtTickDown(tick, amountIn, tokenIn, tokenOut);
+        minOutFloor = _lessSlippageUp(oracleOut, k.maxSlippageBps);
     }
 
     // --- internals ----------------------------------------------------------------------------
 
-    /// @dev One keeper leg: allowlist, oracle floor, swap, and its loss versus the TWAP.
+    /// @dev One keeper leg: allowlist, the price guard (`_referenceTick`), the floor at the
+    ///      reference, the swap, and the leg's loss versus the reference. A batch entry point
+    ///      reuses it as is: everything it checks is per leg and per vault.
     function _keeperLeg(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k) private returns (uint256) {
         if (_allowed[leg.token] != (uint256(k.epoch) << 24 | leg.fee)) revert TokenNotAllowed(leg.token, leg.fee);
         address pool = _pool(leg.token, leg.fee);
-        int24 tick = TwapOracle.meanTick(pool, k.twapWindow);
+        int24 tick = _referenceTick(pool, leg.token, tokenToUsdc, k);
         (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
-        uint256 floor = _floor(TwapOracle.quoteAtTick(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
+        uint256 floor =
+            _lessSlippageUp(TwapOracle.quoteAtTickDown(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
         if (leg.amountOutMin < floor) revert MinOutBelowOracle(leg.token, leg.amountOutMin, floor);
         (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
         return _lossAtTick(tick, leg.token, tokenToUsdc, paid, received);
     }
 
-    /// @dev The USDC value given minus the USDC value received, both at the TWAP tick (zero if
-    ///      positive for the vault: gains never refill the budget). The token side is valued
-    ///      rounded down, so a received amount too small to be worth a USDC unit counts as nothing.
+    /// @dev The keeper's price guard for one leg, measured against the current price as well as
+    ///      the pool's history: the pool's cardinality must cover the window; its spot tick
+    ///      (slot0, now) and the mean ticks of the older and the newer half of the window must
+    ///      lie within `maxSlippageBps` ticks of each other (else `PriceUnsettled`); the
+    ///      reference is the one of the three most protective for the vault: the highest token
+    ///      price when it sells the token, the lowest when it buys it. A manipulated spot or one
+    ///      spiked half can therefore only block a rebalance, never lower its floor.
+    function _referenceTick(address pool, address token, bool tokenToUsdc, KeeperConfig memory k)
+        private
+        view
+        returns (int24)
+    {
+        (, int24 spot,, uint16 cardinality,,,) = IUniswapV3Pool(pool).slot0();
+        _checkCardinality(pool, cardinality, k.twapWindow);
+        (int24 older, int24 newer) = TwapOracle.halfMeanTicks(pool, k.twapWindow);
+        int24 hi = spot > older ? spot : older;
+        int24 lo = spot < older ? spot : older;
+        if (newer > hi) hi = newer;
+        if (newer < lo) lo = newer;
+        // ticks lie within +-887 272: the difference fits int24 (and int256 keeps it obvious)
+        if (int256(hi) - int256(lo) > int256(uint256(k.maxSlippageBps))) {
+            revert PriceUnsettled(pool, spot, older, newer);
+        }
+        // The token's USDC price rises with the tick when the token is token0 of its pool.
+        return tokenToUsdc == (token < usdc) ? hi : lo;
+    }
+
+    /// @dev Reverts unless `cardinality` slots cover `window` seconds at one observation per block.
+    function _checkCardinality(address pool, uint16 cardinality, uint32 window) private view {
+        uint256 required = requiredCardinality(window);
+        if (cardinality < required) revert CardinalityTooLow(pool, cardinality, required);
+    }
+
+    /// @dev Adds a rebalance's loss to the leaky bucket and to the mandate's total, reverting
+    ///      above either limit; records the rebalance time. Returns the used budget after it.
+    function _chargeLoss(uint256 loss) private returns (uint256 used) {
+        LossState memory s = _loss;
+        CapState memory c = _cap;
+        used = _leaked(s) + loss;
+        if (used > s.budget) revert LossBudgetExceeded(used, s.budget);
+        uint256 spent = uint256(c.spent) + loss;
+        if (spent > c.cap) revert LossCapExceeded(spent, c.cap);
+        // used <= budget and spent <= cap (uint96s), timestamps fit uint32 until 2106: no truncation.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _loss = LossState(s.budget, uint96(used), s.window, uint32(block.timestamp));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _cap = CapState(c.cap, uint96(spent), uint32(block.timestamp));
+    }
+
+    /// @dev A fraction-mode sell leg: the amount is the fraction of today's balance (rounded
+    ///      down), and the min-out scales with it from the previewed amount (rounded up), so
+    ///      `amountOutMin / amountIn` is a minimum price whatever the balance became.
+    function _fractionLeg(Leg calldata leg, uint16 fractionBps)
+        private
+        view
+        returns (uint256 amountIn, uint256 amountOutMin)
+    {
+        if (leg.amountIn == 0) revert ZeroAmount(leg.token);
+        amountIn = IERC20(leg.token).balanceOf(address(this)) * fractionBps / BPS;
+        amountOutMin = Math.mulDiv(leg.amountOutMin, amountIn, leg.amountIn, Math.Rounding.Ceil);
+    }
+
+    /// @dev The USDC value given minus the USDC value received, both at the reference tick (zero
+    ///      if positive for the vault: gains never refill the budget). Rounded against the
+    ///      keeper: tokens given are valued rounded up, tokens received rounded down.
     function _lossAtTick(int24 tick, address token, bool tokenToUsdc, uint256 paid, uint256 received)
         private
         view
         returns (uint256)
     {
         (uint256 valueIn, uint256 valueOut) = tokenToUsdc
-            ? (TwapOracle.quoteAtTick(tick, paid, token, usdc), received)
-            : (paid, TwapOracle.quoteAtTick(tick, received, token, usdc));
+            ? (TwapOracle.quoteAtTickUp(tick, paid, token, usdc), received)
+            : (paid, TwapOracle.quoteAtTickDown(tick, received, token, usdc));
         return valueIn > valueOut ? valueIn - valueOut : 0;
     }
 
-    /// @dev The least min-out the keeper may pass: the TWAP output less max slippage, rounded up.
-    function _floor(uint256 oracleOut, uint16 maxSlippageBps) private pure returns (uint256) {
+    /// @dev The least min-out the keeper may pass: the reference output less max slippage, rounded up.
+    function _lessSlippageUp(uint256 oracleOut, uint16 maxSlippageBps) private pure returns (uint256) {
         return Math.mulDiv(oracleOut, BPS - maxSlippageBps, BPS, Math.Rounding.Ceil);
+    }
+
+    function _checkFee(uint16 feeBps, uint16 maxFeeBps) private pure {
+        if (feeBps > maxFeeBps) revert FeeAboveMax(feeBps, maxFeeBps);
     }
 
     /// @dev Swaps exactly `amountIn` (less if the pool runs out of liquidity) in `pool` and
@@ -352,10 +457,22 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         if (pool.code.length == 0) revert PoolNotFound(token, fee, pool);
     }
 
-    /// @dev The used loss budget after leaking `budget` per `window` since the last rebalance.
+    /// @dev The used loss budget after leaking `budget` per `window` since the checkpoint (rounded
+    ///      down: against the keeper).
     function _leaked(LossState memory s) private view returns (uint256) {
-        uint256 leak = uint256(s.budget) * (block.timestamp - s.lastRebalance) / s.window;
+        uint256 leak = uint256(s.budget) * (block.timestamp - s.checkpoint) / s.window;
         return s.used > leak ? s.used - leak : 0;
+    }
+
+    /// @dev `token.balanceOf(this)` that never reverts: false for a reverting token, an address
+    ///      without code, or a reply shorter than one word (only 32 bytes are ever copied).
+    function _tryBalanceOf(IERC20 token) private view returns (bool ok, uint256 amount) {
+        bytes memory data = abi.encodeCall(IERC20.balanceOf, (address(this)));
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), token, add(data, 0x20), mload(data), 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f))
+            amount := mload(0x00)
+        }
     }
 
     function _checkDeadline(uint256 deadline) private view {

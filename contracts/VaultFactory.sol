@@ -2,6 +2,8 @@
 pragma solidity 0.8.37;
 
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 import {IndexVault} from "./IndexVault.sol";
 import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
@@ -10,6 +12,8 @@ import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
 /// @notice See IVaultFactory. Deploys its own IndexVault implementation in the constructor, so
 ///         one constructor call sets up the whole platform.
 contract VaultFactory is IVaultFactory {
+    using SafeERC20 for IERC20;
+
     /// @dev The settings vaults read in one call, one slot.
     struct Config {
         address feeRecipient;
@@ -26,6 +30,8 @@ contract VaultFactory is IVaultFactory {
     address public immutable usdc;
     /// @inheritdoc IVaultFactory
     address public immutable uniswapV3Factory;
+    /// @inheritdoc IVaultFactory
+    uint32 public immutable minBlockTime;
 
     /// @inheritdoc IVaultFactory
     address public admin;
@@ -33,7 +39,6 @@ contract VaultFactory is IVaultFactory {
     address public pendingAdmin;
     /// @inheritdoc IVaultFactory
     Config public config;
-    mapping(address owner => address[] vaults) private _vaults;
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert NotAdmin(msg.sender);
@@ -45,13 +50,24 @@ contract VaultFactory is IVaultFactory {
     /// @param uniswapV3Factory_ The canonical Uniswap V3 factory (pool init-code hash 0xe34f…8b54).
     /// @param feeRecipient_ Receives the platform fee.
     /// @param feeBps_ The platform fee in bps of buy and sell notional, <= MAX_FEE_BPS.
-    constructor(address admin_, address usdc_, address uniswapV3Factory_, address feeRecipient_, uint16 feeBps_) {
+    /// @param minBlockTime_ The chain's shortest time between blocks in seconds (12 on Ethereum,
+    ///        2 on Base): sizes the oracle cardinality every mandate's pools must have.
+    constructor(
+        address admin_,
+        address usdc_,
+        address uniswapV3Factory_,
+        address feeRecipient_,
+        uint16 feeBps_,
+        uint32 minBlockTime_
+    ) {
         if (admin_ == address(0) || usdc_ == address(0) || uniswapV3Factory_ == address(0)) revert ZeroAddress();
         if (feeRecipient_ == address(0)) revert ZeroAddress();
         if (feeBps_ > MAX_FEE_BPS) revert FeeAboveCap(feeBps_, MAX_FEE_BPS);
+        if (minBlockTime_ == 0) revert InvalidMinBlockTime(minBlockTime_);
         usdc = usdc_;
         uniswapV3Factory = uniswapV3Factory_;
-        implementation = address(new IndexVault(address(this), usdc_, uniswapV3Factory_));
+        minBlockTime = minBlockTime_;
+        implementation = address(new IndexVault(address(this), usdc_, uniswapV3Factory_, minBlockTime_));
         admin = admin_;
         config = Config(feeRecipient_, feeBps_, false);
         emit AdminChanged(address(0), admin_);
@@ -68,7 +84,6 @@ contract VaultFactory is IVaultFactory {
         // `owner`, so an existing vault here is the owner's.
         if (existing.code.length != 0) return existing;
         vault = Clones.cloneDeterministic(implementation, boundSalt);
-        _vaults[owner].push(vault);
         IndexVault(vault).initialize(owner); // same call: nobody can initialise it first; reverts on owner 0
         emit VaultCreated(owner, vault, salt);
     }
@@ -79,8 +94,11 @@ contract VaultFactory is IVaultFactory {
     }
 
     /// @inheritdoc IVaultFactory
-    function vaultsOf(address owner) external view returns (address[] memory) {
-        return _vaults[owner];
+    function claimFees() external returns (uint256 amount) {
+        address recipient = config.feeRecipient;
+        amount = IERC20(usdc).balanceOf(address(this));
+        if (amount != 0) IERC20(usdc).safeTransfer(recipient, amount);
+        emit FeesClaimed(recipient, amount);
     }
 
     /// @inheritdoc IVaultFactory

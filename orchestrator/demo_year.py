@@ -245,10 +245,11 @@ class _Year:
     def delegate(self, ctx: TradingContext, deposit: int) -> str:
         """The owner's mandate, as a user operation: every pool, 2% max slippage vs the
         30-minute TWAP, a day between rebalances, a loss budget of 2% of the deposit
-        per 30 days."""
+        per 30 days and at most 10% of it in total under this mandate."""
         mandate = Mandate(
             keeper=keeper_address(self.chain), max_slippage_bps=200, min_interval_s=DAY_S,
             twap_window_s=1_800, loss_budget_usdc=deposit * 2 // 100, loss_window_s=30 * DAY_S,
+            loss_cap_usdc=deposit * 10 // 100,
         )  # fmt: skip
         confirm(ctx, preview_set_mandate(ctx, mandate, None))
         return (f"   managed delegates to keeper {mandate.keeper} (a user operation): all "

@@ -25,12 +25,17 @@ interface IIndexVault is IUniswapV3SwapCallback {
 
     /// @notice The owner's limits on the keeper.
     /// @param keeper The only address allowed to call `rebalance`.
-    /// @param maxSlippageBps Per leg: amountOutMin must be >= the TWAP output less this (<= MAX_SLIPPAGE_BPS).
-    ///        It must cover the pool fee tier plus expected price impact.
+    /// @param maxSlippageBps Per leg: amountOutMin must be >= the reference output less this
+    ///        (<= MAX_SLIPPAGE_BPS); also the most, in ticks (1 tick = 0.01%), by which the spot
+    ///        price and the two half-window TWAPs may disagree. It must cover the pool fee tier
+    ///        plus expected price impact.
     /// @param minInterval Seconds that must pass between two rebalances.
-    /// @param twapWindow Seconds of pool history the TWAP averages (MIN_TWAP_WINDOW..MAX_TWAP_WINDOW).
-    /// @param lossBudget USDC base units of loss versus the TWAP the keeper may realise per `lossWindow`.
+    /// @param twapWindow Seconds of pool history the TWAP averages (MIN_TWAP_WINDOW..MAX_TWAP_WINDOW);
+    ///        every allowed pool's observation cardinality must cover it (`requiredCardinality`).
+    /// @param lossBudget USDC base units of loss versus the reference the keeper may realise per `lossWindow`.
     /// @param lossWindow Seconds over which a full `lossBudget` leaks out of the used budget.
+    /// @param lossCap USDC base units of loss versus the reference the keeper may realise in total
+    ///        under this mandate, however long it lasts (a new `setMandate` starts a new total).
     struct Mandate {
         address keeper;
         uint16 maxSlippageBps;
@@ -38,6 +43,7 @@ interface IIndexVault is IUniswapV3SwapCallback {
         uint24 twapWindow;
         uint96 lossBudget;
         uint32 lossWindow;
+        uint96 lossCap;
     }
 
     /// @notice A token the keeper may trade, and the only pool (fee tier) it may use for it.
@@ -96,6 +102,14 @@ interface IIndexVault is IUniswapV3SwapCallback {
     error InvalidTwapWindow(uint24 twapWindow, uint24 min, uint24 max);
     /// @notice Thrown when a mandate's loss window is zero.
     error InvalidLossWindow(uint32 lossWindow);
+    /// @notice Thrown when the factory's platform fee is above the most the owner accepted for this trade.
+    error FeeAboveMax(uint16 feeBps, uint16 maxFeeBps);
+    /// @notice Thrown when a pool's oracle ring is too small to cover the mandate's window at one observation per block.
+    error CardinalityTooLow(address pool, uint256 cardinality, uint256 required);
+    /// @notice Thrown while a pool's spot tick and its two half-window mean ticks differ by more than the max slippage.
+    error PriceUnsettled(address pool, int24 spotTick, int24 olderMeanTick, int24 newerMeanTick);
+    /// @notice Thrown when a rebalance would take the total loss under the current mandate above its cap.
+    error LossCapExceeded(uint256 spent, uint256 cap);
 
     // --- events -------------------------------------------------------------------------------
 
@@ -108,11 +122,13 @@ interface IIndexVault is IUniswapV3SwapCallback {
     /// @notice Emitted when the owner sold: `proceeds` from the legs plus `cash` from the vault's
     ///         USDC, less `fee`, were paid to the owner as `paid`.
     event Sold(uint256 proceeds, uint256 cash, uint256 fee, uint256 paid);
-    /// @notice Emitted when the keeper rebalanced: the loss realised versus the TWAP (USDC base
-    ///         units) and the used loss budget after it.
+    /// @notice Emitted when the keeper rebalanced: the loss realised versus the reference (USDC
+    ///         base units) and the used loss budget after it.
     event Rebalanced(address indexed keeper, uint256 loss, uint256 lossUsed);
-    /// @notice Emitted when the owner withdrew `amounts[i]` of `tokens[i]` in kind.
+    /// @notice Emitted when the owner withdrew `amounts[i]` of `tokens[i]` in kind (0 for a token that failed).
     event WithdrawnInKind(address[] tokens, uint256[] amounts);
+    /// @notice Emitted when a token's balance read or transfer failed in `withdrawInKind`; the others still moved.
+    event InKindTransferFailed(address indexed token);
     /// @notice Emitted when the owner set a mandate; `epoch` numbers it (older allowlists are void).
     event MandateSet(Mandate mandate, AllowedPool[] pools, uint32 epoch);
     /// @notice Emitted when the owner revoked the keeper.
@@ -124,28 +140,38 @@ interface IIndexVault is IUniswapV3SwapCallback {
     function initialize(address owner_) external;
 
     /// @notice Pulls `usdcAmount` USDC from the owner (approve it exactly first), pays the platform
-    ///         fee (`usdcAmount * feeBps / 10 000`, rounded down), swaps each leg from USDC into
-    ///         its token, and keeps the rest as USDC. Reverts if any leg under-delivers.
+    ///         fee (`usdcAmount * feeBps / 10 000`, rounded down) to the factory, swaps each leg
+    ///         from USDC into its token, and keeps the rest as USDC. Reverts if any leg under-delivers.
     /// @param legs `amountIn` in USDC; the sum of what the legs spend plus the fee must be <= usdcAmount.
-    function buy(uint256 usdcAmount, Leg[] calldata legs, uint256 deadline) external;
+    /// @param maxFeeBps The most platform fee the owner accepts (the fee its preview showed).
+    function buy(uint256 usdcAmount, Leg[] calldata legs, uint16 maxFeeBps, uint256 deadline) external;
 
     /// @notice Swaps constituents to USDC and pays the owner the proceeds plus `cash`, less the
-    ///         platform fee (on that sum, rounded down).
-    /// @param legs `amountIn` in token units; ignored when `fractionBps > 0`.
+    ///         platform fee (on that sum, rounded down), which goes to the factory.
+    /// @param legs Amounts mode: `amountIn` is sold, `amountOutMin` checked. Fraction mode:
+    ///        `amountIn` is the amount the preview sold (non-zero) and `amountOutMin` its min-out;
+    ///        the vault sells `floor(balance * fractionBps / 10 000)` and requires
+    ///        `ceil(amountOutMin * sold / amountIn)`: the min-out is a minimum price, so a vault
+    ///        that holds more of the token than at the preview cannot be sold cheaper. A leg
+    ///        whose token the vault no longer holds is skipped.
     /// @param cash USDC the vault already holds to pay out too; ignored when `fractionBps > 0`.
     /// @param fractionBps 0: sell the given amounts. 1..10 000: sell that fraction of the vault's
     ///        balance of each leg's token and pay that fraction of its USDC (rounded down).
+    /// @param maxFeeBps The most platform fee the owner accepts (the fee its preview showed).
     /// @return paid USDC sent to the owner.
-    function sell(Leg[] calldata legs, uint256 cash, uint16 fractionBps, uint256 deadline)
+    function sell(Leg[] calldata legs, uint256 cash, uint16 fractionBps, uint16 maxFeeBps, uint256 deadline)
         external
         returns (uint256 paid);
 
     /// @notice Sends the vault's whole balance of each of `tokens` to the owner. No swaps, no fee;
-    ///         never paused. A token whose own transfer reverts only blocks itself: omit it.
+    ///         never paused, never reads the factory or the mandate. A token whose balance read or
+    ///         transfer fails is skipped (`InKindTransferFailed`) and the others still move.
     function withdrawInKind(address[] calldata tokens) external;
 
     /// @notice Authorises `newMandate.keeper` within the mandate's limits, replacing any earlier
-    ///         mandate and allowlist. The used loss budget and the last rebalance time carry over.
+    ///         mandate and allowlist. The used loss budget is settled at the old budget's leak
+    ///         rate up to now and carries over; the last rebalance time carries over; the total
+    ///         under the new mandate starts at zero. Every pool's cardinality must cover the window.
     function setMandate(Mandate calldata newMandate, AllowedPool[] calldata pools) external;
 
     /// @notice Removes the keeper at once; the rest of the mandate stays until the next `setMandate`.
@@ -154,17 +180,20 @@ interface IIndexVault is IUniswapV3SwapCallback {
     // --- keeper -------------------------------------------------------------------------------
 
     /// @notice Swaps `sells` (token -> USDC) then `buys` (USDC -> token), all proceeds staying in
-    ///         the vault. Each leg's token and fee tier must be in the mandate; each amountOutMin
-    ///         must be >= the TWAP output less `maxSlippageBps`; the loss versus the TWAP must fit
-    ///         the rolling budget; at least `minInterval` must have passed since the last one.
-    /// @return loss The loss realised versus the TWAP, in USDC base units.
+    ///         the vault. Each leg's token and fee tier must be in the mandate; its pool's
+    ///         cardinality must cover the window; its spot tick and both half-window mean ticks
+    ///         must agree within `maxSlippageBps` ticks; its amountOutMin must be >= the output at
+    ///         the most protective of the three less `maxSlippageBps`. The loss versus that
+    ///         reference must fit the rolling budget and the mandate's cap; at least
+    ///         `minInterval` must have passed since the last rebalance.
+    /// @return loss The loss realised versus the reference, in USDC base units.
     function rebalance(Leg[] calldata sells, Leg[] calldata buys, uint256 deadline) external returns (uint256 loss);
 
     // --- views --------------------------------------------------------------------------------
 
     /// @notice The cap on a mandate's per-leg slippage (10%).
     function MAX_SLIPPAGE_BPS() external view returns (uint16);
-    /// @notice The shortest TWAP window a mandate may use (10 minutes).
+    /// @notice The shortest TWAP window a mandate may use (30 minutes).
     function MIN_TWAP_WINDOW() external view returns (uint24);
     /// @notice The longest TWAP window a mandate may use (1 day).
     function MAX_TWAP_WINDOW() external view returns (uint24);
@@ -177,6 +206,10 @@ interface IIndexVault is IUniswapV3SwapCallback {
     function usdc() external view returns (address);
     /// @notice The Uniswap V3 factory whose pools the vault trades with.
     function uniswapV3Factory() external view returns (address);
+    /// @notice The chain's shortest possible time between blocks, in seconds (set per chain at deployment).
+    function minBlockTime() external view returns (uint32);
+    /// @notice The least observation cardinality a pool needs for `window`: ceil(window / minBlockTime) + 1.
+    function requiredCardinality(uint32 window) external view returns (uint256);
 
     /// @notice The current mandate (keeper zero: none or revoked).
     function mandate() external view returns (Mandate memory);
@@ -184,11 +217,14 @@ interface IIndexVault is IUniswapV3SwapCallback {
     function mandateEpoch() external view returns (uint32);
     /// @notice Whether the keeper may trade `token`, and through which fee tier.
     function allowedPool(address token) external view returns (bool allowed, uint24 fee);
-    /// @notice The used loss budget as of now (after leaking), and the last rebalance time.
-    function lossUsed() external view returns (uint256 used, uint32 lastRebalance);
+    /// @notice The used loss budget as of now (after leaking), the last rebalance time, and the
+    ///         total loss realised under the current mandate (compare with `mandate().lossCap`).
+    function lossUsed() external view returns (uint256 used, uint32 lastRebalance, uint256 spent);
 
-    /// @notice The TWAP output of a keeper leg under the current mandate and the least
-    ///         amountOutMin `rebalance` accepts for it.
+    /// @notice A keeper leg's output at the reference `rebalance` would use now (the most
+    ///         protective of spot and the two half-window TWAPs) and the least amountOutMin it
+    ///         accepts. Reverts with the error `rebalance` would raise for the leg's price
+    ///         checks (`CardinalityTooLow`, `OracleTooShort`, `PriceUnsettled`).
     /// @param tokenToUsdc True for a sell leg (token -> USDC), false for a buy leg.
     function oracleQuote(address token, uint24 fee, uint256 amountIn, bool tokenToUsdc)
         external

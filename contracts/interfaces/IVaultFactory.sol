@@ -2,10 +2,12 @@
 pragma solidity 0.8.37;
 
 /// @title IVaultFactory
-/// @notice Creates one IndexVault per (owner, salt) as an EIP-1167 clone, keeps the registry of
-///         vaults per owner, and holds the platform-wide settings the vaults read: the platform
-///         fee (capped by `MAX_FEE_BPS`), its recipient, and the pause of buys and keeper
-///         rebalances. The admin can change those settings only; it can never move vault funds.
+/// @notice Creates one IndexVault per (owner, salt) as an EIP-1167 clone (the registry is the
+///         `VaultCreated` log: no per-owner list anyone could grow), holds the platform-wide
+///         settings the vaults read: the platform fee (capped by `MAX_FEE_BPS`), its recipient,
+///         and the pause of buys and keeper rebalances, and holds the fees vaults pay until they
+///         are claimed for the recipient. The admin can change those settings only; it can never
+///         move vault funds.
 interface IVaultFactory {
     /// @notice Thrown when a caller other than the admin calls an admin function.
     error NotAdmin(address caller);
@@ -15,6 +17,8 @@ interface IVaultFactory {
     error ZeroAddress();
     /// @notice Thrown when a fee above the hard cap is requested.
     error FeeAboveCap(uint16 feeBps, uint16 maxFeeBps);
+    /// @notice Thrown when the constructor is given a zero minimum block time.
+    error InvalidMinBlockTime(uint32 minBlockTime);
 
     /// @notice Emitted when a vault was cloned and initialised for `owner`.
     event VaultCreated(address indexed owner, address indexed vault, bytes32 salt);
@@ -28,6 +32,8 @@ interface IVaultFactory {
     event AdminTransferStarted(address indexed admin, address indexed newAdmin);
     /// @notice Emitted when the admin role moved to `newAdmin`.
     event AdminChanged(address indexed oldAdmin, address indexed newAdmin);
+    /// @notice Emitted when the fees held by the factory were sent to the fee recipient.
+    event FeesClaimed(address indexed recipient, uint256 amount);
 
     /// @notice The hard cap on the platform fee, in basis points of buy and sell notional (1%).
     function MAX_FEE_BPS() external view returns (uint16);
@@ -38,26 +44,31 @@ interface IVaultFactory {
     function usdc() external view returns (address);
     /// @notice The Uniswap V3 factory whose pools the vaults trade with.
     function uniswapV3Factory() external view returns (address);
+    /// @notice The chain's shortest time between blocks, in seconds, given to every vault.
+    function minBlockTime() external view returns (uint32);
     /// @notice The factory admin (fee, fee recipient, pause).
     function admin() external view returns (address);
     /// @notice The proposed next admin, or zero.
     function pendingAdmin() external view returns (address);
 
-    /// @notice The settings vaults read in one call: fee recipient, fee in bps, pause flag.
+    /// @notice The settings in one call: fee recipient (of claims), fee in bps, pause flag.
     function config() external view returns (address feeRecipient, uint16 feeBps, bool paused);
 
     /// @notice Clones the implementation for `owner` at a salt bound to the owner and initialises
     ///         it in the same call. Anyone may call it (e.g. a sponsor); the vault belongs to `owner`.
-    ///         Idempotent: if that vault exists already it is returned unchanged (no event, no new
-    ///         registry entry), so a front-runner cannot make the owner's batch revert.
+    ///         Idempotent: if that vault exists already it is returned unchanged (no event), so a
+    ///         front-runner cannot make the owner's batch revert.
     /// @return vault The vault, equal to `predictVault(owner, salt)`.
     function createVault(address owner, bytes32 salt) external returns (address vault);
 
     /// @notice The address `createVault(owner, salt)` deploys to.
     function predictVault(address owner, bytes32 salt) external view returns (address);
 
-    /// @notice Every vault created for `owner`, oldest first.
-    function vaultsOf(address owner) external view returns (address[] memory);
+    /// @notice Sends every USDC the factory holds (the fees vaults paid) to the current fee
+    ///         recipient. Anyone may call it; if the recipient cannot receive USDC only this call
+    ///         fails, never a buy or a sell.
+    /// @return amount The USDC base units sent.
+    function claimFees() external returns (uint256 amount);
 
     /// @notice Sets the platform fee in bps (<= MAX_FEE_BPS). Admin only.
     function setFee(uint16 feeBps) external;

@@ -2,7 +2,11 @@
 
 A change is previewed (the terms, the gas), confirmed unless --yes, and sent as one user
 operation from your smart account, exactly like a trade. Durations are `30m`, `6h`, `7d`
-or plain seconds; the loss budget is in USDC (dollars, up to 6 decimals)."""
+or plain seconds; the loss budget and cap are in USDC (dollars, up to 6 decimals).
+
+The defaults are the safe choice: 1% max slippage per trade, the keeper refused while a
+pool's price moved more than that within the 30-minute window, at most $100 of loss per 30
+days and never more than $200 in total under the mandate (sign a new one to renew)."""
 
 from __future__ import annotations
 
@@ -99,6 +103,8 @@ class _Limits(Protocol):
     def loss_budget_usdc(self) -> int: ...
     @property
     def loss_window_s(self) -> int: ...
+    @property
+    def loss_cap_usdc(self) -> int: ...
 
 
 def duration_text(seconds: int) -> str:
@@ -119,12 +125,19 @@ def _when(timestamp_s: int) -> str:
 
 
 def _limits_lines(m: _Limits) -> list[str]:
+    window = duration_text(m.twap_window_s)
     return [
-        f"  max slippage     {pct(m.max_slippage_bps)} per keeper leg, below the TWAP output",
+        f"  max slippage     {pct(m.max_slippage_bps)} per keeper trade, below the price now and"
+        " the pool's recent average, whichever is better for you",
+        f"  price guard      the keeper is refused while a pool's price moved more than "
+        f"{pct(m.max_slippage_bps)} within {window}",
         f"  min interval     {duration_text(m.min_interval_s)} between two rebalances",
-        f"  TWAP window      {duration_text(m.twap_window_s)} of pool history",
-        f"  loss budget      {usd(m.loss_budget_usdc)} vs the TWAP per "
-        f"{duration_text(m.loss_window_s)} (frees up linearly)",
+        f"  loss budget      {usd(m.loss_budget_usdc)} per {duration_text(m.loss_window_s)} "
+        "(frees up linearly)",
+        f"  loss cap         {usd(m.loss_cap_usdc)} in total under this mandate, however long it "
+        "lasts (renew by signing a new one)",
+        f"  at most          {usd(m.loss_cap_usdc)} can ever be lost to the keeper's trades under "
+        "this mandate; your exit (sell, withdraw) is never limited",
     ]
 
 
@@ -180,7 +193,8 @@ def mandate_view_text(v: MandateView, now_s: int) -> str:
     lines = [f"Mandate of vault {v.vault} — epoch {v.epoch}", f"  keeper           {keeper}"]
     lines += _limits_lines(v) + _allowed_lines(v.allowed)
     lines.append(
-        f"  loss used        {usd(v.loss_used_usdc)} of {usd(v.loss_budget_usdc)} "
+        f"  loss used        {usd(v.loss_used_usdc)} of {usd(v.loss_budget_usdc)} this window; "
+        f"{usd(v.loss_spent_usdc)} of the {usd(v.loss_cap_usdc)} cap in total "
         f"({usd(v.loss_available_usdc)} available now)"
     )
     if v.last_rebalance_s == 0:
@@ -212,14 +226,21 @@ def set_mandate(
         str | None, typer.Option(help="The keeper's address (default: the network's keeper).")
     ] = None,
     max_slippage_bps: Annotated[
-        int, typer.Option(help="Per keeper leg, below the TWAP output (1..1000).")
+        int,
+        typer.Option(
+            help="Per keeper trade, below the better of the price now and its recent average"
+            " (1..1000); also how far a pool's price may have moved within the window."
+        ),
     ] = 100,
     min_interval: Annotated[str, typer.Option(help="Between two rebalances.")] = "6d",
-    twap_window: Annotated[str, typer.Option(help="Pool history the TWAP averages.")] = "30m",
-    loss_budget_usdc: Annotated[
-        str, typer.Option(help="USDC of loss vs the TWAP per loss window.")
-    ] = "100",
+    twap_window: Annotated[
+        str, typer.Option(help="Pool history the average covers (30m..1d).")
+    ] = "30m",
+    loss_budget_usdc: Annotated[str, typer.Option(help="USDC of loss per loss window.")] = "100",
     loss_window: Annotated[str, typer.Option(help="Over which the budget frees up.")] = "30d",
+    loss_cap_usdc: Annotated[
+        str, typer.Option(help="USDC of loss in total under this mandate, ever.")
+    ] = "200",
     tokens: Annotated[str, typer.Option(help="'all', or symbols: BTC,ETH.")] = "all",
     yes: Yes = False,
 ) -> None:
@@ -230,6 +251,7 @@ def set_mandate(
         "twap_window_s": parse_duration(twap_window),
         "loss_budget_usdc": parse_loss_budget(loss_budget_usdc),
         "loss_window_s": parse_duration(loss_window),
+        "loss_cap_usdc": parse_loss_budget(loss_cap_usdc),
     }
     symbols = parse_tokens(tokens)
     configured = keeper or resolve_network(network).keeper_address

@@ -169,6 +169,13 @@ class Keeper:
             return settle(
                 ActionState.SKIPPED, f"delegated to another keeper {state.mandate.keeper}"
             )
+        cap = state.mandate.loss_cap_usdc
+        if state.loss_spent_usdc >= cap:
+            return settle(
+                ActionState.SKIPPED,
+                f"the mandate's loss cap is used up ({state.loss_spent_usdc / 1e6:,.2f} of "
+                f"{cap / 1e6:,.2f} USDC): the owner must sign a new mandate",
+            )
         if state.last_rebalance_s and now_s < state.last_rebalance_s + state.mandate.min_interval_s:
             ready = state.last_rebalance_s + state.mandate.min_interval_s
             return settle(

@@ -6,8 +6,10 @@
 - holdings outside the allowlist are left alone (the keeper may not trade them) and are
   not part of the NAV the keeper steers;
 - every leg's min-out is the quote less the keeper's own tolerance (rounded down), raised
-  to the vault's oracle floor (TWAP less the mandate's max slippage) when that is higher;
-  a leg whose quote is already below the floor is dropped (the vault would reject it);
+  to the vault's oracle floor (the most protective of the spot and the two half-window
+  TWAPs, less the mandate's max slippage) when that is higher; a leg whose quote is already
+  below the floor, or that the vault's price guard refuses (history too short, oracle ring
+  too small, price unsettled), is dropped with the vault's reason;
 - buys never spend more than the vault's USDC plus the sells' *minimum* proceeds, so the
   rebalance can never run out of cash halfway (buys are scaled down, rounding down).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from orchestrator.keeper.reads import VaultState
+from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.planning.types import (
     BPS,
@@ -114,26 +116,30 @@ def guard(leg: PlannedLeg, quoted_out: int, tolerance_bps: int) -> GuardedLeg:
     return GuardedLeg(leg, quoted_out, min_out_of(quoted_out, tolerance_bps))
 
 
-NO_TWAP = "no TWAP for the mandate's window yet"
 OFF_TWAP = "price is off its TWAP by more than the mandate allows"
 
 
 def oracle_blocked(dropped: Sequence[tuple[str, str]]) -> bool:
     """Whether a leg was dropped for a reason that time cures (the pool's TWAP has too few
-    observations, or its price moved away from the TWAP, e.g. by this run's own trades)."""
-    return any(why == NO_TWAP or why.endswith(f"({OFF_TWAP})") for _, why in dropped)
+    observations, its price moved more than the slippage within the window, or it is off
+    the TWAP, e.g. by this run's own trades)."""
+    return any(
+        why == NO_TWAP or why.startswith(UNSETTLED) or why.endswith(f"({OFF_TWAP})")
+        for _, why in dropped
+    )
 
 
 def apply_floors(
-    legs: Sequence[GuardedLeg], floors: Sequence[tuple[int, int] | None]
+    legs: Sequence[GuardedLeg], floors: Sequence[tuple[int, int] | str]
 ) -> tuple[list[GuardedLeg], list[tuple[str, str]]]:
-    """Raise each min-out to the vault's floor; drop the legs the vault would reject."""
+    """Raise each min-out to the vault's floor; drop the legs the vault would reject, each
+    with the vault's reason."""
     kept: list[GuardedLeg] = []
     dropped: list[tuple[str, str]] = []
     for g, floor in zip(legs, floors, strict=True):
         symbol = g.leg.token.symbol
-        if floor is None:
-            dropped.append((symbol, NO_TWAP))
+        if isinstance(floor, str):
+            dropped.append((symbol, floor))
         elif g.quoted_out < floor[1]:
             dropped.append(
                 (

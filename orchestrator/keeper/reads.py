@@ -18,6 +18,7 @@ from web3 import Web3
 from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.multicall import aggregate_raw, selector
+from orchestrator.chain.reverts import decode_revert_data
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.types import Direction, TokenRef
 from orchestrator.vaults.platform import (
@@ -52,6 +53,7 @@ class VaultState:
     mandate: Mandate | None  # None: never set, or the keeper was revoked
     loss_used_usdc: int  # after leaking, as of the block read
     last_rebalance_s: int  # 0: never
+    loss_spent_usdc: int  # total loss under the current mandate (vs mandate.loss_cap_usdc)
     balances: dict[str, int]  # symbol -> base units (opted-in vaults only)
     cash_usdc: int
     allowed: dict[str, int]  # symbol -> the only fee tier the keeper may use
@@ -102,12 +104,12 @@ def read_vault_states(
     phase1 = _batched(
         w3, mc, [c for v, _ in vaults for c in ((v, MANDATE_CALL), (v, LOSS_USED_CALL))]
     )
-    mandates: list[tuple[Mandate | None, int, int]] = []
+    mandates: list[tuple[Mandate | None, tuple[int, int, int]]] = []
     for i in range(len(vaults)):
         (ok_m, m_data), (ok_l, l_data) = phase1[2 * i], phase1[2 * i + 1]
-        used, last = decode_loss_used(l_data) if ok_l else (0, 0)
-        mandates.append((decode_mandate(m_data) if ok_m else None, used, last))
-    ours = [i for i, (m, _, _) in enumerate(mandates)
+        loss = decode_loss_used(l_data) if ok_l else (0, 0, 0)
+        mandates.append((decode_mandate(m_data) if ok_m else None, loss))
+    ours = [i for i, (m, _) in enumerate(mandates)
             if m is not None and m.keeper.lower() == keeper.lower()]  # fmt: skip
     tokens = book.tokens
     per_vault = 2 * len(tokens) + 1
@@ -133,18 +135,22 @@ def read_vault_states(
                 allowed[t.symbol] = fee
         details[i] = (balances, cash, allowed)
     states = []
-    for i, ((vault, owner), (mandate, used, last)) in enumerate(zip(vaults, mandates, strict=True)):
+    for i, ((vault, owner), (mandate, (used, last, spent))) in enumerate(
+        zip(vaults, mandates, strict=True)
+    ):
         balances, cash, allowed = details.get(i, ({}, 0, {}))
-        states.append(VaultState(vault, owner, mandate, used, last, balances, cash, allowed))
+        states.append(VaultState(vault, owner, mandate, used, last, spent, balances, cash, allowed))
     return states
 
 
 def oracle_floors(
     w3: Web3, book: AddressBook, vault: str, legs: Sequence[tuple[TokenRef, Direction, int]]
-) -> list[tuple[int, int] | None]:
-    """(TWAP output, least min-out the vault accepts) per leg, from `vault.oracleQuote`
-    under its current mandate, in one call; None where the oracle cannot answer (e.g. the
-    pool's observations do not cover the TWAP window yet)."""
+) -> list[tuple[int, int] | str]:
+    """(reference output, least min-out the vault accepts) per leg, from `vault.oracleQuote`
+    under its current mandate, in one call. Where the vault's price guard would refuse the
+    leg, its reason in words instead (the decoded error `rebalance` would raise: the pool's
+    history is shorter than the window, its oracle ring is too small, or its price moved more
+    than the max slippage within the window)."""
     calls = [
         (vault, _ORACLE_QUOTE + abi_encode(
             ["address", "uint24", "uint256", "bool"],
@@ -152,7 +158,27 @@ def oracle_floors(
         ))
         for token, direction, amount_in in legs
     ]  # fmt: skip
-    out: list[tuple[int, int] | None] = []
+    out: list[tuple[int, int] | str] = []
     for ok, data in _batched(w3, book.contracts.multicall3, calls):
-        out.append(tuple(abi_decode(["uint256", "uint256"], data)) if ok else None)
+        out.append(tuple(abi_decode(["uint256", "uint256"], data)) if ok else guard_reason(data))
     return out
+
+
+NO_TWAP = "no TWAP for the mandate's window yet"
+UNSETTLED = "price moved more than the mandate's max slippage within its window"
+
+
+def guard_reason(revert_data: bytes) -> str:
+    """Why the vault's price guard refuses a leg, in words, from `oracleQuote`'s revert."""
+    error = decode_revert_data(revert_data)
+    args = error.error_args
+    if error.error_name == "OracleTooShort":
+        return NO_TWAP
+    if error.error_name == "PriceUnsettled":
+        return f"{UNSETTLED} (spot tick {args[1]}, window halves {args[2]} and {args[3]})"
+    if error.error_name == "CardinalityTooLow":
+        return (
+            f"the pool's oracle holds {args[1]} observations and the window needs {args[2]}: "
+            "anyone can raise it with increaseObservationCardinalityNext"
+        )
+    return f"the vault refuses the leg: {error}"

@@ -76,9 +76,9 @@ def decode_log(
 
 def _mandate(raw: Any) -> Mandate:
     fields = raw.values() if isinstance(raw, Mapping) else raw
-    keeper, slippage, interval, window, budget, loss_window = fields
+    keeper, slippage, interval, window, budget, loss_window, cap = fields
     return Mandate(str(keeper), int(slippage), int(interval), int(window), int(budget),
-                   int(loss_window))  # fmt: skip
+                   int(loss_window), int(cap))  # fmt: skip
 
 
 def _pool(raw: Any) -> tuple[str, int]:

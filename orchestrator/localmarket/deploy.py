@@ -47,6 +47,14 @@ GAS_CREATE_POOL = 5_500_000
 GAS_NPM_MINT = 700_000
 GAS_PER_OBSERVATION_SLOT = 30_000
 
+# The minimum block time the local VaultFactory declares (seconds). A mandate needs every
+# pool's oracle ring to hold ceil(twap window / this) + 1 observations: at 60 s a 30-minute
+# window needs 31. Local chains mine a block per transaction and tests move the clock at will,
+# so no value is "true" here; 60 keeps the ring small (raising 100 pools' rings to the 151 a
+# 12 s chain needs would add ~300M gas of SSTOREs to every fresh market). A live deployment
+# declares its chain's real block time (12 on Ethereum, 2 on Base).
+LOCAL_MIN_BLOCK_TIME_S = 60
+
 
 @dataclass(frozen=True)
 class MarketConfig:
@@ -54,7 +62,8 @@ class MarketConfig:
     depth_bps_of_market_cap: int = 2
     min_depth_usd: Decimal = Decimal(50_000)
     max_depth_usd: Decimal = Decimal(200_000_000)
-    observation_cardinality: int = 16  # oracle slots per pool, for TWAP price guards
+    # oracle slots per pool: covers a 30-minute keeper TWAP at LOCAL_MIN_BLOCK_TIME_S (31)
+    observation_cardinality: int = 32
     platform_fee_bps: int = 10  # the VaultFactory's fee on buy and sell notional (0.10%)
 
 
@@ -95,6 +104,7 @@ def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContrac
         uniswap_v3_factory=factory.address,
         fee_recipient=FEE_RECIPIENT,
         fee_bps=platform_fee_bps,
+        min_block_time_s=LOCAL_MIN_BLOCK_TIME_S,
     )
     return CoreContracts(
         vault_factory=vaults.address,
@@ -186,6 +196,11 @@ def deploy_market(
     tx.send_all(create)
     pools = [factory.functions.getPool(t0, t1, config.fee).call() for t0, t1, _ in ordered]
 
+    # The ring grows to its new size at its next write, and a pool writes at most once a
+    # second: one second after the pools were initialised, each pool's first mint (after the
+    # cardinality raise) writes, so every ring has its full size before anyone trades (a
+    # vault's mandate needs it: `CardinalityTooLow`).
+    chain.increase_time(1)
     seeding = []
     for pool, (token0, token1, is0), (token_units, usdc_units) in zip(
         pools, ordered, amounts, strict=True
@@ -204,13 +219,13 @@ def deploy_market(
             tx.address,
             deadline,
         )
-        seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
         if config.observation_cardinality > 1:
             pool_contract = bind_npm(w3, "UniswapV3Pool", pool)
             seeding.append(
                 (pool_contract.functions.increaseObservationCardinalityNext(config.observation_cardinality),
                  60_000 + GAS_PER_OBSERVATION_SLOT * config.observation_cardinality)
             )  # fmt: skip
+        seeding.append((npm.functions.mint(params), GAS_NPM_MINT))
     tx.send_all(seeding)
 
     entries = tuple(

@@ -79,11 +79,12 @@ class MandateTerms(BaseModel):
 
     action: Literal["set", "revoke"]
     keeper: str | None
-    max_slippage_bps: int  # per keeper leg, below the TWAP output
+    max_slippage_bps: int  # per keeper leg, below the reference (spot and TWAP halves) output
     min_interval_s: int  # between two rebalances
     twap_window_s: int  # pool history the TWAP averages
-    loss_budget_usdc: int  # USDC base units of loss vs the TWAP per loss window
+    loss_budget_usdc: int  # USDC base units of loss vs the reference per loss window
     loss_window_s: int  # over which a full budget leaks out of the used budget
+    loss_cap_usdc: int  # USDC base units of loss in total under this mandate, ever
     epoch: int  # set: the epoch the new mandate gets; revoke: the current one
     allowed: tuple[AllowedPoolTerms, ...]
 

@@ -1,11 +1,11 @@
 """The owner's side of the keeper mandate: preview `setMandate` / `revokeKeeper`, read it.
 
     preview = preview_set_mandate(ctx, Mandate(keeper, 100, 6 * DAY, 1_800, 100 * 10**6,
-                                               30 * DAY), ["BTC", "ETH"])
+                                               30 * DAY, 200 * 10**6), ["BTC", "ETH"])
     confirm(ctx, preview)             # one user operation, journaled like a trade
     view = read_mandate(ctx)          # one batched eth_call
 
-Units: slippage in bps, durations in seconds, the loss budget in USDC base units (6
+Units: slippage in bps, durations in seconds, the loss budget and cap in USDC base units (6
 decimals), pool fee tiers in hundredths of a bip (3000 = 0.30%). Every limit is checked
 here, with its value, before anything is simulated (the vault checks them again:
 SPECIFICATION.md §4 "Mandate"). A mandate preview has no legs, no fee and no deadline: its
@@ -36,6 +36,7 @@ from orchestrator.vaults.platform import (
     LOSS_USED_CALL,
     MANDATE_CALL,
     MANDATE_EPOCH_CALL,
+    MANDATE_TYPES,
     Mandate,
     allowed_pool_call,
     decode_allowed_pool,
@@ -55,10 +56,10 @@ __all__ = [
 
 # the vault's limits (IndexVault constants and the Mandate struct's integer widths)
 MAX_SLIPPAGE_CAP_BPS = 1_000
-MIN_TWAP_WINDOW_S = 600
+MIN_TWAP_WINDOW_S = 1_800
 MAX_TWAP_WINDOW_S = 86_400
 MIN_INTERVAL_END_S = 2**24  # uint24 minInterval: exclusive bound
-LOSS_BUDGET_END_USDC = 2**96  # uint96 lossBudget: exclusive bound
+LOSS_BUDGET_END_USDC = 2**96  # uint96 lossBudget and lossCap: exclusive bound
 LOSS_WINDOW_END_S = 2**32  # uint32 lossWindow: exclusive bound
 NOT_APPLICABLE = "n/a"  # a mandate change has no market regime
 
@@ -86,10 +87,12 @@ class MandateView:
     twap_window_s: int
     loss_budget_usdc: int  # USDC base units per loss window
     loss_window_s: int
+    loss_cap_usdc: int  # USDC base units in total under this mandate
     epoch: int  # 0: never set
     allowed: tuple[AllowedPoolTerms, ...]
     loss_used_usdc: int  # as of the latest block, after leaking (the vault rounds the leak down)
     last_rebalance_s: int  # 0: never rebalanced
+    loss_spent_usdc: int  # the total loss under the current mandate so far
 
     @property
     def ever_set(self) -> bool:
@@ -97,8 +100,10 @@ class MandateView:
 
     @property
     def loss_available_usdc(self) -> int:
-        """What the keeper may still lose right now (USDC base units)."""
-        return max(self.loss_budget_usdc - self.loss_used_usdc, 0)
+        """What the keeper may still lose right now (USDC base units): the lesser of what
+        the rolling budget and the mandate's total cap leave."""
+        return max(min(self.loss_budget_usdc - self.loss_used_usdc,
+                       self.loss_cap_usdc - self.loss_spent_usdc), 0)  # fmt: skip
 
     @property
     def next_rebalance_at_s(self) -> int:
@@ -133,11 +138,13 @@ _LIMITS = (
     ("min_interval_s", "the minimum interval", 0, MIN_INTERVAL_END_S, "s",
      "The time between two rebalances, up to about 194 days (e.g. 6d)."),
     ("twap_window_s", "the TWAP window", MIN_TWAP_WINDOW_S, MAX_TWAP_WINDOW_S + 1, "s",
-     "From 10 minutes to 1 day (e.g. 30m)."),
+     "From 30 minutes to 1 day (e.g. 30m); every allowed pool's oracle must cover it."),
     ("loss_budget_usdc", "the loss budget", 0, LOSS_BUDGET_END_USDC, "USDC base units",
      "In USDC base units (6 decimals): $100 is 100000000."),
     ("loss_window_s", "the loss window", 1, LOSS_WINDOW_END_S, "s",
      "The time over which a full loss budget frees up again (e.g. 30d)."),
+    ("loss_cap_usdc", "the loss cap", 0, LOSS_BUDGET_END_USDC, "USDC base units",
+     "The most the keeper may ever lose under this mandate, in USDC base units."),
 )  # fmt: skip
 
 
@@ -151,7 +158,7 @@ def check_mandate(m: Mandate) -> Mandate:
         if not low <= value < end:
             raise InvalidMandate(name, f"{value} {unit}", f"{low}..{end - 1} {unit}", hint=hint)
     return Mandate(keeper, m.max_slippage_bps, m.min_interval_s, m.twap_window_s,
-                   m.loss_budget_usdc, m.loss_window_s)  # fmt: skip
+                   m.loss_budget_usdc, m.loss_window_s, m.loss_cap_usdc)  # fmt: skip
 
 
 def _allowlist(book: AddressBook, symbols: Sequence[str] | None) -> list[TokenEntry]:
@@ -199,11 +206,10 @@ def _read(ctx: TradingContext, vault: str) -> MandateView:
     results = aggregate_raw(ctx.chain.w3, ctx.book.contracts.multicall3, calls,
                             allow_failure=False)  # fmt: skip
     out = [data for _, data in results]
-    (_keeper, slippage, interval, twap, budget, window) = abi_decode(
-        ["address", "uint16", "uint24", "uint24", "uint96", "uint32"], out[0]
-    )  # the limits stay readable after a revocation: decode_mandate would give None
+    (_keeper, slippage, interval, twap, budget, window, cap) = abi_decode(MANDATE_TYPES, out[0])
+    # the limits stay readable after a revocation: decode_mandate would give None
     (epoch,) = abi_decode(["uint32"], out[1])
-    used, last = decode_loss_used(out[2])
+    used, last, spent = decode_loss_used(out[2])
     allowed = []
     for token, data in zip(tokens, out[3:], strict=True):
         fee = decode_allowed_pool(data)
@@ -218,10 +224,12 @@ def _read(ctx: TradingContext, vault: str) -> MandateView:
         twap_window_s=twap,
         loss_budget_usdc=budget,
         loss_window_s=window,
+        loss_cap_usdc=cap,
         epoch=epoch,
         allowed=tuple(allowed),
         loss_used_usdc=used,
         last_rebalance_s=last,
+        loss_spent_usdc=spent,
     )
 
 
@@ -235,8 +243,13 @@ def _set_warnings(terms: MandateTerms, current: MandateView) -> list[str]:
         )
     if current.keeper is not None and current.keeper != terms.keeper:
         warnings.append(f"replaces keeper {current.keeper}, which loses its rights")
-    if terms.loss_budget_usdc == 0:
-        warnings.append("loss budget 0: the keeper may only trade at or above the TWAP price")
+    if terms.loss_budget_usdc == 0 or terms.loss_cap_usdc == 0:
+        warnings.append("loss budget or cap 0: the keeper may only trade at or above the price")
+    if terms.loss_cap_usdc > terms.loss_budget_usdc * 10:
+        warnings.append(
+            "the loss cap is over 10 loss budgets: the cap, not the budget, bounds what the "
+            "keeper can cost you; it never resets until you sign a new mandate"
+        )
     if current.ever_set:
         warnings.append(f"the allowlist of epoch {current.epoch} becomes void")
     return warnings
@@ -286,7 +299,9 @@ def preview_set_mandate(
 ) -> Preview:
     """What `setMandate(mandate, pools)` will do: `pools` are `tokens` (None: every token of
     the address book), each with its USDC pool's fee tier from the book. Starts a new
-    epoch (older allowlists void); the used loss budget and last rebalance carry over."""
+    epoch (older allowlists void) and a new loss total under the cap; the used loss budget
+    (settled at the old rate) and last rebalance carry over. A pool whose oracle ring is
+    too small for the window stops the preview (the simulation decodes `CardinalityTooLow`)."""
     checked = check_mandate(mandate)
     entries = _allowlist(ctx.book, tokens)
     vault = _vault(ctx)
@@ -300,6 +315,7 @@ def preview_set_mandate(
         twap_window_s=checked.twap_window_s,
         loss_budget_usdc=checked.loss_budget_usdc,
         loss_window_s=checked.loss_window_s,
+        loss_cap_usdc=checked.loss_cap_usdc,
         epoch=current.epoch + 1,
         allowed=tuple(
             AllowedPoolTerms(symbol=t.symbol, token=t.address, fee=t.fee) for t in entries
@@ -322,6 +338,7 @@ def preview_revoke_keeper(ctx: TradingContext) -> Preview:
         twap_window_s=current.twap_window_s,
         loss_budget_usdc=current.loss_budget_usdc,
         loss_window_s=current.loss_window_s,
+        loss_cap_usdc=current.loss_cap_usdc,
         epoch=current.epoch,
         allowed=current.allowed,
     )

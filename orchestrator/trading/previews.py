@@ -200,7 +200,8 @@ def preview_buy(
         return buy_calls(
             ctx.book,
             account=ctx.account.address, vault=ctx.vault_address(), salt=ctx.salt,
-            create_vault=creates_vault, usdc_amount=usdc_amount, legs=legs, deadline_s=deadline,
+            create_vault=creates_vault, usdc_amount=usdc_amount, legs=legs,
+            max_fee_bps=fee_bps, deadline_s=deadline,
         )  # fmt: skip
 
     draft_calls = calls(_unguarded(plan.legs))
@@ -245,7 +246,10 @@ def preview_sell(
     deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
 
     def calls(legs: Sequence[Leg]) -> list[Call]:
-        return sell_calls(vault=vault, legs=legs, fraction_bps=fraction_bps, deadline_s=deadline)
+        return sell_calls(
+            vault=vault, legs=legs, fraction_bps=fraction_bps, max_fee_bps=fee_bps,
+            deadline_s=deadline,
+        )  # fmt: skip
 
     quotes, draft = _quote_and_simulate(ctx, plan.legs, calls(_unguarded(plan.legs)), False)
     slippage, auto = choose_slippage(max_slippage_bps, draft.gas, _value_of_quotes(ctx, quotes))

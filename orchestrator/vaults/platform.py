@@ -31,7 +31,7 @@ __all__ = [
     "usdc_amount_for",
 ]
 
-GAS_DEPLOY_FACTORY = 6_000_000
+GAS_DEPLOY_FACTORY = 7_000_000
 GAS_CREATE_VAULT = 400_000
 
 
@@ -63,8 +63,9 @@ class Mandate:
     twap_window_s: int
     loss_budget_usdc: int  # USDC base units per loss window
     loss_window_s: int
+    loss_cap_usdc: int  # USDC base units in total under this mandate, however long it lasts
 
-    def encoded(self) -> tuple[str, int, int, int, int, int]:
+    def encoded(self) -> tuple[str, int, int, int, int, int, int]:
         return (
             self.keeper,
             self.max_slippage_bps,
@@ -72,7 +73,11 @@ class Mandate:
             self.twap_window_s,
             self.loss_budget_usdc,
             self.loss_window_s,
+            self.loss_cap_usdc,
         )
+
+
+MANDATE_TYPES = ["address", "uint16", "uint24", "uint24", "uint96", "uint32", "uint96"]
 
 
 # --- raw vault views, for batched reads (Multicall3 `aggregate_raw`) -------------------------
@@ -89,18 +94,19 @@ def allowed_pool_call(token: str) -> bytes:
 
 def decode_mandate(data: bytes) -> Mandate | None:
     """`mandate()`'s return data; None when no keeper is set (never set, or revoked)."""
-    keeper, slippage, interval, window, budget, loss_window = abi_decode(
-        ["address", "uint16", "uint24", "uint24", "uint96", "uint32"], data
-    )
+    keeper, slippage, interval, window, budget, loss_window, cap = abi_decode(MANDATE_TYPES, data)
     if int(keeper, 16) == 0:
         return None
-    return Mandate(to_checksum_address(keeper), slippage, interval, window, budget, loss_window)
+    return Mandate(
+        to_checksum_address(keeper), slippage, interval, window, budget, loss_window, cap
+    )
 
 
-def decode_loss_used(data: bytes) -> tuple[int, int]:
-    """`lossUsed()`: (used budget after leaking, USDC base units; last rebalance time)."""
-    used, last = abi_decode(["uint256", "uint32"], data)
-    return int(used), int(last)
+def decode_loss_used(data: bytes) -> tuple[int, int, int]:
+    """`lossUsed()`: (used budget after leaking, USDC base units; last rebalance time; total
+    loss under the current mandate, USDC base units)."""
+    used, last, spent = abi_decode(["uint256", "uint32", "uint256"], data)
+    return int(used), int(last), int(spent)
 
 
 def decode_allowed_pool(data: bytes) -> int | None:
@@ -122,11 +128,14 @@ def deploy_vault_factory(
     uniswap_v3_factory: str,
     fee_recipient: str,
     fee_bps: int,
+    min_block_time_s: int,
 ) -> Contract:
-    """One call deploys the factory and its IndexVault implementation."""
+    """One call deploys the factory and its IndexVault implementation. `min_block_time_s` is
+    the chain's shortest time between blocks: every mandate's pools need an oracle ring of
+    ceil(twap window / min_block_time_s) + 1 observations."""
     return tx.deploy(
         load_artifact("VaultFactory"),
-        admin, usdc, uniswap_v3_factory, fee_recipient, fee_bps,
+        admin, usdc, uniswap_v3_factory, fee_recipient, fee_bps, min_block_time_s,
         gas=GAS_DEPLOY_FACTORY,
     )  # fmt: skip
 
@@ -146,9 +155,6 @@ class VaultPlatform:
 
     def vault(self, address: str) -> Contract:
         return bind_ours(self.factory.w3, "IndexVault", address)
-
-    def vaults_of(self, owner: str) -> list[str]:
-        return [str(a) for a in self.factory.functions.vaultsOf(owner).call()]
 
 
 def usdc_amount_for(spend: int, fee_bps: int) -> int:

@@ -80,19 +80,22 @@ class KeeperEnv:
         legs = [Leg(book.token(s).address, book.token(s).fee, spend, 1) for s in symbols]
         vault = bind_ours(chain.w3, "IndexVault", address)
         deadline = chain.timestamp() + 3_600
-        owner.send(vault.functions.buy(buy_usdc, encode_legs(legs), deadline), gas=GAS_OWNER_CALL)
+        owner.send(
+            vault.functions.buy(buy_usdc, encode_legs(legs), 100, deadline), gas=GAS_OWNER_CALL
+        )
         return Vault(name, owner, address)
 
     def set_mandate(
         self, vault: Vault, *, symbols: Sequence[str] | None = None, keeper: str | None = None,
-        max_slippage_bps: int = 300, min_interval_s: int = 3_600, twap_window_s: int = 600,
+        max_slippage_bps: int = 300, min_interval_s: int = 3_600, twap_window_s: int = 1_800,
         loss_budget_usdc: int = 500 * USDC, loss_window_s: int = 7 * DAY_S,
+        loss_cap_usdc: int = 2_000 * USDC,
     ) -> Mandate:  # fmt: skip
         book = self.market.book
         chosen = symbols if symbols is not None else [t.symbol for t in book.tokens]
         mandate = Mandate(
             keeper or self.keeper.address, max_slippage_bps, min_interval_s, twap_window_s,
-            loss_budget_usdc, loss_window_s,
+            loss_budget_usdc, loss_window_s, loss_cap_usdc,
         )  # fmt: skip
         pools = [(book.token(s).address, book.token(s).fee) for s in chosen]
         contract = bind_ours(self.chain.w3, "IndexVault", vault.address)

@@ -52,9 +52,9 @@ def test_owner_opts_in_keeper_rebalances_status_and_log_show_it(home: Path) -> N
     assert "has not run" in _ok(home, "keeper", "status")
     _ok(home, "local", "fund", "--usdc", "5000", "-w", "carol")
     _ok(home, "buy", "3000", "--yes", "-w", "carol")
-    _ok(home, "mandate", "set", "--yes", "-w", "carol", "--twap-window", "10m",
+    _ok(home, "mandate", "set", "--yes", "-w", "carol", "--twap-window", "30m",
         "--min-interval", "1h", "--max-slippage-bps", "300")  # fmt: skip
-    _ok(home, "local", "advance", "20m")  # the pools' TWAP covers the 10 min window
+    _ok(home, "local", "advance", "40m")  # the pools' TWAP covers the 30 min window
 
     bear = _bear_date()  # targets of a bear week: the keeper moves the vault to USDC
     dry = _ok(home, "keeper", "run", "--dry-run", "--as-of", bear)

@@ -53,7 +53,7 @@ def setup(node: LocalMarket, tmp_path: Path) -> Iterator[tuple[KeeperEnv, Path]]
             for i in range(VAULTS):
                 vault = kenv.open_vault(f"crash{i}", buy_usdc=1_500 * USDC, symbols=symbols[:1])
                 kenv.set_mandate(vault)
-            kenv.chain.increase_time(900)
+            kenv.chain.increase_time(1_900)
             node.book.save(home / "addressbook.json")
             url = str(node.chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
             config = NetworkConfig(name="node", rpc_url=url, chain_id=node.chain.chain_id,

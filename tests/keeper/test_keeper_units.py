@@ -7,9 +7,11 @@ import datetime
 from pathlib import Path
 
 import pytest
+from eth_utils.abi import function_signature_to_4byte_selector
 from hypothesis import given
 from hypothesis import strategies as st
 
+from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.keeper.journal import ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.plan import (
     GuardedLeg,
@@ -21,7 +23,7 @@ from orchestrator.keeper.plan import (
     oracle_blocked,
     plan_vault,
 )
-from orchestrator.keeper.reads import VaultState
+from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState, guard_reason
 from orchestrator.keeper.schedule import (
     choose_cycle,
     next_daily_check_s,
@@ -102,8 +104,8 @@ def test_allowed_targets_always_sum_to_10000(weights: dict[str, int]) -> None:
 
 
 def _state(balances: dict[str, int], cash: int, allowed: dict[str, int]) -> VaultState:
-    mandate = Mandate("0x" + "aa" * 20, 300, 3600, 600, 10**9, 86_400)
-    return VaultState("0x" + "bb" * 20, "0x" + "cc" * 20, mandate, 0, 0, balances, cash, allowed)
+    mandate = Mandate("0x" + "aa" * 20, 300, 3600, 1_800, 10**9, 86_400, 10**10)
+    return VaultState("0x" + "bb" * 20, "0x" + "cc" * 20, mandate, 0, 0, 0, balances, cash, allowed)
 
 
 def test_plan_leaves_tokens_outside_the_allowlist_alone() -> None:
@@ -141,7 +143,7 @@ def test_min_out_rounds_down_and_floors_raise_or_drop() -> None:
     legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50),
             guard(_leg("BBB", Direction.SELL, 10), 1_000, 50),
             guard(_leg("CCC", Direction.SELL, 10), 1_000, 50)]  # fmt: skip
-    kept, dropped = apply_floors(legs, [(1_010, 998), (1_200, 1_001), None])
+    kept, dropped = apply_floors(legs, [(1_010, 998), (1_200, 1_001), NO_TWAP])
     assert [(g.leg.token.symbol, g.min_out) for g in kept] == [("AAA", 998)]
     assert [s for s, _ in dropped] == ["BBB", "CCC"]
     with pytest.raises(ValueError, match="tolerance"):
@@ -208,10 +210,19 @@ def test_finishing_a_cycle_with_a_reason_closes_waiting_vaults(tmp_path: Path) -
 
 def test_oracle_reasons_are_the_ones_time_cures() -> None:
     legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50)]
-    _, no_twap = apply_floors(legs, [None])
+    _, no_twap = apply_floors(legs, [NO_TWAP])
     _, off_twap = apply_floors(legs, [(1_300, 1_100)])
+    _, unsettled = apply_floors(legs, [f"{UNSETTLED} (spot tick 5, window halves 1 and 200)"])
+    small = _revert("CardinalityTooLow(address,uint256,uint256)",
+                    ["address", "uint256", "uint256"], ["0x" + "11" * 20, 16, 31])  # fmt: skip
+    _, small_ring = apply_floors(legs, [guard_reason(small)])
     assert oracle_blocked(no_twap)
     assert oracle_blocked(off_twap)
+    assert oracle_blocked(unsettled)
+    assert not oracle_blocked(small_ring)  # time does not grow a ring: the leg is dropped
+    assert small_ring[0][1].startswith(
+        "the pool's oracle holds 16 observations and the window needs 31"
+    )
     assert not oracle_blocked([("AAA", "too small once scaled to the cash available")])
     assert not oracle_blocked([])
 
@@ -222,3 +233,17 @@ def test_an_open_regime_cycle_is_resumed_on_a_later_day() -> None:
     choice = choose_cycle(MONDAY_9H + 3 * 86_400, "bear", existing=week,
                           open_cycles=[waiting], last_finished=week)  # fmt: skip
     assert (choice.cycle_id, choice.resume, choice.supersede) == (waiting.cycle_id, True, ())
+
+
+def _revert(signature: str, types: list[str], values: list[object]) -> bytes:
+    return function_signature_to_4byte_selector(signature) + abi_encode(types, values)
+
+
+def test_guard_reasons_decode_the_vaults_price_guard_errors() -> None:
+    unsettled = guard_reason(_revert("PriceUnsettled(address,int24,int24,int24)",
+                                     ["address", "int24", "int24", "int24"],
+                                     ["0x" + "11" * 20, -199_226, -200_179, -199_544]))  # fmt: skip
+    assert unsettled == f"{UNSETTLED} (spot tick -199226, window halves -200179 and -199544)"
+    too_short = guard_reason(_revert("OracleTooShort(address,uint32)", ["address", "uint32"],
+                                     ["0x" + "11" * 20, 1_800]))  # fmt: skip
+    assert too_short == NO_TWAP

@@ -31,6 +31,7 @@ from orchestrator.ledger import (
     replay,
 )
 from orchestrator.ledger.event_records import Sold, VaultCreated
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
 from orchestrator.service import LocalMarket
 from orchestrator.vaults.platform import (
     Leg,
@@ -68,6 +69,7 @@ def platform(market: LocalMarket) -> VaultPlatform:
         uniswap_v3_factory=c.uniswap_v3_factory,
         fee_recipient=market.chain.accounts[5].address,
         fee_bps=FEE_BPS,
+        min_block_time_s=LOCAL_MIN_BLOCK_TIME_S,
     )
     return VaultPlatform(factory)
 
@@ -116,21 +118,28 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS) + extra_cash
         env.market.fund_usdc(owner.address, amount)
         owner.send(env.usdc.functions.approve(vault.address, amount), gas=80_000)
-        owner.send(vault.functions.buy(amount, encode_legs(legs), env.deadline()), gas=GAS_BUY)
+        owner.send(
+            vault.functions.buy(amount, encode_legs(legs), FEE_BPS, env.deadline()), gas=GAS_BUY
+        )
         return amount
 
     deposits = buy(env.legs(3), extra_cash=40 * USDC) + buy(env.legs(2, start=1), extra_cash=0)
     tokens = [t.address for t in env.market.book.tokens[:3]]
-    sells = [Leg(t, env.market.book.tokens[i].fee, 0, 1) for i, t in enumerate(tokens)]
+    # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
+    fees = [env.market.book.tokens[i].fee for i in range(3)]
+    sells = [Leg(t, fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
+             for t, fee in zip(tokens, fees, strict=True)]  # fmt: skip
     owner_usdc = env.balance(env.usdc.address, owner.address)
-    owner.send(vault.functions.sell(encode_legs(sells), 0, 4_000, env.deadline()), gas=GAS_BUY)
+    owner.send(
+        vault.functions.sell(encode_legs(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY
+    )
     paid = env.balance(env.usdc.address, owner.address) - owner_usdc
 
     first = env.market.book.tokens[0]
-    mandate = Mandate(keeper.address, 100, 3_600, 600, 50 * USDC, 7 * 24 * 3_600)
+    mandate = Mandate(keeper.address, 100, 3_600, 1_800, 50 * USDC, 7 * 24 * 3_600, 200 * USDC)
     allowed = [(t.address, t.fee) for t in env.market.book.tokens[:3]]
     owner.send(vault.functions.setMandate(mandate.encoded(), allowed), gas=500_000)
-    chain.increase_time(1_800)  # let the TWAP window fill
+    chain.increase_time(1_900)  # let the TWAP window fill
     amount = env.balance(first.address, vault.address) // 10
     _, floor = vault.functions.oracleQuote(first.address, first.fee, amount, True).call()
     keeper.send(vault.functions.rebalance([(first.address, first.fee, amount, floor)], [],
@@ -208,8 +217,8 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
 
     def buy_calls(legs: list[Leg]) -> list[Call]:
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS)
-        return [_call(env.usdc, "approve", vault.address, amount),
-                _call(vault, "buy", amount, encode_legs(legs), env.deadline())]  # fmt: skip
+        buy = _call(vault, "buy", amount, encode_legs(legs), FEE_BPS, env.deadline())
+        return [_call(env.usdc, "approve", vault.address, amount), buy]
 
     # (a) submitted, then the process "crashed" before recording the outcome
     result = bundler.submit(journaled("q-buy", "buy", buy_calls(env.legs(2))))

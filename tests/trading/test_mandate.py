@@ -37,6 +37,7 @@ def _mandate(t: Trader, **changes: Any) -> Mandate:
         twap_window_s=1_800,
         loss_budget_usdc=100 * USDC,
         loss_window_s=30 * DAY,
+        loss_cap_usdc=200 * USDC,
     )
     return dataclasses.replace(base, **changes)
 
@@ -60,8 +61,8 @@ def test_set_mandate_reads_back_exactly_and_is_logged(owner: Trader) -> None:
     t = owner
     symbols = [t.ctx.book.tokens[0].symbol, t.ctx.book.tokens[2].symbol]
     wanted = _mandate(
-        t, max_slippage_bps=123, min_interval_s=3_601, twap_window_s=900,
-        loss_budget_usdc=250 * USDC + 1, loss_window_s=7 * DAY,
+        t, max_slippage_bps=123, min_interval_s=3_601, twap_window_s=1_860,
+        loss_budget_usdc=250 * USDC + 1, loss_window_s=7 * DAY, loss_cap_usdc=600 * USDC + 7,
     )  # fmt: skip
     preview = preview_set_mandate(t.ctx, wanted, [s.lower() for s in symbols])
 
@@ -90,13 +91,15 @@ def test_set_mandate_reads_back_exactly_and_is_logged(owner: Trader) -> None:
         keeper=wanted.keeper,
         max_slippage_bps=123,
         min_interval_s=3_601,
-        twap_window_s=900,
+        twap_window_s=1_860,
         loss_budget_usdc=250 * USDC + 1,
         loss_window_s=7 * DAY,
+        loss_cap_usdc=600 * USDC + 7,
         epoch=1,
         allowed=_pools(t, symbols),
         loss_used_usdc=0,
         last_rebalance_s=0,
+        loss_spent_usdc=0,
     )
     rows = [row for row in vault_log(t.ctx) if row.kind == "mandate"]
     assert len(rows) == 1
@@ -161,8 +164,9 @@ def test_revoke_removes_the_keeper_at_once_and_keeps_the_rest(owner: Trader) -> 
 BAD_LIMITS = [
     ({"max_slippage_bps": 0}, "the max slippage must be 1..1000 bps, got 0 bps"),
     ({"max_slippage_bps": 1_001}, "the max slippage must be 1..1000 bps, got 1001 bps"),
-    ({"twap_window_s": 599}, "the TWAP window must be 600..86400 s, got 599 s"),
-    ({"twap_window_s": 86_401}, "the TWAP window must be 600..86400 s, got 86401 s"),
+    ({"twap_window_s": 1_799}, "the TWAP window must be 1800..86400 s, got 1799 s"),
+    ({"twap_window_s": 86_401}, "the TWAP window must be 1800..86400 s, got 86401 s"),
+    ({"loss_cap_usdc": -1}, "the loss cap must be 0..79228162514264337593543950335"),
     ({"loss_window_s": 0}, "the loss window must be 1..4294967295 s, got 0 s"),
     ({"min_interval_s": -1}, "the minimum interval must be 0..16777215 s, got -1 s"),
     ({"min_interval_s": 2**24}, "the minimum interval must be 0..16777215 s, got 16777216 s"),

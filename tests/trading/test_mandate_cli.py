@@ -54,8 +54,9 @@ def test_set_show_revoke_across_commands(home: Path) -> None:
 
     chosen = ",".join(symbols[:2])
     done = _run(home, "mandate", "set", "-w", "carol", "--yes", "--tokens", chosen,
-                "--max-slippage-bps", "150", "--min-interval", "2h", "--twap-window", "15m",
-                "--loss-budget-usdc", "50.5", "--loss-window", "7d")  # fmt: skip
+                "--max-slippage-bps", "150", "--min-interval", "2h", "--twap-window", "31m",
+                "--loss-budget-usdc", "50.5", "--loss-window", "7d",
+                "--loss-cap-usdc", "120")  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "set the keeper's mandate (epoch 1)" in done.output
     assert f"keeper           {keeper} (may only rebalance; never withdraw)" in done.output
@@ -66,12 +67,16 @@ def test_set_show_revoke_across_commands(home: Path) -> None:
     for expected in (
         "— epoch 1",
         f"keeper           {keeper}",
-        "max slippage     1.50% per keeper leg",
+        "max slippage     1.50% per keeper trade",
+        "price guard      the keeper is refused while a pool's price moved more than 1.50% "
+        "within 31m (1,860 s)",
         "min interval     2h (7,200 s)",
-        "TWAP window      15m (900 s)",
-        "loss budget      $50.50 vs the TWAP per 7d (604,800 s)",
+        "loss budget      $50.50 per 7d (604,800 s)",
+        "loss cap         $120.00 in total under this mandate",
+        "at most          $120.00 can ever be lost to the keeper's trades under this mandate",
         f"allowed tokens   2: {symbols[0]} (",
-        "loss used        $0.00 of $50.50 ($50.50 available now)",
+        "loss used        $0.00 of $50.50 this window; $0.00 of the $120.00 cap in total "
+        "($50.50 available now)",
         "last rebalance   never",
     ):
         assert expected in shown.output, shown.output
@@ -89,7 +94,7 @@ def test_set_show_revoke_across_commands(home: Path) -> None:
 @pytest.mark.anvil
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--twap-window", "5m"], "the TWAP window must be 600..86400 s, got 300 s"),
+    [(["--twap-window", "10m"], "the TWAP window must be 1800..86400 s, got 600 s"),
      (["--min-interval", "6x"], "'6x' is not a duration"),
      (["--keeper", "0x1234"], "the keeper must be an address"),
      (["--tokens", "NOPE"], "unknown token(s) on this market: NOPE")],

@@ -14,6 +14,8 @@ from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.errors import ContractReverted
+from orchestrator.keeper.reads import discover_vaults
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
 from orchestrator.service import LocalMarket
 from orchestrator.vaults.platform import (
     Leg,
@@ -41,6 +43,7 @@ def platform(market: LocalMarket) -> VaultPlatform:
         uniswap_v3_factory=c.uniswap_v3_factory,
         fee_recipient=market.chain.accounts[5].address,
         fee_bps=FEE_BPS,
+        min_block_time_s=LOCAL_MIN_BLOCK_TIME_S,
     )
     return VaultPlatform(factory)
 
@@ -86,13 +89,18 @@ def _buy(env: Env, legs: list[Leg]) -> int:
     env.market.fund_usdc(env.owner.address, amount)
     env.owner.send(env.usdc.functions.approve(env.vault.address, amount), gas=80_000)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.buy(amount, encode_legs(legs), deadline), gas=GAS_BUY)
+    env.owner.send(
+        env.vault.functions.buy(amount, encode_legs(legs), FEE_BPS, deadline), gas=GAS_BUY
+    )
     return amount
 
 
 def test_vault_is_created_where_predicted_and_registered(env: Env) -> None:
     assert env.vault.address == env.platform.predict_vault(env.owner.address, owner_salt())
-    assert env.platform.vaults_of(env.owner.address) == [env.vault.address]
+    w3 = env.market.chain.w3
+    factory = env.platform.factory.address
+    discovered = discover_vaults(w3, factory, from_block=0, to_block=w3.eth.block_number)
+    assert (env.vault.address, env.owner.address) in [(v, o) for v, o, _ in discovered]  # the log
     assert env.vault.functions.owner().call() == env.owner.address
     with pytest.raises(ContractReverted) as caught:  # only the factory initialises, once
         env.keeper.send(env.vault.functions.initialize(env.keeper.address), gas=100_000)
@@ -103,11 +111,13 @@ def test_vault_is_created_where_predicted_and_registered(env: Env) -> None:
 def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None:
     legs = _quoted_legs(env)
     fee_recipient = env.market.chain.accounts[5].address
-    fees_before = env.balance(env.usdc.address, fee_recipient)
+    factory = env.platform.factory.address
+    held_before = env.balance(env.usdc.address, factory)
     amount = _buy(env, legs)
     for leg in legs:
         assert env.balance(leg.token, env.vault.address) == leg.amount_out_min  # exactly the quote
-    assert env.balance(env.usdc.address, fee_recipient) - fees_before == amount * FEE_BPS // 10_000
+    fee = amount * FEE_BPS // 10_000  # held by the factory until claimed, for the recipient
+    assert env.balance(env.usdc.address, factory) - held_before == fee
     assert env.usdc.functions.allowance(env.owner.address, env.vault.address).call() == 0
     receipt = env.market.chain.w3.eth.get_transaction_receipt(
         env.market.chain.w3.eth.get_block("latest")["transactions"][-1]
@@ -116,6 +126,9 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
     swapped = env.vault.events.Swapped().process_receipt(receipt, errors=DISCARD)
     assert bought[0]["args"]["usdcIn"] == amount
     assert [e["args"]["amountOut"] for e in swapped] == [leg.amount_out_min for leg in legs]
+    paid_before = env.balance(env.usdc.address, fee_recipient)
+    env.keeper.send(env.platform.factory.functions.claimFees(), gas=100_000)  # anyone may claim
+    assert env.balance(env.usdc.address, fee_recipient) - paid_before == held_before + fee
 
 
 def test_an_under_delivering_leg_reverts_the_whole_buy_with_its_numbers(env: Env) -> None:
@@ -135,10 +148,13 @@ def test_selling_half_pays_the_owner_usdc_and_keeps_the_rest(env: Env) -> None:
     legs = _quoted_legs(env)
     _buy(env, legs)
     held = {leg.token: env.balance(leg.token, env.vault.address) for leg in legs}
-    sells = [Leg(leg.token, leg.fee, 0, 1) for leg in legs]
+    # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
+    sells = [Leg(leg.token, leg.fee, held[leg.token] * 5_000 // 10_000, 1) for leg in legs]
     before = env.balance(env.usdc.address, env.owner.address)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.sell(encode_legs(sells), 0, 5_000, deadline), gas=GAS_BUY)
+    env.owner.send(
+        env.vault.functions.sell(encode_legs(sells), 0, 5_000, 100, deadline), gas=GAS_BUY
+    )
     paid = env.balance(env.usdc.address, env.owner.address) - before
     assert paid > 0.95 * 1_500 * 10**6  # half of ~3,000 USDC, less fees and impact
     for token, amount in held.items():
@@ -163,13 +179,14 @@ def test_keeper_rebalances_only_within_the_mandate(env: Env) -> None:
         keeper=env.keeper.address,
         max_slippage_bps=100,
         min_interval_s=3_600,
-        twap_window_s=600,
+        twap_window_s=1_800,
         loss_budget_usdc=50 * 10**6,
         loss_window_s=7 * 24 * 3_600,
+        loss_cap_usdc=200 * 10**6,
     )
     allowed = [(leg.token, leg.fee) for leg in legs]
     env.owner.send(env.vault.functions.setMandate(mandate.encoded(), allowed), gas=500_000)
-    env.market.chain.increase_time(1_800)  # let the TWAP window fill
+    env.market.chain.increase_time(1_900)  # let the TWAP window fill
 
     token = legs[0]
     amount = env.balance(token.token, env.vault.address) // 10

@@ -46,10 +46,10 @@ contract AccessMatrixTest is VaultTest {
     function _cases() internal view returns (Case[] memory c) {
         address[] memory tokens = new address[](1);
         tokens[0] = address(a);
-        c = new Case[](14);
+        c = new Case[](15);
         c[0] = Case("vault.initialize", address(vault), abi.encodeCall(IIndexVault.initialize, (stranger)), Role.Owner, false, true);
-        c[1] = Case("vault.buy", address(vault), abi.encodeCall(IIndexVault.buy, (1e6, _noLegs(), block.timestamp)), Role.Owner, false, false);
-        c[2] = Case("vault.sell", address(vault), abi.encodeCall(IIndexVault.sell, (_noLegs(), 1e6, 0, block.timestamp)), Role.Owner, false, false);
+        c[1] = Case("vault.buy", address(vault), abi.encodeCall(IIndexVault.buy, (1e6, _noLegs(), ANY_FEE_BPS, block.timestamp)), Role.Owner, false, false);
+        c[2] = Case("vault.sell", address(vault), abi.encodeCall(IIndexVault.sell, (_noLegs(), 1e6, 0, ANY_FEE_BPS, block.timestamp)), Role.Owner, false, false);
         c[3] = Case("vault.withdrawInKind", address(vault), abi.encodeCall(IIndexVault.withdrawInKind, (tokens)), Role.Owner, false, false);
         c[4] = Case("vault.setMandate", address(vault), abi.encodeCall(IIndexVault.setMandate, (_mandate(100, 1 hours, 1e6), _allow(address(a)))), Role.Owner, false, false);
         c[5] = Case("vault.revokeKeeper", address(vault), abi.encodeCall(IIndexVault.revokeKeeper, ()), Role.Owner, false, false);
@@ -61,6 +61,7 @@ contract AccessMatrixTest is VaultTest {
         c[11] = Case("factory.setPaused", address(factory), abi.encodeCall(IVaultFactory.setPaused, (true)), Role.Admin, false, false);
         c[12] = Case("factory.transferAdmin", address(factory), abi.encodeCall(IVaultFactory.transferAdmin, (address(0x5A3))), Role.Admin, false, false);
         c[13] = Case("factory.acceptAdmin", address(factory), abi.encodeCall(IVaultFactory.acceptAdmin, ()), Role.Stranger, false, false);
+        c[14] = Case("factory.claimFees", address(factory), abi.encodeCall(IVaultFactory.claimFees, ()), Role.Stranger, true, false);
     }
 
     /// @dev The error a caller that is not allowed gets.
@@ -100,6 +101,6 @@ contract AccessMatrixTest is VaultTest {
                 ++checked;
             }
         }
-        assertEq(checked, 56, "14 functions x 4 roles");
+        assertEq(checked, 60, "15 functions x 4 roles");
     }
 }

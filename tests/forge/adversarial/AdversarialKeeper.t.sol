@@ -81,21 +81,34 @@ contract AdversarialKeeperTest is VaultTest {
 
     function test_keeper_sandwichWithZeroMinOutFails() public {
         uint256 balA = _bal(address(a), address(vault));
-        (, uint256 floor) = vault.oracleQuote(address(a), FEE, balA, true);
-        (uint160 sqrtP,,,,,,) = poolA.slot0();
+        (, int24 tick,,,,,) = poolA.slot0();
         IIndexVault.Leg[] memory sells = _legs(_leg(address(a), balA, 0));
-        vm.expectRevert(abi.encodeWithSelector(IIndexVault.MinOutBelowOracle.selector, address(a), 0, floor));
-        evil.sandwich(vault, address(poolA), sqrtP / 2, sells, _noLegs());
+        // a push within the max slippage (a larger one is refused as PriceUnsettled first)
+        try evil.sandwich(vault, address(poolA), TickMath.sqrtRatioAtTick(tick - 90), sells, _noLegs()) {
+            revert("a zero min-out went through");
+        } catch (bytes memory err) {
+            assertEq(bytes4(err), IIndexVault.MinOutBelowOracle.selector, "MinOutBelowOracle");
+        }
     }
 
     function test_keeper_sandwichBeyondTheLimitFails() public {
         uint256 balA = _bal(address(a), address(vault));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), balA));
         (, int24 tick,,,,,) = poolA.slot0();
-        // 2% down, twice the owner's 1% slippage
+        // 2% down, twice the owner's 1% slippage: the spot now disagrees with the TWAP halves
         uint160 pushTo = TickMath.sqrtRatioAtTick(tick - 200);
         try evil.sandwich(vault, address(poolA), pushTo, sells, _noLegs()) {
             revert("sandwich beyond the limit succeeded");
+        } catch (bytes memory err) {
+            (bytes4 selector, bytes memory args) = _splitError(err);
+            assertEq(selector, IIndexVault.PriceUnsettled.selector, "PriceUnsettled");
+            (address pool, int24 spot,,) = abi.decode(args, (address, int24, int24, int24));
+            assertEq(pool, address(poolA), "pool");
+            assertEq(int256(spot), int256(tick - 200), "the pushed spot");
+        }
+        // 0.95% down, inside the agreement band: the floor (at the undisturbed means) refuses it
+        try evil.sandwich(vault, address(poolA), TickMath.sqrtRatioAtTick(tick - 95), sells, _noLegs()) {
+            revert("sandwich beyond the floor succeeded");
         } catch (bytes memory err) {
             (bytes4 selector, bytes memory args) = _splitError(err);
             assertEq(selector, IIndexVault.InsufficientOutput.selector, "InsufficientOutput");
@@ -161,9 +174,9 @@ contract AdversarialKeeperTest is VaultTest {
         bytes memory notOwner = abi.encodeWithSelector(IIndexVault.NotOwner.selector, keeper);
         vm.startPrank(keeper);
         vm.expectRevert(notOwner);
-        vault.buy(0, _noLegs(), block.timestamp);
+        vault.buy(0, _noLegs(), ANY_FEE_BPS, block.timestamp);
         vm.expectRevert(notOwner);
-        vault.sell(_noLegs(), 0, 10_000, block.timestamp);
+        vault.sell(_noLegs(), 0, 10_000, ANY_FEE_BPS, block.timestamp);
         vm.expectRevert(notOwner);
         vault.withdrawInKind(tokens);
         vm.expectRevert(notOwner);

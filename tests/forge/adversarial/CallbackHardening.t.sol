@@ -16,6 +16,6 @@ contract CallbackHardeningTest is VaultTest {
         usdc.approve(address(vault), 100e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.UnauthorizedCallback.selector, address(poolB)));
         vm.prank(owner);
-        vault.buy(100e6, _legs(_leg(address(b), 50e6, 0)), block.timestamp);
+        vault.buy(100e6, _legs(_leg(address(b), 50e6, 0)), ANY_FEE_BPS, block.timestamp);
     }
 }

@@ -101,7 +101,7 @@ contract GasBenchTest is Fixture {
         usdc.approve(address(v), amount);
         _nextBlock();
         vm.prank(user);
-        v.buy(amount, legs, block.timestamp + 600);
+        v.buy(amount, legs, ANY_FEE_BPS, block.timestamp + 600);
         return _lastGas();
     }
 
@@ -151,7 +151,7 @@ contract GasBenchTest is Fixture {
         }
         _nextBlock();
         vm.prank(user);
-        v.sell(legs, 0, 0, block.timestamp + 600);
+        v.sell(legs, 0, 0, ANY_FEE_BPS, block.timestamp + 600);
         return _lastGas();
     }
 

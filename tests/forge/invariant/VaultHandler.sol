@@ -18,6 +18,7 @@ contract VaultHandler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     bytes32 internal constant TRANSFER = keccak256("Transfer(address,address,uint256)");
     uint24 internal constant FEE = 500;
+    uint16 internal constant ANY_FEE_BPS = 100;
 
     IndexVault public immutable vault;
     VaultFactory public immutable factory;
@@ -81,7 +82,7 @@ contract VaultHandler {
         tried["buy"]++;
         vm.recordLogs();
         vm.prank(owner);
-        try vault.buy(amount, legs, block.timestamp) {
+        try vault.buy(amount, legs, ANY_FEE_BPS, block.timestamp) {
             calls["buy"]++;
             if (paused) _violation("buy while paused", "");
         } catch (bytes memory err) {
@@ -102,7 +103,7 @@ contract VaultHandler {
         tried["sell"]++;
         vm.recordLogs();
         vm.prank(owner);
-        try vault.sell(legs, cash, fraction, block.timestamp) returns (uint256 paid) {
+        try vault.sell(legs, cash, fraction, ANY_FEE_BPS, block.timestamp) returns (uint256 paid) {
             calls["sell"]++;
             if (IERC20(usdc).balanceOf(owner) - ownerBefore != paid) _violation("sell paid != owner delta", "");
         } catch (bytes memory err) {
@@ -147,9 +148,10 @@ contract VaultHandler {
             keeper: keeper,
             maxSlippageBps: uint16(20 + seed % 300),
             minInterval: uint24(seed % 2 hours),
-            twapWindow: uint24(10 minutes + (seed >> 8) % 20 minutes),
+            twapWindow: uint24(30 minutes), // the pools' cardinality (151) covers exactly 30 minutes
             lossBudget: uint96(100e6 + (seed >> 16) % 4_900e6),
-            lossWindow: uint32(1 days + (seed >> 24) % 7 days)
+            lossWindow: uint32(1 days + (seed >> 24) % 7 days),
+            lossCap: uint96(100e6 + (seed >> 40) % 20_000e6)
         });
         IIndexVault.AllowedPool[] memory pools = new IIndexVault.AllowedPool[](tokens.length);
         for (uint256 i; i < tokens.length; ++i) pools[i] = IIndexVault.AllowedPool(tokens[i], FEE);
@@ -189,6 +191,10 @@ contract VaultHandler {
             // below the TWAP floor, or the losses versus the TWAP exhausted the budget
             if (s == IIndexVault.InsufficientOutput.selector) calls["rebalanceFloor"]++;
             else if (s == IIndexVault.LossBudgetExceeded.selector) calls["rebalanceBudget"]++;
+            else if (s == IIndexVault.LossCapExceeded.selector) calls["rebalanceCap"]++;
+            else if (s == IIndexVault.PriceUnsettled.selector) calls["rebalanceUnsettled"]++; // the owner's trades moved the spot
+            // a floor planned before this call's own sells moved the spot the buys are measured at
+            else if (s == IIndexVault.MinOutBelowOracle.selector) calls["rebalanceFloorMoved"]++;
             else if (!(paused && s == IIndexVault.Paused.selector)) _violation("rebalance reverted", err);
         }
         _audit(vm.getRecordedLogs(), 0);
@@ -235,7 +241,7 @@ contract VaultHandler {
         address[] memory all = _allTokens();
         bytes memory data;
         if (kind == 0) data = abi.encodeCall(IIndexVault.withdrawInKind, (all));
-        else if (kind == 1) data = abi.encodeCall(IIndexVault.sell, (new IIndexVault.Leg[](0), 1, 0, block.timestamp));
+        else if (kind == 1) data = abi.encodeCall(IIndexVault.sell, (new IIndexVault.Leg[](0), 1, 0, ANY_FEE_BPS, block.timestamp));
         else if (kind == 2) data = abi.encodeCall(IUniswapV3SwapCallback.uniswapV3SwapCallback, (1e6, 1e6, ""));
         else if (kind == 3) data = abi.encodeCall(IIndexVault.initialize, (attacker));
         else if (kind == 4) data = abi.encodeCall(IIndexVault.revokeKeeper, ());
@@ -271,7 +277,7 @@ contract VaultHandler {
                 address to = address(uint160(uint256(l.topics[2])));
                 if (from != address(vault)) continue;
                 uint256 amount = abi.decode(l.data, (uint256));
-                if (to == feeRecipient) {
+                if (to == address(factory)) { // fees wait in the factory until claimed
                     if (amount != _expectedFee) _violation("fee != expected", "");
                     if (amount * 10_000 > notional * factory.MAX_FEE_BPS()) _violation("fee above cap", "");
                     feesPaid++;
@@ -321,7 +327,7 @@ contract VaultHandler {
             uint256 amountIn = _amount(tokens[i], fraction, seed);
             if (mask >> i & 1 == 0 || amountIn == 0) continue;
             uint256 minOut = _quoteOut(tokens[i], usdc, amountIn);
-            legs[k] = IIndexVault.Leg(tokens[i], FEE, fraction == 0 ? amountIn : 0, minOut);
+            legs[k] = IIndexVault.Leg(tokens[i], FEE, amountIn, minOut); // fraction mode: the previewed amount
             _minOuts[k++] = minOut;
         }
     }

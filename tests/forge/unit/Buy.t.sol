@@ -25,12 +25,12 @@ contract BuyTest is VaultTest {
         vm.expectEmit(address(vault));
         emit IIndexVault.Bought(amount, fee, 2_200e6);
         vm.prank(owner);
-        vault.buy(amount, _legs(_leg(address(a), 1_000e6, outA), _leg(address(b), 1_200e6, outB)), block.timestamp);
+        vault.buy(amount, _legs(_leg(address(a), 1_000e6, outA), _leg(address(b), 1_200e6, outB)), ANY_FEE_BPS, block.timestamp);
 
         assertEq(_bal(address(a), address(vault)), outA, "A");
         assertEq(_bal(address(b), address(vault)), outB, "B");
         assertEq(_bal(address(usdc), address(vault)), amount - fee - 2_200e6, "cash");
-        assertEq(_bal(address(usdc), feeRecipient), fee, "fee");
+        assertEq(_bal(address(usdc), address(factory)), fee, "fee");
         assertEq(_bal(address(usdc), owner), 0, "owner paid all");
         assertEq(usdc.allowance(owner, address(vault)), 0, "exact approval consumed");
     }
@@ -46,7 +46,7 @@ contract BuyTest is VaultTest {
         vm.recordLogs();
         _buy(1_000e6, _legs(_leg(address(a), 1_000e6, 0)));
         assertEq(_transfers(vm.getRecordedLogs(), address(vault), feeRecipient), 0, "no zero transfer to the recipient");
-        assertEq(_bal(address(usdc), feeRecipient), 0, "no fee");
+        assertEq(_bal(address(usdc), address(factory)), 0, "no fee");
         assertEq(_bal(address(usdc), address(vault)), 0, "all swapped");
     }
 
@@ -56,7 +56,7 @@ contract BuyTest is VaultTest {
         vm.prank(admin);
         factory.setFee(feeBps);
         _buy(amount, _noLegs());
-        uint256 fee = _bal(address(usdc), feeRecipient);
+        uint256 fee = _bal(address(usdc), address(factory));
         assertEq(fee, amount * feeBps / 10_000, "floor(amount * bps / 10 000)");
         assertLe(fee * 10_000, amount * 100, "<= cap");
         assertEq(_bal(address(usdc), address(vault)) + fee, amount, "nothing lost");
@@ -69,7 +69,7 @@ contract BuyTest is VaultTest {
         usdc.approve(address(vault), 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.InsufficientOutput.selector, address(b), outB, outB + 1));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(_leg(address(a), 400e6, 0), _leg(address(b), 500e6, outB + 1)), block.timestamp);
+        vault.buy(1_000e6, _legs(_leg(address(a), 400e6, 0), _leg(address(b), 500e6, outB + 1)), ANY_FEE_BPS, block.timestamp);
         assertEq(_bal(address(a), address(vault)), 0, "the whole call reverted");
     }
 
@@ -80,14 +80,14 @@ contract BuyTest is VaultTest {
         usdc.approve(address(vault), 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.Overspent.selector, 1_001e6 + 3e6, 1_000e6));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(_leg(address(a), 1_001e6, 0)), block.timestamp);
+        vault.buy(1_000e6, _legs(_leg(address(a), 1_001e6, 0)), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_acceptsAFutureDeadline() public {
         _fund(address(usdc), owner, 1_000e6);
         vm.startPrank(owner);
         usdc.approve(address(vault), 1_000e6);
-        vault.buy(1_000e6, _noLegs(), block.timestamp + 1 hours);
+        vault.buy(1_000e6, _noLegs(), ANY_FEE_BPS, block.timestamp + 1 hours);
         vm.stopPrank();
         assertEq(_bal(address(usdc), address(vault)), 997e6, "bought");
     }
@@ -97,7 +97,7 @@ contract BuyTest is VaultTest {
             abi.encodeWithSelector(IIndexVault.DeadlineExpired.selector, block.timestamp - 1, block.timestamp)
         );
         vm.prank(owner);
-        vault.buy(0, _noLegs(), block.timestamp - 1);
+        vault.buy(0, _noLegs(), ANY_FEE_BPS, block.timestamp - 1);
     }
 
     function test_buy_revertsWhenPaused() public {
@@ -105,13 +105,13 @@ contract BuyTest is VaultTest {
         factory.setPaused(true);
         vm.expectRevert(IIndexVault.Paused.selector);
         vm.prank(owner);
-        vault.buy(0, _noLegs(), block.timestamp);
+        vault.buy(0, _noLegs(), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsForNonOwner() public {
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.NotOwner.selector, keeper));
         vm.prank(keeper);
-        vault.buy(0, _noLegs(), block.timestamp);
+        vault.buy(0, _noLegs(), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsWithoutApproval() public {
@@ -120,7 +120,7 @@ contract BuyTest is VaultTest {
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(vault), 0, 1_000e6)
         );
         vm.prank(owner);
-        vault.buy(1_000e6, _noLegs(), block.timestamp);
+        vault.buy(1_000e6, _noLegs(), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsOnUnknownPool() public {
@@ -131,7 +131,7 @@ contract BuyTest is VaultTest {
         IIndexVault.Leg memory leg = IIndexVault.Leg({token: address(a), fee: 3000, amountIn: 100e6, amountOutMin: 0});
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.PoolNotFound.selector, address(a), uint24(3000), missing));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(leg), block.timestamp);
+        vault.buy(1_000e6, _legs(leg), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsOnUsdcAsLeg() public {
@@ -141,7 +141,7 @@ contract BuyTest is VaultTest {
         usdc.approve(address(vault), 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.PoolNotFound.selector, address(usdc), FEE, missing));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(_leg(address(usdc), 100e6, 0)), block.timestamp);
+        vault.buy(1_000e6, _legs(_leg(address(usdc), 100e6, 0)), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsOnZeroAmountLeg() public {
@@ -150,7 +150,7 @@ contract BuyTest is VaultTest {
         usdc.approve(address(vault), 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.ZeroAmount.selector, address(a)));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(_leg(address(a), 0, 0)), block.timestamp);
+        vault.buy(1_000e6, _legs(_leg(address(a), 0, 0)), ANY_FEE_BPS, block.timestamp);
     }
 
     function test_buy_revertsOnAmountAboveInt256() public {
@@ -159,7 +159,7 @@ contract BuyTest is VaultTest {
         usdc.approve(address(vault), 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintToInt.selector, uint256(1) << 255));
         vm.prank(owner);
-        vault.buy(1_000e6, _legs(_leg(address(a), uint256(1) << 255, 0)), block.timestamp);
+        vault.buy(1_000e6, _legs(_leg(address(a), uint256(1) << 255, 0)), ANY_FEE_BPS, block.timestamp);
     }
 
     function testFuzz_buy_outputIsTheBalanceDelta(uint256 amountA, uint256 amountB) public {
@@ -171,5 +171,18 @@ contract BuyTest is VaultTest {
         uint256 expected = _quote(address(usdc), address(a), amountA);
         _buy(amount, _legs(_leg(address(a), amountA, expected), _leg(address(b), amountB, 0)));
         assertEq(_bal(address(a), address(vault)) - before, expected, "delta = pool output");
+    }
+
+    function test_buy_revertsWhenTheFeeIsAboveTheOwnersMax() public {
+        vm.prank(admin);
+        factory.setFee(31);
+        _fund(address(usdc), owner, 1_000e6);
+        vm.startPrank(owner);
+        usdc.approve(address(vault), 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.FeeAboveMax.selector, uint16(31), uint16(30)));
+        vault.buy(1_000e6, _noLegs(), 30, block.timestamp);
+        vault.buy(1_000e6, _noLegs(), 31, block.timestamp); // at exactly the max it goes through
+        vm.stopPrank();
+        assertEq(_bal(address(usdc), address(factory)), 1_000e6 * 31 / 10_000, "fee held by the factory");
     }
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {Vm} from "forge-std/Vm.sol";
+
 import {Fixture} from "../utils/Fixture.sol";
 import {IndexVault} from "../../../contracts/IndexVault.sol";
 import {VaultFactory} from "../../../contracts/VaultFactory.sol";
 import {IVaultFactory} from "../../../contracts/interfaces/IVaultFactory.sol";
 import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
 
-/// @notice VaultFactory: constructor, createVault, predictVault, vaultsOf, fee, pause, admin.
+/// @notice VaultFactory: constructor, createVault, predictVault, claimFees, fee, pause, admin.
 contract FactoryTest is Fixture {
     // --- constructor --------------------------------------------------------------------------
 
@@ -34,41 +36,41 @@ contract FactoryTest is Fixture {
         emit IVaultFactory.FeeRecipientChanged(address(0), feeRecipient);
         vm.expectEmit();
         emit IVaultFactory.FeeChanged(0, 7);
-        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7);
+        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7, MIN_BLOCK_TIME);
     }
 
     function test_constructor_revertsOnZeroAdmin() public {
         vm.expectRevert(IVaultFactory.ZeroAddress.selector);
-        new VaultFactory(address(0), address(usdc), address(uniFactory), feeRecipient, 7);
+        new VaultFactory(address(0), address(usdc), address(uniFactory), feeRecipient, 7, MIN_BLOCK_TIME);
     }
 
     function test_constructor_revertsOnZeroRecipient() public {
         vm.expectRevert(IVaultFactory.ZeroAddress.selector);
-        new VaultFactory(admin, address(usdc), address(uniFactory), address(0), 7);
+        new VaultFactory(admin, address(usdc), address(uniFactory), address(0), 7, MIN_BLOCK_TIME);
     }
 
     function test_constructor_revertsOnZeroUsdc() public {
         vm.expectRevert(IVaultFactory.ZeroAddress.selector);
-        new VaultFactory(admin, address(0), address(uniFactory), feeRecipient, 7);
+        new VaultFactory(admin, address(0), address(uniFactory), feeRecipient, 7, MIN_BLOCK_TIME);
     }
 
     function test_constructor_revertsOnZeroUniswap() public {
         vm.expectRevert(IVaultFactory.ZeroAddress.selector);
-        new VaultFactory(admin, address(usdc), address(0), feeRecipient, 7);
+        new VaultFactory(admin, address(usdc), address(0), feeRecipient, 7, MIN_BLOCK_TIME);
     }
 
     function test_constructor_acceptsTheCap() public {
-        VaultFactory f = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 100);
+        VaultFactory f = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 100, MIN_BLOCK_TIME);
         (, uint16 feeBps,) = f.config();
         assertEq(feeBps, 100, "1% is allowed");
     }
 
     function test_constructor_revertsAboveCap() public {
         vm.expectRevert(abi.encodeWithSelector(IVaultFactory.FeeAboveCap.selector, uint16(101), uint16(100)));
-        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 101);
+        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 101, MIN_BLOCK_TIME);
     }
 
-    // --- createVault / predictVault / vaultsOf ------------------------------------------------
+    // --- createVault / predictVault ----------------------------------------------------------
 
     function test_createVault_clonesInitialisesAndRegisters() public {
         address user = address(0xBEEF);
@@ -81,22 +83,23 @@ contract FactoryTest is Fixture {
         assertEq(v, predicted, "predicted address");
         assertEq(IndexVault(v).owner(), user, "owner");
         assertEq(IndexVault(v).factory(), address(factory), "factory");
-        address[] memory vaults = factory.vaultsOf(user);
-        assertEq(vaults.length, 1, "registry length");
-        assertEq(vaults[0], v, "registry entry");
         // EIP-1167 minimal proxy: 45 bytes pointing at the implementation.
         assertEq(v.code.length, 45, "minimal proxy");
         assertEq(keccak256(v.code), keccak256(_eip1167(factory.implementation())), "proxy code");
     }
 
-    function test_createVault_registryKeepsOrder() public {
-        address v1 = factory.createVault(owner, bytes32(uint256(1)));
-        address v2 = factory.createVault(owner, bytes32(uint256(2)));
-        address[] memory vaults = factory.vaultsOf(owner);
-        assertEq(vaults.length, 3, "three vaults (setUp made one)");
-        assertEq(vaults[0], address(vault), "first");
-        assertEq(vaults[1], v1, "second");
-        assertEq(vaults[2], v2, "third");
+    /// @dev Issue 13 (7): the factory keeps no per-owner list, so a stranger creating vaults for
+    ///      an owner with other salts grows nothing the owner or anyone has to read on chain;
+    ///      each such vault is still the owner's, found through `VaultCreated` logs.
+    function test_createVault_strangerCannotGrowAnOwnersRegistry() public {
+        vm.startPrank(stranger);
+        for (uint256 i = 1; i <= 3; ++i) {
+            address v = factory.createVault(owner, bytes32(i));
+            assertEq(IndexVault(v).owner(), owner, "still the owner's vault");
+        }
+        vm.stopPrank();
+        (bool ok,) = address(factory).staticcall(abi.encodeWithSignature("vaultsOf(address)", owner));
+        assertFalse(ok, "no on-chain per-owner list to grow");
     }
 
     /// @dev The address the orchestrator can compute off-chain: CREATE2 by the factory of the
@@ -130,7 +133,6 @@ contract FactoryTest is Fixture {
         vm.prank(stranger); // e.g. a front-runner: the owner's own call still succeeds afterwards
         assertEq(factory.createVault(owner, bytes32(0)), address(vault), "existing vault returned");
         assertEq(vm.getRecordedLogs().length, 0, "no event");
-        assertEq(factory.vaultsOf(owner).length, 1, "registry unchanged");
         assertEq(vault.owner(), owner, "owner unchanged");
     }
 
@@ -251,5 +253,46 @@ contract FactoryTest is Fixture {
         return abi.encodePacked(
             hex"363d3d373d3d3d363d73", impl, hex"5af43d82803e903d91602b57fd5bf3"
         );
+    }
+
+    // --- issue 13: minimum block time, fees held until claimed ------------------------------
+
+    function test_constructor_revertsOnZeroMinBlockTime() public {
+        vm.expectRevert(abi.encodeWithSelector(IVaultFactory.InvalidMinBlockTime.selector, uint32(0)));
+        new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7, 0);
+    }
+
+    function test_constructor_givesTheMinBlockTimeToTheImplementation() public {
+        VaultFactory f = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, 7, 2);
+        assertEq(f.minBlockTime(), 2, "factory");
+        assertEq(IndexVault(f.implementation()).minBlockTime(), 2, "implementation (Base: 2 s)");
+        assertEq(IndexVault(f.implementation()).requiredCardinality(30 minutes), 901, "1 800 / 2 + 1");
+    }
+
+    function test_claimFees_sendsEverythingHeldToTheRecipient() public {
+        _fund(address(usdc), address(factory), 123e6);
+        vm.expectEmit(address(factory));
+        emit IVaultFactory.FeesClaimed(feeRecipient, 123e6);
+        vm.prank(stranger); // anyone may trigger it; only the recipient is paid
+        assertEq(factory.claimFees(), 123e6, "amount");
+        assertEq(_bal(address(usdc), feeRecipient), 123e6, "recipient paid");
+        assertEq(_bal(address(usdc), address(factory)), 0, "nothing left");
+        vm.recordLogs();
+        assertEq(factory.claimFees(), 0, "nothing to claim");
+        assertEq(_transfersFrom(vm.getRecordedLogs(), address(factory)), 0, "no zero transfer");
+    }
+
+    function test_claimFees_goesToTheCurrentRecipient() public {
+        _fund(address(usdc), address(factory), 5e6);
+        vm.prank(admin);
+        factory.setFeeRecipient(address(0x5A2));
+        factory.claimFees();
+        assertEq(_bal(address(usdc), address(0x5A2)), 5e6, "new recipient");
+    }
+
+    function _transfersFrom(Vm.Log[] memory logs, address from) internal pure returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length == 3 && address(uint160(uint256(logs[i].topics[1]))) == from) ++n;
+        }
     }
 }

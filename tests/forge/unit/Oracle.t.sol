@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {VaultTest} from "../utils/VaultTest.sol";
 import {TestToken} from "../../../contracts/test/TestToken.sol";
+import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
 import {PoolAddress} from "../../../contracts/libraries/PoolAddress.sol";
 import {TickMath} from "../../../contracts/libraries/TickMath.sol";
 import {TwapOracle} from "../../../contracts/libraries/TwapOracle.sol";
@@ -90,18 +91,18 @@ contract OracleTest is VaultTest {
         int24 tickA = TwapOracle.meanTick(address(poolA), 30 minutes);
         int24 tickB = TwapOracle.meanTick(address(poolB), 30 minutes);
         // one whole token in USDC: A is token0 (18 decimals), B is token1 (8 decimals)
-        assertApproxEqRel(TwapOracle.quoteAtTick(tickA, 1e18, address(a), address(usdc)), 2_000e6, 1e14, "A->USDC");
-        assertApproxEqRel(TwapOracle.quoteAtTick(tickB, 1e8, address(b), address(usdc)), 60_000e6, 1e14, "B->USDC");
-        assertApproxEqRel(TwapOracle.quoteAtTick(tickA, 2_000e6, address(usdc), address(a)), 1e18, 1e14, "USDC->A");
-        assertApproxEqRel(TwapOracle.quoteAtTick(tickB, 60_000e6, address(usdc), address(b)), 1e8, 1e14, "USDC->B");
+        assertApproxEqRel(TwapOracle.quoteAtTickDown(tickA, 1e18, address(a), address(usdc)), 2_000e6, 1e14, "A->USDC");
+        assertApproxEqRel(TwapOracle.quoteAtTickDown(tickB, 1e8, address(b), address(usdc)), 60_000e6, 1e14, "B->USDC");
+        assertApproxEqRel(TwapOracle.quoteAtTickDown(tickA, 2_000e6, address(usdc), address(a)), 1e18, 1e14, "USDC->A");
+        assertApproxEqRel(TwapOracle.quoteAtTickDown(tickB, 60_000e6, address(usdc), address(b)), 1e8, 1e14, "USDC->B");
     }
 
     function testFuzz_quoteAtTick_inverseWithinOneTick(int24 tick, uint96 amount) public view {
         tick = int24(int256(bound(uint256(int256(tick) + 400_000), 0, 800_000)) - 400_000);
         vm.assume(amount > 1e9);
-        uint256 out = TwapOracle.quoteAtTick(tick, amount, address(a), address(usdc));
+        uint256 out = TwapOracle.quoteAtTickDown(tick, amount, address(a), address(usdc));
         vm.assume(out > 1e9);
-        uint256 back = TwapOracle.quoteAtTick(tick, out, address(usdc), address(a));
+        uint256 back = TwapOracle.quoteAtTickDown(tick, out, address(usdc), address(a));
         assertLe(back, amount, "rounds down both ways");
         assertApproxEqRel(back, amount, 1e10, "round trip");
     }
@@ -121,16 +122,27 @@ contract OracleTest is VaultTest {
         assertEq(int256(TwapOracle.meanTick(address(pool), 601)), int256(delta / 601 - 1), "floor");
     }
 
-    /// @dev Same-block manipulation moves slot0 but not the TWAP the vault uses; the vault never calls slot0.
-    function test_oracle_ignoresSameBlockSpot() public {
-        _defaultMandate();
-        (uint256 before,) = vault.oracleQuote(address(a), FEE, 1e18, true);
-        (uint160 sqrtBefore,,,,,,) = poolA.slot0();
+    /// @dev Same-block manipulation moves slot0 (which the guard now reads) but not the two
+    ///      half-window means: pushed further than the max slippage the quote is refused
+    ///      (`PriceUnsettled`); pushed within it against the vault, the most protective
+    ///      reference is still a mean, so the floor does not drop.
+    function test_oracle_sameBlockSpotCanOnlyBlockOrRaiseTheFloor() public {
+        _defaultMandate(); // 100 bps
+        (, uint256 floorBefore) = vault.oracleQuote(address(a), FEE, 1e18, true);
+        (uint160 sqrtBefore, int24 tick,,,,,) = poolA.slot0();
         actor.pushPrice(address(poolA), sqrtBefore / 2); // A at a quarter of its price, this block
-        (uint160 sqrtAfter,,,,,,) = poolA.slot0();
+        (uint160 sqrtAfter, int24 tickAfter,,,,,) = poolA.slot0();
         assertLt(sqrtAfter, sqrtBefore, "spot moved");
-        vm.expectCall(address(poolA), abi.encodeWithSignature("slot0()"), 0);
-        (uint256 afterwards,) = vault.oracleQuote(address(a), FEE, 1e18, true);
-        assertEq(afterwards, before, "TWAP unchanged in the same block");
+        (int24 older, int24 newer) = TwapOracle.halfMeanTicks(address(poolA), 30 minutes);
+        vm.expectRevert(
+            abi.encodeWithSelector(IIndexVault.PriceUnsettled.selector, address(poolA), tickAfter, older, newer)
+        );
+        vault.oracleQuote(address(a), FEE, 1e18, true);
+        actor.pushPrice(address(poolA), TickMath.sqrtRatioAtTick(tick - 60)); // within the 100 ticks
+        (, uint256 floorPushed) = vault.oracleQuote(address(a), FEE, 1e18, true);
+        assertGe(floorPushed, floorBefore * 9_999 / 10_000, "a cheaper spot does not lower the sell floor");
+        actor.pushPrice(address(poolA), TickMath.sqrtRatioAtTick(tick + 60)); // in the vault's favour
+        (, uint256 floorRaised) = vault.oracleQuote(address(a), FEE, 1e18, true);
+        assertGt(floorRaised, floorBefore, "a dearer spot raises the sell floor");
     }
 }

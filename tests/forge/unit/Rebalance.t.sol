@@ -40,7 +40,7 @@ contract RebalanceTest is VaultTest {
         assertGt(_bal(address(b), address(vault)), balB, "bought B");
         assertEq(_bal(address(usdc), keeper), keeperUsdc, "keeper got nothing");
         assertEq(_bal(address(usdc), owner), ownerUsdc, "nothing left the vault");
-        (, uint32 last) = vault.lossUsed();
+        (, uint32 last,) = vault.lossUsed();
         assertEq(last, block.timestamp, "interval starts now");
     }
 
@@ -59,22 +59,22 @@ contract RebalanceTest is VaultTest {
     function test_rebalance_emitsLossVersusTwap() public {
         uint256 sellA = _bal(address(a), address(vault));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA));
-        int24 tick = TwapOracle.meanTick(address(poolA), 30 minutes);
-        uint256 valueIn = TwapOracle.quoteAtTick(tick, sellA, address(a), address(usdc));
+        int24 tick = _refTick(poolA, address(a), true);
+        uint256 valueIn = TwapOracle.quoteAtTickUp(tick, sellA, address(a), address(usdc));
         uint256 out = _quote(address(a), address(usdc), sellA);
         vm.expectEmit(address(vault));
         emit IIndexVault.Rebalanced(keeper, valueIn - out, valueIn - out);
         uint256 loss = _rebalance(sells, _noLegs());
         assertEq(loss, valueIn - out, "loss = TWAP value in - USDC out");
-        (uint256 used,) = vault.lossUsed();
+        (uint256 used, ,) = vault.lossUsed();
         assertEq(used, loss, "booked");
     }
 
     function test_rebalance_buyLegLossIsValuedInUsdc() public {
         IIndexVault.Leg[] memory buys = _legs(_keeperBuy(address(b), 3e6));
-        int24 tick = TwapOracle.meanTick(address(poolB), 30 minutes);
+        int24 tick = _refTick(poolB, address(b), false);
         uint256 out = _quote(address(usdc), address(b), 3e6);
-        uint256 valueOut = TwapOracle.quoteAtTick(tick, out, address(b), address(usdc));
+        uint256 valueOut = TwapOracle.quoteAtTickDown(tick, out, address(b), address(usdc));
         uint256 loss = _rebalance(_noLegs(), buys);
         assertEq(loss, 3e6 - valueOut, "USDC paid - TWAP value of tokens received");
     }
@@ -84,9 +84,9 @@ contract RebalanceTest is VaultTest {
         uint256 sellA = _bal(address(a), address(vault));
         uint256 sellB = _bal(address(b), address(vault));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA), _keeperSell(address(b), sellB));
-        uint256 lossA = TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolA), 30 minutes), sellA, address(a), address(usdc))
+        uint256 lossA = TwapOracle.quoteAtTickUp(_refTick(poolA, address(a), true), sellA, address(a), address(usdc))
             - _quote(address(a), address(usdc), sellA);
-        uint256 lossB = TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolB), 30 minutes), sellB, address(b), address(usdc))
+        uint256 lossB = TwapOracle.quoteAtTickUp(_refTick(poolB, address(b), true), sellB, address(b), address(usdc))
             - _quote(address(b), address(usdc), sellB);
         assertGt(lossA, 0, "A loses");
         assertGt(lossB, 0, "B loses");
@@ -99,9 +99,9 @@ contract RebalanceTest is VaultTest {
         uint256 outA = _quote(address(usdc), address(a), 2_000e6);
         uint256 outB = _quote(address(usdc), address(b), 3_000e6);
         uint256 lossA = 2_000e6
-            - TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolA), 30 minutes), outA, address(a), address(usdc));
+            - TwapOracle.quoteAtTickDown(_refTick(poolA, address(a), false), outA, address(a), address(usdc));
         uint256 lossB = 3_000e6
-            - TwapOracle.quoteAtTick(TwapOracle.meanTick(address(poolB), 30 minutes), outB, address(b), address(usdc));
+            - TwapOracle.quoteAtTickDown(_refTick(poolB, address(b), false), outB, address(b), address(usdc));
         assertEq(_rebalance(_noLegs(), buys), lossA + lossB, "buys add up");
     }
 
@@ -119,16 +119,16 @@ contract RebalanceTest is VaultTest {
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), _bal(address(a), address(vault))));
         uint256 loss = _rebalance(sells, _noLegs());
         vm.warp(block.timestamp + 1 minutes); // leaks 1 000 USDC / 7 days: ~0.099 USDC a minute
-        (uint256 used,) = vault.lossUsed();
+        (uint256 used, ,) = vault.lossUsed();
         uint256 leak = uint256(1_000e6) * 1 minutes / 7 days;
         assertGt(loss, leak, "partly leaked");
         assertEq(used, loss - leak, "leaked pro rata");
         vm.warp(block.timestamp + 1 days - 1 minutes);
-        (used,) = vault.lossUsed();
+        (used,,) = vault.lossUsed();
         leak = uint256(1_000e6) * 1 days / 7 days;
         assertEq(used, loss > leak ? loss - leak : 0, "leaked");
         vm.warp(block.timestamp + 7 days);
-        (used,) = vault.lossUsed();
+        (used,,) = vault.lossUsed();
         assertEq(used, 0, "fully leaked");
     }
 
@@ -206,16 +206,16 @@ contract RebalanceTest is VaultTest {
         _setMandate(m, _allow(address(a)));
         uint256 sellA = _bal(address(a), address(vault));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA));
-        int24 tick = TwapOracle.meanTick(address(poolA), 30 minutes);
-        uint256 loss = TwapOracle.quoteAtTick(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
+        int24 tick = _refTick(poolA, address(a), true);
+        uint256 loss = TwapOracle.quoteAtTickUp(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.LossBudgetExceeded.selector, loss, 10));
         _rebalance(sells, _noLegs());
     }
 
     function test_rebalance_lossExactlyAtTheBudgetPasses() public {
         uint256 sellA = _bal(address(a), address(vault));
-        int24 tick = TwapOracle.meanTick(address(poolA), 30 minutes);
-        uint256 loss = TwapOracle.quoteAtTick(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
+        int24 tick = _refTick(poolA, address(a), true);
+        uint256 loss = TwapOracle.quoteAtTickUp(tick, sellA, address(a), address(usdc)) - _quote(address(a), address(usdc), sellA);
         _setMandate(_mandate(100, 1 hours, uint96(loss)), _allow(address(a)));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), sellA));
         assertEq(_rebalance(sells, _noLegs()), loss, "used == budget is within the budget");
@@ -252,10 +252,15 @@ contract RebalanceTest is VaultTest {
         _age(2 hours);
         actor.swap(address(poolC), true, 10_000e18, 0); // moves the tick: overwrites the only observation
         _age(5 minutes);
-        _fund(address(c), address(vault), 1e18);
+        // the mandate is refused for that pool, and the keeper's quote says why
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.CardinalityTooLow.selector, address(poolC), 1, 151));
         _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(c)));
-        IIndexVault.Leg[] memory sells = _legs(_leg(address(c), 1e18, 0));
-        vm.expectRevert(abi.encodeWithSelector(IIndexVault.OracleTooShort.selector, address(poolC), uint32(30 minutes)));
-        _rebalance(sells, _noLegs());
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.CardinalityTooLow.selector, address(poolC), 1, 151));
+        vault.oracleQuote(address(c), FEE, 1e18, true);
+        // grown (by anyone) to 151 and then swapped in every 12-second block: the window holds
+        _growCardinality(poolC, 151);
+        _age(31 minutes); // and history older than the window
+        _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(c)));
+        vault.oracleQuote(address(c), FEE, 1e18, true);
     }
 }

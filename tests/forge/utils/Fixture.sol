@@ -30,7 +30,11 @@ abstract contract Fixture is Test {
     uint24 internal constant FEE = 500; // 0.05% tier, tick spacing 10
     uint16 internal constant PLATFORM_FEE_BPS = 30;
     uint256 internal constant T0 = 1_700_000_000;
-    uint16 internal constant CARDINALITY = 32;
+    /// @dev Ethereum's 12 s blocks: a 30-minute window needs ceil(1800 / 12) + 1 = 151 observations.
+    uint32 internal constant MIN_BLOCK_TIME = 12;
+    uint16 internal constant CARDINALITY = 151;
+    /// @dev The fee cap: a maxFeeBps that accepts any fee the factory can charge.
+    uint16 internal constant ANY_FEE_BPS = 100;
 
     address internal admin = address(0xAD);
     address internal feeRecipient = address(0xFEE);
@@ -50,7 +54,7 @@ abstract contract Fixture is Test {
         uniFactory = IUniswapV3Factory(vm.deployCode(UNI_FACTORY_ARTIFACT));
         usdc = new TestToken("USD Coin", "USDC", 6, address(this));
         actor = new PoolActor();
-        factory = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, PLATFORM_FEE_BPS);
+        factory = new VaultFactory(admin, address(usdc), address(uniFactory), feeRecipient, PLATFORM_FEE_BPS, MIN_BLOCK_TIME);
         vault = IndexVault(factory.createVault(owner, bytes32(0)));
         vm.label(address(usdc), "USDC");
         vm.label(address(vault), "vault");
@@ -87,6 +91,9 @@ abstract contract Fixture is Test {
         uint160 sqrtP = _sqrtPrice(token, decimals, usdcPerToken);
         pool.initialize(sqrtP);
         pool.increaseObservationCardinalityNext(CARDINALITY);
+        // The ring grows to CARDINALITY at its next write, which a pool makes at most once a
+        // second: one second on, the liquidity below writes it (a live pool's next swap would).
+        vm.warp(block.timestamp + 1);
         uint256 liquidity = token < address(usdc)
             ? Math.mulDiv(depthUsdc, 1 << 96, sqrtP) // USDC is token1: amount1 = L * sqrtP
             : Math.mulDiv(depthUsdc, sqrtP, 1 << 96); // USDC is token0: amount0 = L / sqrtP
@@ -136,7 +143,7 @@ abstract contract Fixture is Test {
         _fund(address(usdc), owner, usdcAmount);
         vm.startPrank(owner);
         usdc.approve(address(vault), usdcAmount);
-        vault.buy(usdcAmount, legs, block.timestamp);
+        vault.buy(usdcAmount, legs, ANY_FEE_BPS, block.timestamp);
         vm.stopPrank();
     }
 
@@ -151,7 +158,8 @@ abstract contract Fixture is Test {
             minInterval: minInterval,
             twapWindow: 30 minutes,
             lossBudget: lossBudget,
-            lossWindow: 7 days
+            lossWindow: 7 days,
+            lossCap: type(uint96).max // no lifetime cap unless a test sets one
         });
     }
 

@@ -21,6 +21,17 @@ contract PoolActor {
         IUniswapV3Pool(pool).mint(address(this), -maxTick, maxTick, liquidity, "");
     }
 
+    /// @notice Adds `liquidity` between two ticks (multiples of the pool's spacing).
+    function mintRange(address pool, int24 lower, int24 upper, uint128 liquidity) external {
+        IUniswapV3Pool(pool).mint(address(this), lower, upper, liquidity, "");
+    }
+
+    /// @notice Removes `liquidity` between two ticks and collects everything owed to this actor.
+    function burnRange(address pool, int24 lower, int24 upper, uint128 liquidity) external {
+        IUniswapV3Pool(pool).burn(lower, upper, liquidity);
+        IUniswapV3Pool(pool).collect(address(this), lower, upper, type(uint128).max, type(uint128).max);
+    }
+
     /// @notice Swaps in `pool`; `amountSpecified` > 0 is exact input. Price limit 0 = none.
     function swap(address pool, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96)
         public

@@ -6,6 +6,8 @@ import {Vm} from "forge-std/Vm.sol";
 import {Fixture} from "./Fixture.sol";
 import {TestToken} from "../../../contracts/test/TestToken.sol";
 import {IIndexVault} from "../../../contracts/interfaces/IIndexVault.sol";
+import {TwapOracle} from "../../../contracts/libraries/TwapOracle.sol";
+import {TickMath} from "../../../contracts/libraries/TickMath.sol";
 
 /// @notice Fixture plus two constituents on either side of USDC in address order:
 ///         A (18 decimals, $2 000, token0 of its pool) and B (8 decimals, $60 000, token1).
@@ -65,6 +67,33 @@ abstract contract VaultTest is Fixture {
     function _keeperSell(address token, uint256 amountIn) internal view returns (IIndexVault.Leg memory) {
         (, uint256 floor) = vault.oracleQuote(token, FEE, amountIn, true);
         return _leg(token, amountIn, floor);
+    }
+
+    /// @dev The tick the vault values a keeper leg at (30-minute mandate): the most protective of
+    ///      the spot and the two half-window means for the vault (read before the leg's swap).
+    function _refTick(IUniswapV3Pool pool, address token, bool tokenToUsdc) internal view returns (int24) {
+        (, int24 spot,,,,,) = pool.slot0();
+        (int24 older, int24 newer) = TwapOracle.halfMeanTicks(address(pool), 30 minutes);
+        int24 hi = spot > older ? spot : older;
+        int24 lo = spot < older ? spot : older;
+        if (newer > hi) hi = newer;
+        if (newer < lo) lo = newer;
+        return tokenToUsdc == (token < address(usdc)) ? hi : lo;
+    }
+
+    /// @dev Grows `pool`'s oracle ring to `target` the way a live pool grows: anyone raises the
+    ///      cardinality target, and the ring reaches it as swaps (one per 12-second block) wrap it.
+    function _growCardinality(IUniswapV3Pool pool, uint16 target) internal {
+        pool.increaseObservationCardinalityNext(target);
+        (, int24 base,,,,,) = pool.slot0();
+        for (uint256 i; i < 2 * uint256(target) + 2; ++i) {
+            (,,, uint16 cardinality,,,) = pool.slot0();
+            if (cardinality == target) return;
+            vm.warp(block.timestamp + 12);
+            vm.roll(block.number + 1);
+            actor.pushPrice(address(pool), TickMath.sqrtRatioAtTick(i % 2 == 0 ? base + 2 : base));
+        }
+        revert("the ring did not grow");
     }
 
     function _keeperBuy(address token, uint256 usdcIn) internal view returns (IIndexVault.Leg memory) {

@@ -29,7 +29,7 @@ contract ReentrancyTest is VaultTest {
     }
 
     function _buyEvil(uint256 amount) internal {
-        account.execute(address(v), abi.encodeCall(IIndexVault.buy, (amount, _legs(_leg(address(evil), amount / 2, 0)), block.timestamp)));
+        account.execute(address(v), abi.encodeCall(IIndexVault.buy, (amount, _legs(_leg(address(evil), amount / 2, 0)), ANY_FEE_BPS, block.timestamp)));
     }
 
     function _assertBlocked() internal view {
@@ -57,9 +57,9 @@ contract ReentrancyTest is VaultTest {
     function test_reentry_duringSell_intoSell() public {
         _buyEvil(1_000e6);
         uint256 held = _bal(address(evil), address(v));
-        bytes memory inner = abi.encodeCall(IIndexVault.sell, (_noLegs(), 1, 0, block.timestamp));
+        bytes memory inner = abi.encodeCall(IIndexVault.sell, (_noLegs(), 1, 0, ANY_FEE_BPS, block.timestamp));
         evil.arm(address(v), address(account), abi.encodeCall(MockAccount.execute, (address(v), inner)));
-        account.execute(address(v), abi.encodeCall(IIndexVault.sell, (_legs(_leg(address(evil), held, 1)), 0, 0, block.timestamp)));
+        account.execute(address(v), abi.encodeCall(IIndexVault.sell, (_legs(_leg(address(evil), held, 1)), 0, 0, ANY_FEE_BPS, block.timestamp)));
         _assertBlocked();
     }
 

@@ -35,7 +35,7 @@ contract WeirdTokensTest is VaultTest {
 
         uint256 back = _quote(address(t), address(usdc), out / 2);
         vm.prank(owner);
-        vault.sell(_legs(_leg(address(t), out / 2, back)), 0, 0, block.timestamp);
+        vault.sell(_legs(_leg(address(t), out / 2, back)), 0, 0, ANY_FEE_BPS, block.timestamp);
         assertEq(_bal(address(t), address(vault)), out - out / 2, "sold exactly");
 
         _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(t)));
@@ -58,7 +58,7 @@ contract WeirdTokensTest is VaultTest {
         _buy(600e6, _legs(_leg(address(t), 500e6, out)));
         assertEq(_bal(address(t), address(vault)), out, "bought");
         vm.prank(owner);
-        vault.sell(_legs(_leg(address(t), out, 1)), 0, 0, block.timestamp);
+        vault.sell(_legs(_leg(address(t), out, 1)), 0, 0, ANY_FEE_BPS, block.timestamp);
         assertEq(_bal(address(t), address(vault)), 0, "sold");
     }
 
@@ -69,20 +69,23 @@ contract WeirdTokensTest is VaultTest {
         uint256 held = _bal(address(t), address(vault));
         t.setFailing(true);
 
-        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(t)));
+        // withdrawInKind skips the failing token (and says so) instead of reverting
+        vm.expectEmit(address(vault));
+        emit IIndexVault.InKindTransferFailed(address(t));
         vm.prank(owner);
         vault.withdrawInKind(_all(address(t)));
+        assertEq(_bal(address(t), address(vault)), held, "the failing token stays");
 
         vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(t)));
         vm.prank(owner);
-        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, block.timestamp);
+        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, ANY_FEE_BPS, block.timestamp);
 
         _fund(address(usdc), owner, 100e6);
         vm.prank(owner);
         usdc.approve(address(vault), 100e6);
         vm.expectRevert(bytes("TF")); // the pool's own check on its transfer out
         vm.prank(owner);
-        vault.buy(100e6, _legs(_leg(address(t), 90e6, 0)), block.timestamp);
+        vault.buy(100e6, _legs(_leg(address(t), 90e6, 0)), ANY_FEE_BPS, block.timestamp);
 
         // the other tokens still come out
         address[] memory others = new address[](1);
@@ -106,12 +109,12 @@ contract WeirdTokensTest is VaultTest {
         usdc.approve(address(vault), 2_200e6);
         vm.expectRevert(abi.encodeWithSelector(IIndexVault.InsufficientOutput.selector, address(t), arrives, poolOut));
         vm.prank(owner);
-        vault.buy(1_100e6, _legs(_leg(address(t), 1_000e6, poolOut)), block.timestamp);
+        vault.buy(1_100e6, _legs(_leg(address(t), 1_000e6, poolOut)), ANY_FEE_BPS, block.timestamp);
 
         vm.expectEmit(address(vault));
         emit IIndexVault.Swapped(address(usdc), address(t), 1_000e6, arrives);
         vm.prank(owner);
-        vault.buy(1_100e6, _legs(_leg(address(t), 1_000e6, arrives)), block.timestamp);
+        vault.buy(1_100e6, _legs(_leg(address(t), 1_000e6, arrives)), ANY_FEE_BPS, block.timestamp);
         assertEq(_bal(address(t), address(vault)), arrives, "the balance delta, not the pool's figure");
     }
 
@@ -125,7 +128,7 @@ contract WeirdTokensTest is VaultTest {
             abi.encodeWithSelector(IIndexVault.InputShortfall.selector, address(t), held, held - held * 100 / 10_000)
         );
         vm.prank(owner);
-        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, block.timestamp);
+        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, ANY_FEE_BPS, block.timestamp);
 
         _setMandate(_mandate(100, 1 hours, 1_000e6), _allow(address(t)));
         IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(t), held));
@@ -158,7 +161,7 @@ contract WeirdTokensTest is VaultTest {
             abi.encodeWithSelector(IIndexVault.InputShortfall.selector, address(t), held, held - held * 100 / 10_000)
         );
         vm.prank(owner);
-        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, block.timestamp);
+        vault.sell(_legs(_leg(address(t), held, 1)), 0, 0, ANY_FEE_BPS, block.timestamp);
     }
 
     // --- reverting ----------------------------------------------------------------------------
@@ -175,17 +178,17 @@ contract WeirdTokensTest is VaultTest {
         tokens[1] = address(t);
         tokens[2] = address(b);
         tokens[3] = address(usdc);
-        vm.expectRevert(RevertingToken.TransfersDisabled.selector);
-        vm.prank(owner);
-        vault.withdrawInKind(tokens);
-
-        tokens[1] = address(usdc); // omit it: everything else comes out
         uint256 balA = _bal(address(a), address(vault));
+        uint256 balB = _bal(address(b), address(vault));
+        uint256 held = _bal(address(t), address(vault));
+        vm.expectEmit(address(vault));
+        emit IIndexVault.InKindTransferFailed(address(t));
         vm.prank(owner);
-        vault.withdrawInKind(tokens);
+        vault.withdrawInKind(tokens); // listed with the others, it blocks only itself
         assertEq(_bal(address(a), owner), balA, "A out");
+        assertEq(_bal(address(b), owner), balB, "B out");
         assertEq(_bal(address(usdc), address(vault)), 0, "USDC out");
-        assertGt(_bal(address(t), address(vault)), 0, "stuck token stays, accounted");
+        assertEq(_bal(address(t), address(vault)), held, "stuck token stays, accounted");
     }
 
     // --- decimals -----------------------------------------------------------------------------
@@ -208,10 +211,11 @@ contract WeirdTokensTest is VaultTest {
                 IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(t), held));
                 vm.prank(keeper);
                 uint256 loss = vault.rebalance(sells, _noLegs(), block.timestamp);
-                assertLe(loss, 1e6, "fee + impact < 1 USDC");
+                // valued at the spot the buy just pushed up: the impact both ways plus the pool fee
+                assertLe(loss, 2e6, "fee + impact < 2 USDC");
                 assertEq(_bal(address(t), address(vault)), 0, "all sold");
                 vm.prank(owner);
-                vault.sell(_noLegs(), 0, 10_000, block.timestamp); // pay out the cash
+                vault.sell(_noLegs(), 0, 10_000, ANY_FEE_BPS, block.timestamp); // pay out the cash
             }
         }
     }
