@@ -61,9 +61,14 @@ def test_buy_sell_withdraw_and_mandate_through_alto(ctx: TradingContext) -> None
     assert all(f.amount_out >= f.amount_out_min for f in sold.fills)
 
     mandate = Mandate(
-        keeper=keeper_address(ctx.chain), max_slippage_bps=100, min_interval_s=86_400,
-        twap_window_s=900, loss_budget_usdc=50 * USDC, loss_window_s=7 * 86_400,
-    )  # fmt: skip
+        keeper=keeper_address(ctx.chain),
+        max_slippage_bps=100,
+        min_interval_s=86_400,
+        twap_window_s=1_800,
+        loss_budget_usdc=50 * USDC,
+        loss_window_s=7 * 86_400,
+        loss_cap_usdc=100 * USDC,
+    )
     _through_alto(ctx, confirm(ctx, preview_set_mandate(ctx, mandate)))
     assert read_mandate(ctx).keeper == mandate.keeper
 
