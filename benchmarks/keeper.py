@@ -57,6 +57,7 @@ from hexbytes import HexBytes
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.vault_binding import Leg, Mandate, encode_legs, owner_salt
 from orchestrator.keeper.cycle import CycleReport, Keeper, VaultOutcome
 from orchestrator.keeper.journal import ActionState, KeeperJournal
 from orchestrator.keeper.schedule import next_weekly_s
@@ -64,7 +65,6 @@ from orchestrator.localmarket.deploy import MarketConfig
 from orchestrator.service import LOCAL_KEEPER_ACCOUNT, LocalMarket, load_history, open_local_market
 from orchestrator.strategy.signal import Regime
 from orchestrator.trading.targets import Targets, current_targets
-from orchestrator.vaults.platform import Leg, Mandate, encode_legs, owner_salt
 
 USDC = 10**6
 DAY_S = 86_400

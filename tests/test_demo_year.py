@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from orchestrator.demo_year import REAL_DATA, YearResult, check_year_size, run_year
-from orchestrator.demo_year_data import (
+from orchestrator.demo.year import REAL_DATA, YearResult, check_year_size, run_year
+from orchestrator.demo.year_data import (
     choose_window,
     max_drawdown_bps,
     return_bps,

@@ -20,13 +20,14 @@ from typing import Annotated, Protocol
 
 import typer
 
+from orchestrator.chain.vault_binding import Mandate
 from orchestrator.cli.app import app
-from orchestrator.cli.render import eth, execution_text, gas_usd, pct, usd
 from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _unlock
 from orchestrator.errors import InputError
 from orchestrator.networks import resolve_network
 from orchestrator.preview.model import AllowedPoolTerms, Preview
 from orchestrator.service import keeper_address, open_trading
+from orchestrator.text.render import eth, execution_text, gas_usd, pct, usd
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.mandate import (
@@ -35,7 +36,6 @@ from orchestrator.trading.mandate import (
     preview_set_mandate,
     read_mandate,
 )
-from orchestrator.vaults.platform import Mandate
 
 __all__ = [
     "duration_text",

@@ -92,7 +92,7 @@ def demo(
     """The whole story on the embedded chain: wallet, $10,000 buy, holdings, sell 50%, P&L;
     then a year of the keeper in fast-forward, managed vs passive (real weekly prices when
     ../shared/data/market/ is present, SYNTHETIC otherwise)."""
-    from orchestrator.demo import run_demo
+    from orchestrator.demo.story import run_demo
 
     run_demo(
         tokens=tokens, market_data=market_data, out_dir=out_dir, echo=typer.echo,

@@ -14,17 +14,17 @@ import typer
 from eth_account.signers.local import LocalAccount
 
 from orchestrator.cli.app import app
-from orchestrator.cli.render import (
+from orchestrator.cli.wallet_cmds import _password
+from orchestrator.errors import InputError
+from orchestrator.preview.model import Preview
+from orchestrator.service import fund_test_account, open_trading
+from orchestrator.text.render import (
     execution_text,
     holdings_text,
     log_text,
     pnl_text,
     preview_text,
 )
-from orchestrator.cli.wallet_cmds import _password
-from orchestrator.errors import InputError
-from orchestrator.preview.model import Preview
-from orchestrator.service import fund_test_account, open_trading
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import holdings

@@ -17,14 +17,7 @@ from pathlib import Path
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, swap_exact_input_single
-from orchestrator.cli.render import (
-    execution_text,
-    holdings_text,
-    log_text,
-    pnl_text,
-    preview_text,
-)
-from orchestrator.demo_year import check_year_size, run_year, year_data
+from orchestrator.demo.year import check_year_size, run_year, year_data
 from orchestrator.errors import SetupError
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import TokenEntry
@@ -34,6 +27,13 @@ from orchestrator.service import (
     load_history,
     open_local_market,
     trading_context,
+)
+from orchestrator.text.render import (
+    execution_text,
+    holdings_text,
+    log_text,
+    pnl_text,
+    preview_text,
 )
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.holdings import holdings

@@ -42,8 +42,8 @@ from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import repo_root
 from orchestrator.chain import Chain, Transactor, connect
-from orchestrator.cli.render import log_text, usd
-from orchestrator.demo_year_data import (
+from orchestrator.chain.vault_binding import Mandate
+from orchestrator.demo.year_data import (
     BPS,
     Vanished,
     YearWindow,
@@ -72,6 +72,7 @@ from orchestrator.service import (
 )
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.strategy.signal import Regime
+from orchestrator.text.render import log_text, usd
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.mandate import preview_set_mandate
@@ -79,7 +80,6 @@ from orchestrator.trading.previews import preview_buy
 from orchestrator.trading.reads import mid_prices, token_refs, vault_balances
 from orchestrator.trading.reports import vault_log
 from orchestrator.trading.targets import Targets, current_targets
-from orchestrator.vaults.platform import Mandate
 
 __all__ = [
     "REAL_DATA",

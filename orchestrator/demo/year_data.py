@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
+from orchestrator.domain.legs import TokenRef
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.errors import InputError
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
-from orchestrator.planning.types import TokenRef
-from orchestrator.preview.pricing import token_is_token0, value_in_usdc
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig, closes_of, regime_path
 from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.universe import select_universe

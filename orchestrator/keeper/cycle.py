@@ -24,6 +24,8 @@ from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.multicall import selector
 from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor
+from orchestrator.chain.vault_binding import encode_legs
+from orchestrator.domain.legs import Direction, PlannedLeg
 from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, RpcUnavailable
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
@@ -31,11 +33,9 @@ from orchestrator.keeper.reads import VaultState, discover_vaults, oracle_floors
 from orchestrator.keeper.schedule import choose_cycle, week_id
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.planning.rebalance import RebalanceBands
-from orchestrator.planning.types import Direction, PlannedLeg
 from orchestrator.strategy.signal import Regime
 from orchestrator.trading.reads import mid_prices, quote_outs, token_refs
 from orchestrator.trading.targets import Targets
-from orchestrator.vaults.platform import encode_legs
 
 __all__ = ["CRASH_ENV", "CycleReport", "Keeper", "KeeperStopped", "VaultOutcome"]
 

@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
-from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
-from orchestrator.planning.types import (
+from orchestrator.chain.vault_binding import Leg
+from orchestrator.domain.legs import (
     BPS,
     Direction,
     Holding,
@@ -29,9 +28,10 @@ from orchestrator.planning.types import (
     TokenRef,
     split_by_weights,
 )
-from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
+from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.strategy.signal import Regime
-from orchestrator.vaults.platform import Leg
 
 __all__ = [
     "GuardedLeg",

@@ -19,9 +19,7 @@ from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.chain.reverts import decode_revert_data
-from orchestrator.localmarket.addressbook import AddressBook
-from orchestrator.planning.types import Direction, TokenRef
-from orchestrator.vaults.platform import (
+from orchestrator.chain.vault_binding import (
     LOSS_USED_CALL,
     MANDATE_CALL,
     Mandate,
@@ -30,6 +28,8 @@ from orchestrator.vaults.platform import (
     decode_loss_used,
     decode_mandate,
 )
+from orchestrator.domain.legs import Direction, TokenRef
+from orchestrator.localmarket.addressbook import AddressBook
 
 __all__ = [
     "VaultState",

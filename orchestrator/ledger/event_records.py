@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from orchestrator.chain.vault_binding import Mandate
 from orchestrator.ledger.errors import EventsInconsistent
-from orchestrator.vaults.platform import Mandate
 
 __all__ = [
     "Action",

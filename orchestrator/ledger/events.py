@@ -22,6 +22,7 @@ from web3.types import BlockIdentifier, FilterParams, LogReceipt
 
 from orchestrator.artifacts.load import load_artifact
 from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.vault_binding import Mandate
 from orchestrator.errors import MissingContract
 from orchestrator.ledger.event_records import (
     Bought,
@@ -34,7 +35,6 @@ from orchestrator.ledger.event_records import (
     VaultEvent,
     WithdrawnInKind,
 )
-from orchestrator.vaults.platform import Mandate
 
 __all__ = ["block_timestamps", "decode_log", "read_vault_events"]
 

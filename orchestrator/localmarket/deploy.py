@@ -22,6 +22,7 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.canonical import deploy_canonical
 from orchestrator.chain.transactor import Transactor
+from orchestrator.chain.vault_binding import deploy_vault_factory
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.pricing import (
     full_range_ticks,
@@ -31,7 +32,6 @@ from orchestrator.localmarket.pricing import (
     token_decimals,
 )
 from orchestrator.market.snapshot import AssetSnapshot
-from orchestrator.vaults.platform import deploy_vault_factory
 
 __all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
 

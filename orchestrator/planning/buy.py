@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from orchestrator.domain.legs import BPS, Direction, PlannedLeg, TokenRef, split_by_weights
 from orchestrator.errors import InputError
-from orchestrator.planning.types import BPS, Direction, PlannedLeg, TokenRef, split_by_weights
 from orchestrator.strategy.signal import Regime
 
 

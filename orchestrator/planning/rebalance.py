@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from orchestrator.planning.types import BPS, Direction, Holding, PlannedLeg, TokenRef
+from orchestrator.domain.legs import BPS, Direction, Holding, PlannedLeg, TokenRef
 from orchestrator.strategy.signal import Regime
 
 

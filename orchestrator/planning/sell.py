@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from orchestrator.domain.legs import BPS, Direction, Holding, PlannedLeg
 from orchestrator.errors import InputError
-from orchestrator.planning.types import BPS, Direction, Holding, PlannedLeg
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """The preview, pure given quotes, fees and gas: what a trade will do, before signing."""
 
+from orchestrator.domain.impact import ImpactTier, impact_tier, price_impact_bps
+from orchestrator.domain.prices import mid_out, token_is_token0, value_in_usdc
 from orchestrator.preview.build import (
     GasFacts,
     LegQuote,
@@ -7,9 +9,7 @@ from orchestrator.preview.build import (
     build_preview,
     choose_slippage,
 )
-from orchestrator.preview.impact import ImpactTier, impact_tier, price_impact_bps
 from orchestrator.preview.model import GasPreview, LegPreview, Preview, PreviewKind
-from orchestrator.preview.pricing import mid_out, token_is_token0, value_in_usdc
 from orchestrator.preview.slippage import auto_slippage_bps, min_out
 
 __all__ = [

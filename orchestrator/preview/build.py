@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from orchestrator.domain.impact import ImpactTier, impact_tier, price_impact_bps
+from orchestrator.domain.legs import BPS, Direction, PlannedLeg
+from orchestrator.domain.prices import mid_out, token_is_token0, value_in_usdc
 from orchestrator.errors import InputError
-from orchestrator.planning.types import BPS, Direction, PlannedLeg
-from orchestrator.preview.impact import ImpactTier, impact_tier, price_impact_bps
 from orchestrator.preview.model import GasPreview, LegPreview, Preview, PreviewKind
-from orchestrator.preview.pricing import mid_out, token_is_token0, value_in_usdc
 from orchestrator.preview.slippage import auto_slippage_bps, check_user_slippage, min_out
 
 USDC_DECIMALS = 6

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from orchestrator.preview.impact import ImpactTier
+from orchestrator.domain.impact import ImpactTier
 
 
 class PreviewKind(StrEnum):

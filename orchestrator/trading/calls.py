@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.multicall import selector
+from orchestrator.chain.vault_binding import Leg, Mandate, encode_legs
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.preview.model import LegPreview
-from orchestrator.vaults.platform import Leg, Mandate, encode_legs
 from orchestrator.wallet.smart_account import Call
 
 _LEG = "(address,uint24,uint256,uint256)"

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
 
+from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
 from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, InputError
 from orchestrator.execution.errors import UserOpNotSent
 from orchestrator.execution.userop_result import UserOpResult
 from orchestrator.ledger.journal_records import Fill
 from orchestrator.ledger.reconcile import revert_text
-from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.preview.model import Preview, PreviewKind
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import quote_legs

@@ -12,16 +12,16 @@ from web3.contract import Contract
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.vault_binding import owner_salt
+from orchestrator.domain.legs import TokenRef
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.execution.userop_submitter import UserOpSubmitter
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.market.snapshot import MarketHistory
-from orchestrator.planning.types import TokenRef
-from orchestrator.preview.pricing import token_is_token0, value_in_usdc
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.trading.reads import mid_prices, token_refs
 from orchestrator.trading.targets import Targets, current_targets
-from orchestrator.vaults.platform import owner_salt
 from orchestrator.wallet.smart_account import AAContracts, SmartAccount, smart_account
 
 ETH_SYMBOLS = ("ETH", "WETH")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestrator.planning.types import BPS
-from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+from orchestrator.domain.legs import BPS
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import mid_prices, vault_balances
 

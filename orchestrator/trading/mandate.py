@@ -25,14 +25,7 @@ from eth_utils.address import (
 
 from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.multicall import aggregate_raw
-from orchestrator.errors import InputError
-from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
-from orchestrator.preview.build import PreviewContext
-from orchestrator.preview.model import AllowedPoolTerms, MandateTerms, Preview, PreviewKind
-from orchestrator.trading.calls import revoke_keeper_calls, set_mandate_calls
-from orchestrator.trading.context import TradingContext
-from orchestrator.trading.previews import _context, _Draft, _record
-from orchestrator.vaults.platform import (
+from orchestrator.chain.vault_binding import (
     LOSS_USED_CALL,
     MANDATE_CALL,
     MANDATE_EPOCH_CALL,
@@ -43,6 +36,13 @@ from orchestrator.vaults.platform import (
     decode_loss_used,
     decode_mandate,
 )
+from orchestrator.errors import InputError
+from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
+from orchestrator.preview.build import PreviewContext
+from orchestrator.preview.model import AllowedPoolTerms, MandateTerms, Preview, PreviewKind
+from orchestrator.trading.calls import revoke_keeper_calls, set_mandate_calls
+from orchestrator.trading.context import TradingContext
+from orchestrator.trading.previews import _context, _Draft, _record
 from orchestrator.wallet.smart_account import Call
 
 __all__ = [

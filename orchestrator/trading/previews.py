@@ -12,6 +12,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from orchestrator.chain.calls import call_batch
+from orchestrator.chain.vault_binding import Leg
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.errors import ContractReverted, InputError
 from orchestrator.planning import Direction, Holding, PlannedLeg, plan_buy, plan_sell
 from orchestrator.preview import (
@@ -24,11 +26,9 @@ from orchestrator.preview import (
     choose_slippage,
     min_out,
 )
-from orchestrator.preview.pricing import token_is_token0, value_in_usdc
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import LegQuoteRead, mid_prices, usdc_balance, vault_balances
-from orchestrator.vaults.platform import Leg
 from orchestrator.wallet.builder import DraftUserOp, draft_user_op
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls

@@ -27,9 +27,9 @@ from orchestrator.chain.uniswap import (
     quote_batched,
     quote_calls,
 )
+from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
 from orchestrator.errors import ChainError, ContractReverted
 from orchestrator.localmarket.addressbook import AddressBook
-from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.preview.build import LegQuote
 
 _BALANCE_OF = selector("balanceOf(address)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestrator.domain.prices import token_is_token0
 from orchestrator.ledger import (
     LogRow,
     PnL,
@@ -17,7 +18,6 @@ from orchestrator.ledger import (
     render_treemap,
     replay,
 )
-from orchestrator.preview.pricing import token_is_token0
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import mid_prices
 

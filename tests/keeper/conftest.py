@@ -18,13 +18,13 @@ from eth_utils.crypto import keccak
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.vault_binding import Leg, Mandate, encode_legs, owner_salt
 from orchestrator.keeper.cycle import Keeper
 from orchestrator.keeper.journal import KeeperJournal
 from orchestrator.keeper.schedule import next_weekly_s
 from orchestrator.service import LOCAL_KEEPER_ACCOUNT, LocalMarket, load_history
 from orchestrator.strategy.signal import Regime
 from orchestrator.trading.targets import Targets, current_targets
-from orchestrator.vaults.platform import Leg, Mandate, encode_legs, owner_salt
 
 USDC = 10**6
 DAY_S = 86_400
@@ -106,7 +106,7 @@ class KeeperEnv:
 
     def weights_bps(self, vault: str) -> dict[str, int]:
         """Post-trade weights at the pools' mid prices, in bps of (tokens + cash)."""
-        from orchestrator.preview.pricing import token_is_token0, value_in_usdc
+        from orchestrator.domain.prices import token_is_token0, value_in_usdc
         from orchestrator.trading.reads import mid_prices, token_refs
 
         book = self.market.book

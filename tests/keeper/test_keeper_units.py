@@ -12,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestrator.chain.abi import encode as abi_encode
+from orchestrator.chain.vault_binding import Mandate
+from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
 from orchestrator.keeper.journal import ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.plan import (
     GuardedLeg,
@@ -31,9 +33,7 @@ from orchestrator.keeper.schedule import (
     week_id,
 )
 from orchestrator.planning.rebalance import RebalanceBands
-from orchestrator.planning.types import Direction, PlannedLeg, TokenRef
 from orchestrator.strategy.signal import Regime
-from orchestrator.vaults.platform import Mandate
 
 MONDAY_9H = int(datetime.datetime(2026, 11, 23, 9, tzinfo=datetime.UTC).timestamp())
 USDC_ADDR = "0x" + "ff" * 20

@@ -18,6 +18,15 @@ from web3.contract import Contract
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
+from orchestrator.chain.vault_binding import (
+    Leg,
+    Mandate,
+    VaultPlatform,
+    deploy_vault_factory,
+    encode_legs,
+    owner_salt,
+    usdc_amount_for,
+)
 from orchestrator.execution import SelfBundler
 from orchestrator.ledger import (
     AlreadySubmitted,
@@ -33,15 +42,6 @@ from orchestrator.ledger import (
 from orchestrator.ledger.event_records import Sold, VaultCreated
 from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
 from orchestrator.service import LocalMarket
-from orchestrator.vaults.platform import (
-    Leg,
-    Mandate,
-    VaultPlatform,
-    deploy_vault_factory,
-    encode_legs,
-    owner_salt,
-    usdc_amount_for,
-)
 from orchestrator.wallet import (
     AAContracts,
     Call,

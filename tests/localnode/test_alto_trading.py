@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_utils.crypto import keccak
 
 from orchestrator.chain.backends import dev_accounts
+from orchestrator.chain.vault_binding import Mandate
 from orchestrator.execution import BundlerClient
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT
 from orchestrator.networks import resolve_network
@@ -22,7 +23,6 @@ from orchestrator.trading.context import TradingContext
 from orchestrator.trading.mandate import preview_set_mandate, read_mandate
 from orchestrator.trading.previews import preview_buy, preview_sell, preview_withdraw
 from orchestrator.trading.reads import vault_balances
-from orchestrator.vaults.platform import Mandate
 
 pytestmark = pytest.mark.anvil
 

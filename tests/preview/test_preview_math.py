@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from orchestrator.domain.prices import usdc_to_token_mid
 from orchestrator.errors import InputError
 from orchestrator.localmarket.pricing import sqrt_price_x96_for_usd_price
 from orchestrator.preview import (
@@ -22,7 +23,6 @@ from orchestrator.preview import (
     token_is_token0,
     value_in_usdc,
 )
-from orchestrator.preview.pricing import usdc_to_token_mid
 from orchestrator.preview.slippage import check_user_slippage
 
 USDC_ADDR = "0x" + "8" * 40

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.chain.vault_binding import Mandate
 from orchestrator.errors import InputError
 from orchestrator.preview.model import AllowedPoolTerms, PreviewKind
 from orchestrator.service import keeper_address
@@ -22,7 +23,6 @@ from orchestrator.trading.mandate import (
 )
 from orchestrator.trading.previews import preview_buy
 from orchestrator.trading.reports import vault_log
-from orchestrator.vaults.platform import Mandate
 from tests.trading.conftest import USDC, Trader
 
 DAY = 86_400

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.vaults.platform import usdc_amount_for
+from orchestrator.chain.vault_binding import usdc_amount_for
 
 
 @given(spend=st.integers(0, 10**15), fee_bps=st.integers(0, 100))

@@ -13,11 +13,7 @@ from web3.logs import DISCARD
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
-from orchestrator.errors import ContractReverted
-from orchestrator.keeper.reads import discover_vaults
-from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
-from orchestrator.service import LocalMarket
-from orchestrator.vaults.platform import (
+from orchestrator.chain.vault_binding import (
     Leg,
     Mandate,
     VaultPlatform,
@@ -26,6 +22,10 @@ from orchestrator.vaults.platform import (
     owner_salt,
     usdc_amount_for,
 )
+from orchestrator.errors import ContractReverted
+from orchestrator.keeper.reads import discover_vaults
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
+from orchestrator.service import LocalMarket
 
 FEE_BPS = 10
 LEG_USDC = 1_000 * 10**6

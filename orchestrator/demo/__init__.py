@@ -1,0 +1,1 @@
+"""`make demo`: the whole story, told by a client of the facade like any other."""

@@ -1,0 +1,1 @@
+"""The domain vocabulary shared by every layer: units, legs, prices."""

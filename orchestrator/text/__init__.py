@@ -1,0 +1,1 @@
+"""Text views of the facade's models, shared by the terminal front ends (CLI, demo)."""
