@@ -13,12 +13,11 @@ from orchestrator.artifacts import build as build_module
 from orchestrator.artifacts import load as load_module
 from orchestrator.artifacts.build import (
     COMPILER_SETTINGS,
-    BuildError,
     compile_sources,
     stale_reason,
 )
 from orchestrator.artifacts.load import repo_root
-from orchestrator.errors import SetupError
+from orchestrator.errors import BuildError, SetupError
 
 ROOT = repo_root()
 

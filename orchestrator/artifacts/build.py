@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.artifacts.load import repo_root
-from orchestrator.errors import IndexVaultError, SetupError
+from orchestrator.errors import BuildError, IndexVaultError, SetupError
 
 __all__ = [
     "COMPILER_SETTINGS",
-    "BuildError",
     "build",
     "compile_sources",
     "sources_hash",
@@ -45,17 +44,6 @@ COMPILER_SETTINGS: dict[str, Any] = {
         "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]},
     },
 }
-
-
-class BuildError(IndexVaultError):
-    """The compiler rejected the sources. `problems` holds `file:line: message` lines."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(
-            "the Solidity build failed:\n" + "\n".join(problems),
-            hint="Fix the errors above, then run `make abi` again.",
-        )
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ wrong one would silently encode something else (integers out of range, addresses
 wrong length); anything else malformed fails with a plain TypeError/ValueError.
 
 Supported: uintN, intN, address, bool, bytesN, bytes, string, T[] and tuples of those.
-Fixed-size arrays T[k] are not (nothing here needs them): they raise ValueError.
+Fixed-size arrays T[k] are not (nothing here needs them): they raise InvalidValue (a ValueError).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from orchestrator.errors import InvalidValue
 
 __all__ = ["decode", "encode"]
 
@@ -65,11 +67,13 @@ def _parse(text: str) -> _Type:
     if text.endswith("]"):
         base, _, size = text[:-1].rpartition("[")
         if size:
-            raise ValueError(f"fixed-size arrays are not supported: {text}")
+            raise InvalidValue(
+                f"fixed-size arrays are not supported: {text}", name="type", value=text
+            )
         return _Type("array", items=(_parse(base),))
     if text.startswith("("):
         if not text.endswith(")"):
-            raise ValueError(f"malformed tuple type: {text}")
+            raise InvalidValue(f"malformed tuple type: {text}", name="type", value=text)
         return _Type("tuple", items=tuple(_parse(p) for p in _split_tuple(text[1:-1])))
     if text in ("address", "bool", "bytes", "string"):
         return _Type(text)
@@ -78,9 +82,9 @@ def _parse(text: str) -> _Type:
             width = int(text[len(prefix) :] or "256")
             limit = 32 if kind == "fixed_bytes" else 256
             if not 0 < width <= limit or (kind != "fixed_bytes" and width % 8):
-                raise ValueError(f"bad ABI type: {text}")
+                raise InvalidValue(f"bad ABI type: {text}", name="type", value=text)
             return _Type(kind, bits=width)
-    raise ValueError(f"unsupported ABI type: {text}")
+    raise InvalidValue(f"unsupported ABI type: {text}", name="type", value=text)
 
 
 def _padded(data: bytes) -> bytes:
@@ -95,7 +99,9 @@ def _address_bytes(value: Any) -> bytes:
         else bytes(value)
     )
     if len(raw) != 20:
-        raise ValueError(f"an address is 20 bytes, got {len(raw)}: {value!r}")
+        raise InvalidValue(
+            f"an address is 20 bytes, got {len(raw)}: {value!r}", name="address", value=value
+        )
     return raw
 
 
@@ -103,7 +109,7 @@ def _encode_static(t: _Type, value: Any) -> bytes:
     kind = t.kind
     if kind == "uint":
         if value < 0 or value >> t.bits:
-            raise ValueError(f"{value} does not fit uint{t.bits}")
+            raise InvalidValue(f"{value} does not fit uint{t.bits}", name="uint", value=value)
         return int(value).to_bytes(_WORD, "big")
     if kind == "address":
         return bytes(12) + _address_bytes(value)
@@ -112,12 +118,14 @@ def _encode_static(t: _Type, value: Any) -> bytes:
     if kind == "int":
         bound = 1 << (t.bits - 1)
         if not -bound <= value < bound:
-            raise ValueError(f"{value} does not fit int{t.bits}")
+            raise InvalidValue(f"{value} does not fit int{t.bits}", name="int", value=value)
         return int(value).to_bytes(_WORD, "big", signed=True)
     if kind == "fixed_bytes":
         raw = bytes(value)
         if len(raw) > t.bits:
-            raise ValueError(f"{len(raw)} bytes do not fit bytes{t.bits}")
+            raise InvalidValue(
+                f"{len(raw)} bytes do not fit bytes{t.bits}", name="bytes", value=value
+            )
         return raw.ljust(_WORD, b"\0")
     # a static tuple
     return b"".join(_encode_static(item, v) for item, v in zip(t.items, value, strict=True))
@@ -125,7 +133,9 @@ def _encode_static(t: _Type, value: Any) -> bytes:
 
 def _encode_sequence(types: Sequence[_Type], values: Sequence[Any]) -> bytes:
     if len(types) != len(values):
-        raise ValueError(f"{len(types)} types for {len(values)} values")
+        raise InvalidValue(
+            f"{len(types)} types for {len(values)} values", name="values", value=values
+        )
     heads: list[bytes] = []
     tails: list[bytes] = []
     offset = sum(t.head_size for t in types)
@@ -160,7 +170,9 @@ def encode(types: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def _word_int(data: bytes, at: int) -> int:
     if at + _WORD > len(data):
-        raise ValueError(f"ABI data too short: a word at {at} of {len(data)} bytes")
+        raise InvalidValue(
+            f"ABI data too short: a word at {at} of {len(data)} bytes", name="data", value=len(data)
+        )
     return int.from_bytes(data[at : at + _WORD], "big")
 
 
@@ -200,12 +212,16 @@ def _decode_dynamic(t: _Type, data: bytes, at: int) -> Any:
         length = _word_int(data, at)
         raw = bytes(data[at + _WORD : at + _WORD + length])
         if len(raw) != length:
-            raise ValueError(f"ABI data too short: {length} bytes at {at}")
+            raise InvalidValue(
+                f"ABI data too short: {length} bytes at {at}", name="data", value=len(data)
+            )
         return raw.decode("utf-8") if t.kind == "string" else raw
     if t.kind == "array":
         length = _word_int(data, at)
         if length * t.items[0].head_size > len(data):
-            raise ValueError(f"ABI array length {length} exceeds the data")
+            raise InvalidValue(
+                f"ABI array length {length} exceeds the data", name="data", value=len(data)
+            )
         return tuple(_decode_sequence([t.items[0]] * length, data, at + _WORD))
     return tuple(_decode_sequence(t.items, data, at))
 

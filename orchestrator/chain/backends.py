@@ -6,7 +6,7 @@ development accounts on local chains, and time/snapshot controls (local chains o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -14,10 +14,14 @@ from typing import Any, Literal
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import TransactionNotFound
+from web3.middleware.base import Web3Middleware
+from web3.types import RPCEndpoint, RPCResponse, TxReceipt
 
 from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
-from orchestrator.errors import ConfigError, RpcUnavailable, WrongChain
+from orchestrator.errors import ConfigError, RpcUnavailable, UnexpectedAnswer, WrongChain
 
 __all__ = ["Chain", "ChainKind", "connect", "connect_anvil", "connect_eth_tester", "connect_rpc"]
 
@@ -35,6 +39,34 @@ def dev_accounts(count: int = DEV_ACCOUNT_COUNT) -> tuple[LocalAccount, ...]:
     )
 
 
+class _TransportErrors(Web3Middleware):
+    """A request the transport could not deliver (requests' connection errors and timeouts
+    are OSErrors) becomes RpcUnavailable, whatever part of the code made it: callers retry
+    on TransientError, never on OSError."""
+
+    def wrap_make_request(self, make_request: Any) -> Any:
+        def middleware(method: RPCEndpoint, params: Any) -> RPCResponse:
+            try:
+                return make_request(method, params)  # type: ignore[no-any-return]
+            except OSError as error:
+                raise RpcUnavailable(
+                    f"no JSON-RPC answer to {method}: {type(error).__name__}: {error}"
+                ) from error
+
+        return middleware
+
+    def wrap_make_batch_request(self, make_batch_request: Any) -> Any:
+        def middleware(requests: Sequence[tuple[RPCEndpoint, Any]]) -> Any:
+            try:
+                return make_batch_request(requests)
+            except OSError as error:
+                raise RpcUnavailable(
+                    f"no JSON-RPC answer to a batch: {type(error).__name__}: {error}"
+                ) from error
+
+        return middleware
+
+
 @dataclass
 class Chain:
     w3: Web3
@@ -43,6 +75,10 @@ class Chain:
     chain_id: int
     accounts: tuple[LocalAccount, ...] = ()
     _on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if "transport errors" not in self.w3.middleware_onion:
+            self.w3.middleware_onion.add(_TransportErrors, "transport errors")
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -72,11 +108,18 @@ class Chain:
     def _rpc(self, method: str, params: list[Any]) -> Any:
         response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
-            raise RpcUnavailable(f"{method} failed on {self.label}: {response['error']}")
+            raise UnexpectedAnswer(self.label, f"{method} failed", answer=response["error"])
         return response.get("result")
 
     def timestamp(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def receipt(self, tx_hash: bytes) -> TxReceipt | None:
+        """The transaction's receipt, or None while the node has none (pending or unknown)."""
+        try:
+            return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
 
     def mine(self, blocks: int = 1) -> None:
         self._require_local("mining")

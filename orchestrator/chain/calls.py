@@ -22,7 +22,7 @@ from hexbytes import HexBytes
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
-from orchestrator.errors import ChainError, ConfigError, ContractReverted, RpcUnavailable
+from orchestrator.errors import ConfigError, ContractReverted, RpcUnavailable, UnexpectedAnswer
 
 __all__ = ["EthCall", "call_batch", "call_raw"]
 
@@ -76,6 +76,7 @@ def call_raw(chain: Chain, to: str, data: bytes) -> bytes:
 def _eth_tester_call(
     chain: Chain, tx: dict[str, Any], state: Mapping[str, Mapping[str, Any]]
 ) -> bytes:
+    from eth.exceptions import Revert
     from eth.vm.spoof import SpoofTransaction
     from eth_tester.backends.pyevm.main import _get_vm_for_block_number
 
@@ -100,9 +101,9 @@ def _eth_tester_call(
     if computation.is_error:
         error = computation.error
         data = error.args[0] if error.args and isinstance(error.args[0], bytes) else None
-        if type(error).__name__ == "Revert" and data is not None:
+        if isinstance(error, Revert) and data is not None:
             raise decode_revert_data(data)
-        raise ChainError(f"simulation failed in py-evm: {type(error).__name__}: {error}")
+        raise UnexpectedAnswer("py-evm", f"simulation failed: {type(error).__name__}: {error}")
     return bytes(computation.output)
 
 
@@ -136,7 +137,7 @@ def _member(chain: Chain, call: EthCall, response: Mapping[str, Any]) -> bytes |
         return ContractReverted("Error", (message,), raw="")
     if call.state and ("override" in message.lower() or error.get("code") == -32602):
         raise _overrides_unsupported(chain, message)
-    raise ChainError(f"eth_call to {call.to} failed on {chain.label}: {message}")
+    raise UnexpectedAnswer(chain.label, f"eth_call to {call.to} failed: {message}")
 
 
 def call_batch(chain: Chain, calls: Sequence[EthCall]) -> list[bytes | ContractReverted]:
@@ -150,5 +151,5 @@ def call_batch(chain: Chain, calls: Sequence[EthCall]) -> list[bytes | ContractR
     except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
         raise RpcUnavailable(f"no JSON-RPC answer from {chain.label}: {error}") from error
     if not isinstance(responses, list) or len(responses) != len(calls):
-        raise ChainError(f"{chain.label} answered a batch of {len(calls)} calls with {responses}")
+        raise UnexpectedAnswer(chain.label, f"a batch of {len(calls)} calls", answer=responses)
     return [_member(chain, call, response) for call, response in zip(calls, responses, strict=True)]

@@ -31,7 +31,7 @@ from web3.types import TxParams
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.transactor import Transactor
-from orchestrator.errors import ChainError, ConfigError, SetupError
+from orchestrator.errors import ConfigError, InternalError, InvalidValue, SetupError
 
 __all__ = [
     "DETERMINISTIC_DEPLOYER",
@@ -63,10 +63,10 @@ def salt_bytes(salt: bytes | int) -> bytes:
     """A CREATE2 salt as its 32 bytes (an int is big-endian)."""
     if isinstance(salt, int):
         if not 0 <= salt < 2**256:
-            raise ValueError(f"a salt is a uint256, got {salt}")
+            raise InvalidValue(f"a salt is a uint256, got {salt}", name="salt", value=salt)
         return salt.to_bytes(32, "big")
     if len(salt) != 32:
-        raise ValueError(f"a salt is 32 bytes, got {len(salt)}")
+        raise InvalidValue(f"a salt is 32 bytes, got {len(salt)}", name="salt", value=salt)
     return bytes(salt)
 
 
@@ -74,7 +74,9 @@ def create_address(deployer: str, nonce: int) -> str:
     """The CREATE address of `deployer`'s transaction or creation number `nonce` (0..127:
     a key's first transactions, a contract's first creations)."""
     if not 0 <= nonce < 0x80:
-        raise ValueError(f"create_address supports nonces 0..127, got {nonce}")
+        raise InvalidValue(
+            f"create_address supports nonces 0..127, got {nonce}", name="nonce", value=nonce
+        )
     rlp_nonce = bytes([nonce]) if nonce else b"\x80"  # RLP: zero is the empty string
     encoded = bytes([0xD6, 0x94]) + bytes.fromhex(deployer[2:]) + rlp_nonce
     return to_checksum_address(keccak(encoded)[12:])
@@ -128,7 +130,7 @@ def deploy_create2(
     if _has_code(tx.chain, address):
         return Create2Deployment(address, None, 0)
     if not _has_code(tx.chain, DETERMINISTIC_DEPLOYER):
-        raise ChainError(
+        raise ConfigError(
             f"the deterministic deployment proxy {DETERMINISTIC_DEPLOYER} has no code on "
             f"{tx.chain.label}, so {name} cannot be deployed at {address}",
             hint="On a local chain, install it first (ensure_deterministic_deployer); on a "
@@ -137,7 +139,7 @@ def deploy_create2(
     call = {"to": DETERMINISTIC_DEPLOYER, "data": HexBytes(create2_calldata(init_code, salt))}
     receipt = tx.send(cast(TxParams, call), gas=gas)
     if not _has_code(tx.chain, address):
-        raise ChainError(
+        raise InternalError(
             f"deploying {name} through the proxy succeeded but left no code at {address}",
             hint="Its constructor probably ran out of gas: give it a higher gas limit.",
         )
@@ -207,7 +209,7 @@ def install_presigned(chain: Chain, funder: Transactor, deployment: PresignedDep
     w3 = chain.w3
     signer_nonce = int(w3.eth.get_transaction_count(deployment.signer))  # type: ignore[arg-type]
     if signer_nonce != 0:
-        raise ChainError(
+        raise ConfigError(
             f"{deployment.name}'s one-time signer {deployment.signer} has already sent "
             f"{signer_nonce} transaction(s) on {chain.label} without creating "
             f"{deployment.address}: the canonical address is lost on this chain",
@@ -223,7 +225,7 @@ def install_presigned(chain: Chain, funder: Transactor, deployment: PresignedDep
     tx_hash = w3.eth.send_raw_transaction(deployment.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
     if receipt["status"] != 1 or not _has_code(chain, deployment.address):
-        raise ChainError(
+        raise ConfigError(
             f"the pre-signed deployment of {deployment.name} failed on {chain.label} "
             f"(gas used {receipt['gasUsed']:,} of {deployment.gas_limit:,})",
             hint="This chain's gas metering differs from the EVM's; the contract cannot be "
@@ -238,7 +240,7 @@ def ensure_deterministic_deployer(chain: Chain, funder: Transactor) -> str:
     code = bytes(chain.w3.eth.get_code(to_checksum_address(DETERMINISTIC_DEPLOYER)))
     if code:
         if code != DETERMINISTIC_DEPLOYER_RUNTIME:
-            raise ChainError(
+            raise ConfigError(
                 f"{DETERMINISTIC_DEPLOYER} on {chain.label} holds other code than the "
                 "deterministic deployment proxy",
                 hint="This chain cannot use canonical CREATE2 addresses.",

@@ -35,7 +35,7 @@ from orchestrator.chain.daemon import (
     spawn,
     stop,
 )
-from orchestrator.errors import ConfigError, RpcUnavailable
+from orchestrator.errors import ConfigError, NodeNotRunning
 
 __all__ = [
     "DEFAULT_STATE_INTERVAL_S",
@@ -56,23 +56,20 @@ DEFAULT_STATE_INTERVAL_S = 30
 STARTUP_TIMEOUT_S = 60.0
 
 
-class NodeNotRunning(RpcUnavailable):
-    """The local node is down: never started, stopped, or crashed (`crashed` says which)."""
-
-    def __init__(self, folder: Path, *, record: DaemonRecord | None = None) -> None:
-        self.folder = folder
-        self.crashed = record is not None
-        if record is None:
-            message = "the local node is not running"
-        else:
-            message = (
-                f"the local node (anvil, pid {record.pid}, {record.url}) is not running: it "
-                f"crashed or was killed. The end of {record.log}:\n" + log_tail(Path(record.log), 5)
-            )
-        saved = _saved_at(state_file(folder))
-        hint = "Start it with `indexvault local up`"
-        hint += f" (it resumes the chain saved at {saved})." if saved else "."
-        super().__init__(message, hint=hint)
+def node_not_running(folder: Path, *, record: DaemonRecord | None = None) -> NodeNotRunning:
+    """The local node is down: never started, stopped (no record), or crashed (a record
+    whose process is gone: the end of its log says why)."""
+    if record is None:
+        message = "the local node is not running"
+    else:
+        message = (
+            f"the local node (anvil, pid {record.pid}, {record.url}) is not running: it "
+            f"crashed or was killed. The end of {record.log}:\n" + log_tail(Path(record.log), 5)
+        )
+    saved = _saved_at(state_file(folder))
+    hint = "Start it with `indexvault local up`"
+    hint += f" (it resumes the chain saved at {saved})." if saved else "."
+    return NodeNotRunning(message, folder=folder, crashed=record is not None, hint=hint)
 
 
 def state_file(folder: Path) -> Path:
@@ -200,9 +197,9 @@ def connect_node(folder: Path, *, expected_chain_id: int | None = None) -> Chain
     down (never started, stopped, crashed)."""
     record = read_record(folder, NODE)
     if record is None:
-        raise NodeNotRunning(folder)
+        raise node_not_running(folder)
     if not alive(record):
-        raise NodeNotRunning(folder, record=record)
+        raise node_not_running(folder, record=record)
     chain = connect_rpc(record.url, expected_chain_id=expected_chain_id, kind="anvil")
     chain.accounts = dev_accounts()
     return chain

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_tester.exceptions import TransactionFailed
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3.exceptions import ContractLogicError
 
@@ -102,7 +103,7 @@ def is_revert(error: BaseException) -> bool:
     """True when `error` is a contract revert (on any backend), not an I/O failure."""
     if isinstance(error, ContractLogicError):
         return True
-    return type(error).__name__ == "TransactionFailed" and _MARKER in str(error)
+    return isinstance(error, TransactionFailed) and _MARKER in str(error)
 
 
 def revert_from_exception(error: BaseException, *, tx_hash: str | None = None) -> ContractReverted:

@@ -4,6 +4,10 @@ Keys sign locally (`eth_sendRawTransaction`), the same on eth-tester, anvil and 
 Nonces are tracked locally so a batch can be sent before waiting for receipts. A receipt
 with status 0 is replayed as an `eth_call` on the block before it to recover the revert
 reason, then raised as `ContractReverted` carrying the tx hash.
+
+A node refusing a signed transaction says why only in words; `_rejection` is the one place
+that reads them, into `TransactionRejected.reason` ("nonce_used", "already_known" or
+"other"), which callers branch on.
 """
 
 from __future__ import annotations
@@ -16,13 +20,21 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.exceptions import TimeExhausted
 from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from orchestrator.artifacts.load import Artifact
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.fees import Fees, suggest_fees
 from orchestrator.chain.reverts import is_revert, revert_from_exception
-from orchestrator.errors import ChainError, ContractReverted, RpcUnavailable
+from orchestrator.errors import (
+    ContractReverted,
+    IndexVaultError,
+    NotIncludedYet,
+    RejectionReason,
+    TransactionRejected,
+    UnexpectedAnswer,
+)
 
 __all__ = ["GAS_ESTIMATE_MARGIN_PCT", "Sendable", "SignedTx", "Transactor"]
 
@@ -124,10 +136,8 @@ class Transactor:
         signed = self.sign(what, gas=gas, value=value)
         try:
             return self.broadcast(signed.raw)
-        except RpcUnavailable:
-            raise
-        except ChainError as error:
-            if "nonce" not in str(error).lower():
+        except TransactionRejected as error:
+            if error.reason != "nonce_used":
                 raise
             return self.broadcast(self.sign(what, gas=signed.gas, value=value).raw)
 
@@ -136,6 +146,10 @@ class Transactor:
             receipt = self.chain.w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=timeout_s, poll_latency=0.005 if self.chain.is_local else 0.5
             )  # a local node mines at once: polling every 100 ms (web3's default) wastes ~40%
+        except TimeExhausted as error:
+            raise NotIncludedYet(
+                f"transaction {tx_hash.to_0x_hex()}", waited_s=timeout_s
+            ) from error
         except Exception as error:
             raise self._normalise(error, tx_hash=tx_hash.to_0x_hex()) from error
         if receipt["status"] != 1:
@@ -156,11 +170,11 @@ class Transactor:
         receipt = self.send(factory.constructor(*args), gas=gas)
         address = receipt["contractAddress"]
         if address is None:
-            raise ChainError(f"deploying {artifact.name} returned no contract address")
+            raise UnexpectedAnswer(self.chain.label, f"deploying {artifact.name} gave no address")
         return self.chain.w3.eth.contract(address=address, abi=artifact.abi)
 
     # -- errors --------------------------------------------------------------------------
-    def _explain_failure(self, tx_hash: HexBytes, receipt: TxReceipt) -> ChainError:
+    def _explain_failure(self, tx_hash: HexBytes, receipt: TxReceipt) -> IndexVaultError:
         tx = self.chain.w3.eth.get_transaction(tx_hash)
         replay: TxParams = {"from": tx["from"], "to": tx["to"], "data": tx["input"],
                             "value": tx["value"], "gas": tx["gas"]}  # fmt: skip
@@ -176,12 +190,22 @@ class Transactor:
             hint="Raise the gas limit." if used >= tx["gas"] else None,
         )
 
-    def _normalise(self, error: BaseException, *, tx_hash: str | None = None) -> ChainError:
-        if isinstance(error, ChainError):
+    def _normalise(self, error: BaseException, *, tx_hash: str | None = None) -> IndexVaultError:
+        """A revert (decoded), or the node's refusal of the transaction. Transport failures
+        arrive here as RpcUnavailable already (the chain's middleware)."""
+        if isinstance(error, IndexVaultError):
             return error
         if is_revert(error):
             return revert_from_exception(error, tx_hash=tx_hash)
-        name = type(error).__name__
-        if "Connection" in name or "Timeout" in name or isinstance(error, OSError):
-            return RpcUnavailable(f"{self.chain.label} did not answer: {name}: {error}")
-        return ChainError(f"{self.chain.label} rejected the transaction: {name}: {error}")
+        text = f"{type(error).__name__}: {error}"
+        return TransactionRejected(text, reason=_rejection(text), node=self.chain.label)
+
+
+def _rejection(text: str) -> RejectionReason:
+    """Why a node refused a signed transaction, from its words (geth, anvil, py-evm)."""
+    lowered = text.lower()
+    if "known" in lowered:
+        return "already_known"
+    if "nonce" in lowered:
+        return "nonce_used"
+    return "other"

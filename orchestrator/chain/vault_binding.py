@@ -20,6 +20,7 @@ from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.transactor import Transactor
+from orchestrator.errors import InvalidValue
 
 __all__ = [
     "Leg",
@@ -162,7 +163,9 @@ def usdc_amount_for(spend: int, fee_bps: int) -> int:
     what the owner approves so that, after the vault's fee (rounded down), `spend` is left
     for the legs."""
     if spend < 0 or not 0 <= fee_bps < 10_000:
-        raise ValueError(f"bad spend {spend} or fee {fee_bps} bps")
+        raise InvalidValue(
+            f"bad spend {spend} or fee {fee_bps} bps", name="spend", value=(spend, fee_bps)
+        )
     amount = -(-spend * 10_000 // (10_000 - fee_bps))  # ceil(spend / (1 - fee))
     while amount - amount * fee_bps // 10_000 < spend:  # pragma: no cover - ceil is exact
         amount += 1

@@ -17,8 +17,7 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli.app import app
-from orchestrator.errors import InputError
-from orchestrator.wallet.errors import PasswordRejected
+from orchestrator.errors import InputError, PasswordRejected
 from orchestrator.wallet.keystore import Keystore
 from orchestrator.wallet.smart_account import (
     CANONICAL_V08,

@@ -25,7 +25,7 @@ from itertools import pairwise
 
 from orchestrator.domain.legs import TokenRef
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
-from orchestrator.errors import InputError
+from orchestrator.errors import InputError, InvalidValue
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig, closes_of, regime_path
 from orchestrator.strategy.signal import Regime
@@ -181,7 +181,9 @@ def nav_usdc(
 def return_bps(start: int, end: int) -> int:
     """(end - start) / start in bps, rounded toward zero."""
     if start <= 0:
-        raise ValueError(f"a return needs a positive start, got {start}")
+        raise InvalidValue(
+            f"a return needs a positive start, got {start}", name="start", value=start
+        )
     change = end - start
     return change * BPS // start if change >= 0 else -(-change * BPS // start)
 

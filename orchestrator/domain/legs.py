@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orchestrator.errors import InvalidValue
+
 BPS = 10_000
 
 
@@ -55,7 +57,9 @@ def split_by_weights(total: int, weights: dict[str, int]) -> dict[str, int]:
     weight, then symbol) — deterministic, never more than one unit off the exact share."""
     weight_sum = sum(weights.values())
     if total < 0 or weight_sum <= 0 or any(w < 0 for w in weights.values()):
-        raise ValueError(f"cannot split {total} by weights {weights}")
+        raise InvalidValue(
+            f"cannot split {total} by weights {weights}", name="weights", value=(total, weights)
+        )
     shares = {k: total * w // weight_sum for k, w in weights.items()}
     leftover = total - sum(shares.values())
     by_remainder = sorted(

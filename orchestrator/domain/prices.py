@@ -5,6 +5,8 @@ conversion here rounds down (values are never overstated)."""
 
 from __future__ import annotations
 
+from orchestrator.errors import InvalidValue
+
 Q192 = 2**192
 
 
@@ -16,7 +18,9 @@ def token_is_token0(token: str, usdc: str) -> bool:
 def mid_out(amount_in: int, sqrt_price_x96: int, *, zero_for_one: bool) -> int:
     """What `amount_in` would fetch at the mid price, before fees and impact (rounds down)."""
     if sqrt_price_x96 <= 0:
-        raise ValueError("a pool price must be positive")
+        raise InvalidValue(
+            "a pool price must be positive", name="sqrt_price_x96", value=sqrt_price_x96
+        )
     square = sqrt_price_x96 * sqrt_price_x96
     if zero_for_one:
         return amount_in * square // Q192

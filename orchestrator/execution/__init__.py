@@ -1,8 +1,8 @@
 """Submitting user operations: to a bundler (`BundlerClient`) or self-bundled through
 `EntryPoint.handleOps` (`SelfBundler`), both behind `UserOpSubmitter`."""
 
-from orchestrator.execution.bundler_client import BundlerClient, BundlerError, BundlerGasEstimate
-from orchestrator.execution.errors import UserOpNotIncluded, UserOpNotSent, UserOpRejected
+from orchestrator.errors import BundlerError, UserOpNotIncluded, UserOpNotSent, UserOpRejected
+from orchestrator.execution.bundler_client import BundlerClient, BundlerGasEstimate
 from orchestrator.execution.userop_result import LogEntry, UserOpResult, decode_user_op_result
 from orchestrator.execution.userop_submitter import (
     SelfBundler,

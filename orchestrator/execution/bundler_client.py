@@ -20,44 +20,29 @@ from typing import Any
 import httpx
 from eth_utils.address import to_checksum_address
 
-from orchestrator.errors import ChainError, RpcUnavailable
-from orchestrator.execution.errors import (
+from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
+    BundlerError,
+    BundlerUnreachable,
+    ConfigError,
+    RpcUnavailable,
+    UnexpectedAnswer,
     UserOpNotIncluded,
     UserOpNotSent,
     UserOpRejected,
 )
-from orchestrator.execution.rejections import aa_code, explain_bundler_error
+from orchestrator.execution.rejections import aa_code
 from orchestrator.execution.userop_result import UserOpResult
 from orchestrator.wallet.gas import dummy_signature
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import user_op_hash
 
-__all__ = ["BundlerClient", "BundlerError", "BundlerGasEstimate"]
+__all__ = ["BundlerClient", "BundlerGasEstimate"]
 
 BUNDLER_DOWN_HINT = (
     "Check that the bundler is running and its URL is right (local network: `indexvault "
     "local status`; `indexvault local up` restarts it), then try again."
 )
-
-
-class BundlerUnreachable(RpcUnavailable):
-    """The bundler refused the connection: the request was not delivered."""
-
-
-class BundlerError(ChainError):
-    """A JSON-RPC error from the bundler that is not an EntryPoint rejection, in plain
-    words (orchestrator.execution.rejections) with the bundler's own text after them."""
-
-    def __init__(self, method: str, code: int, message: str, *, url: str) -> None:
-        explained = explain_bundler_error(code, message)
-        super().__init__(
-            f"the bundler refused {method}: {explained.what} (bundler {url}: [{code}] {message})",
-            hint=explained.action,
-        )
-        self.method = method
-        self.code = code
-        self.rpc_message = message
 
 
 @dataclass(frozen=True)
@@ -119,6 +104,7 @@ class BundlerClient:
         except httpx.ConnectError as error:  # no connection: the request never left
             raise BundlerUnreachable(
                 f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                url=self.url,
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         except (httpx.HTTPError, ValueError) as error:
@@ -167,8 +153,10 @@ class BundlerClient:
                 call_gas_limit=int(result["callGasLimit"], 16),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise ChainError(
-                f"malformed eth_estimateUserOperationGas result: {result!r}"
+            raise UnexpectedAnswer(
+                f"bundler {self.url}",
+                "malformed eth_estimateUserOperationGas result",
+                answer=result,
             ) from error
 
     def fit(self, op: UserOperation) -> UserOperation:
@@ -191,7 +179,7 @@ class BundlerClient:
         except BundlerError as error:
             raise self._refusal(error, wanted) from error
         if not isinstance(returned, str) or returned.lower() != wanted:
-            raise ChainError(
+            raise ConfigError(
                 f"bundler returned op hash {returned!r}, expected {wanted}",
                 hint="The bundler uses another EntryPoint or chain id than configured.",
             )
@@ -232,7 +220,7 @@ class BundlerClient:
                 if included is not None:
                     return included.as_already_included()
                 raise
-            if rejection.code or "already known" not in rejection.reason.lower():
+            if not rejection.already_known:
                 raise
-            # "already known": this very op is in the bundler's mempool; wait for it
+            # this very op is in the bundler's mempool already: wait for it
         return self.wait(wanted, timeout_s=timeout_s)

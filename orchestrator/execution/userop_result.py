@@ -21,7 +21,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from orchestrator.chain.abi import decode as abi_decode
-from orchestrator.errors import ChainError, ContractReverted
+from orchestrator.errors import ContractReverted, UnexpectedAnswer
 from orchestrator.wallet.smart_account import decode_account_revert
 
 __all__ = [
@@ -188,9 +188,9 @@ class UserOpResult:
                 bundle_logs=tuple(receipt_logs),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise ChainError(
+            raise UnexpectedAnswer(
+                "the bundler",
                 f"malformed eth_getUserOperationReceipt result: {type(error).__name__}: {error}",
-                hint="The bundler does not speak ERC-4337 v0.7+ JSON-RPC.",
             ) from error
 
 

@@ -24,8 +24,13 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor
-from orchestrator.errors import ChainError, ContractReverted, InputError
-from orchestrator.execution.errors import MAYBE_ALREADY_INCLUDED, UserOpRejected
+from orchestrator.errors import (
+    MAYBE_ALREADY_INCLUDED,
+    ConfigError,
+    ContractReverted,
+    InputError,
+    UserOpRejected,
+)
 from orchestrator.execution.userop_result import (
     USER_OPERATION_EVENT_TOPIC,
     UserOpResult,
@@ -210,7 +215,7 @@ class SelfBundler:
             raise rejection from error
         result = self._decode(wanted, tx_receipt)
         if result is None:
-            raise ChainError(
+            raise ConfigError(
                 f"handleOps {tx_receipt['transactionHash'].to_0x_hex()} succeeded but emitted "
                 f"no UserOperationEvent for {wanted}",
                 hint="Check that the EntryPoint address is right for this chain.",

@@ -26,7 +26,7 @@ from orchestrator.chain.multicall import selector
 from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor
 from orchestrator.chain.vault_binding import encode_legs
 from orchestrator.domain.legs import Direction, PlannedLeg
-from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, RpcUnavailable
+from orchestrator.errors import ContractReverted, KeeperStopped, TransactionRejected, TransientError
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.reads import VaultState, discover_vaults, oracle_floors, read_vault_states
@@ -37,17 +37,13 @@ from orchestrator.strategy.signal import Regime
 from orchestrator.trading.reads import mid_prices, quote_outs, token_refs
 from orchestrator.trading.targets import Targets
 
-__all__ = ["CRASH_ENV", "CycleReport", "Keeper", "KeeperStopped", "VaultOutcome"]
+__all__ = ["CRASH_ENV", "CycleReport", "Keeper", "VaultOutcome"]
 
 CRASH_ENV = "INDEXVAULT_KEEPER_CRASH_AT"  # tests: "signed:2" dies after the 2nd journaled tx
 _LEG = "(address,uint24,uint256,uint256)"
 _REBALANCE = selector(f"rebalance({_LEG}[],{_LEG}[],uint256)")
 T = TypeVar("T")
 _REBALANCED = keccak(text="Rebalanced(address,uint256,uint256)")
-
-
-class KeeperStopped(IndexVaultError):
-    """A permanent error: the run stopped; the cycle stays open for the next run."""
 
 
 @dataclass(frozen=True)
@@ -263,23 +259,21 @@ class Keeper:
         assert action.nonce is not None
         w3 = self.chain.w3
         tx_hash = HexBytes(action.tx_hash)
-        receipt = _receipt_or_none(self.chain, tx_hash)
+        receipt = self.chain.receipt(tx_hash)
         if receipt is None:
             mined_nonce = int(
                 w3.eth.get_transaction_count(self.transactor.account.address, "latest")
             )
             if mined_nonce > action.nonce:
-                receipt = _receipt_or_none(self.chain, tx_hash)
+                receipt = self.chain.receipt(tx_hash)
                 if receipt is None:
                     why = f"nonce {action.nonce} was used by another transaction"
                     return self._settle_after(action, ActionState.FAILED, why)
             else:
                 try:
                     self.transactor.broadcast(HexBytes(action.raw_tx))
-                except RpcUnavailable:
-                    raise
-                except ChainError as error:
-                    if "known" not in str(error).lower():  # already in the node's pool: fine
+                except TransactionRejected as error:
+                    if error.reason != "already_known":  # these bytes are in its pool: fine
                         raise
                 self._maybe_crash("broadcast")
         try:
@@ -321,13 +315,13 @@ class Keeper:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _with_retries(self, what: str, step: Callable[[], T]) -> T:
-        """Run `step`, retrying transport failures (RpcUnavailable, and the OSErrors that
-        web3's HTTP provider raises) with doubling delays; then stop the run."""
+        """Run `step`, retrying what may work later (TransientError: the node did not answer,
+        a transaction not mined yet) with doubling delays; then stop the run."""
         delay = self.backoff_s
         for attempt in range(1, self.rpc_attempts + 1):
             try:
                 return step()
-            except (RpcUnavailable, OSError) as error:
+            except TransientError as error:
                 if attempt == self.rpc_attempts:
                     raise KeeperStopped(
                         f"{what}: the node stayed unreachable after {attempt} attempts "
@@ -351,15 +345,6 @@ class Keeper:
         self._crashes[point] = self._crashes.get(point, 0) + 1
         if self._crashes[point] == int(nth or "1"):
             os._exit(86)
-
-
-def _receipt_or_none(chain: Chain, tx_hash: HexBytes):  # type: ignore[no-untyped-def]
-    try:
-        return chain.w3.eth.get_transaction_receipt(tx_hash)
-    except Exception as error:  # web3 raises TransactionNotFound for "no receipt yet"
-        if "not found" in str(error).lower() or type(error).__name__ == "TransactionNotFound":
-            return None
-        raise
 
 
 def _outcome(action: Action) -> VaultOutcome:

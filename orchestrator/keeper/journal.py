@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from orchestrator.ledger.errors import JournalUnusable
+from orchestrator.errors import InvalidValue, JournalUnusable
 
 __all__ = ["Action", "ActionState", "Cycle", "KeeperJournal"]
 
@@ -294,7 +294,9 @@ class KeeperJournal:
                    "raw_tx"}  # fmt: skip
         unknown = set(fields) - allowed
         if unknown:
-            raise ValueError(f"unknown action fields {sorted(unknown)}")
+            raise InvalidValue(
+                f"unknown action fields {sorted(unknown)}", name="fields", value=sorted(unknown)
+            )
         values = {k: (str(v) if k == "loss_usdc" and v is not None else v)
                   for k, v in fields.items()}  # fmt: skip
         with self._write() as db:
@@ -315,9 +317,15 @@ class KeeperJournal:
                     ActionState.FAILED,
                     ActionState.WAITING,
                 ):
-                    raise ValueError(f"{cycle_id}/{vault} is submitted; cannot become {state}")
+                    raise InvalidValue(
+                        f"{cycle_id}/{vault} is submitted; cannot become {state}",
+                        name="state",
+                        value=state,
+                    )
                 if row["state"] in ("done", "skipped", "failed") and state is not row["state"]:
-                    raise ValueError(f"{cycle_id}/{vault} is final ({row['state']})")
+                    raise InvalidValue(
+                        f"{cycle_id}/{vault} is final ({row['state']})", name="state", value=state
+                    )
                 db.execute(
                     "UPDATE actions SET state = ?, attempts = ?, reason = ?, updated_at_s = ? "
                     "WHERE cycle_id = ? AND vault = ?",

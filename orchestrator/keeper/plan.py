@@ -29,6 +29,7 @@ from orchestrator.domain.legs import (
     split_by_weights,
 )
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.errors import InvalidValue
 from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.strategy.signal import Regime
@@ -108,7 +109,11 @@ class GuardedLeg:
 def min_out_of(quoted_out: int, tolerance_bps: int) -> int:
     """The quote less the tolerance, rounded down."""
     if not 0 <= tolerance_bps < BPS:
-        raise ValueError(f"tolerance {tolerance_bps} bps is outside [0, {BPS})")
+        raise InvalidValue(
+            f"tolerance {tolerance_bps} bps is outside [0, {BPS})",
+            name="tolerance_bps",
+            value=tolerance_bps,
+        )
     return quoted_out * (BPS - tolerance_bps) // BPS
 
 

@@ -10,16 +10,6 @@
 - `squarify` / `render_treemap` (treemap.py): the holdings treemap.
 """
 
-from orchestrator.ledger.errors import (
-    AlreadySubmitted,
-    EventsInconsistent,
-    JournalUnusable,
-    MissingPrice,
-    QuoteConflict,
-    QuoteExpired,
-    QuoteNotConfirmed,
-    UnknownQuote,
-)
 from orchestrator.ledger.event_records import Action, VaultEvent, group_actions
 from orchestrator.ledger.events import read_vault_events
 from orchestrator.ledger.journal import SCHEMA_VERSION, Journal
@@ -39,30 +29,22 @@ from orchestrator.ledger.treemap import Rect, Tile, holdings_tiles, render_treem
 __all__ = [
     "SCHEMA_VERSION",
     "Action",
-    "AlreadySubmitted",
     "Book",
-    "EventsInconsistent",
     "Fill",
     "Journal",
     "JournalEntry",
-    "JournalUnusable",
     "LogRow",
-    "MissingPrice",
     "PnL",
     "Position",
     "PositionValue",
     "PreviewRecord",
     "Price",
-    "QuoteConflict",
-    "QuoteExpired",
-    "QuoteNotConfirmed",
     "ReceiptRecord",
     "ReconcileReport",
     "Rect",
     "Settlement",
     "SubmissionRecord",
     "Tile",
-    "UnknownQuote",
     "VaultEvent",
     "build_log",
     "group_actions",

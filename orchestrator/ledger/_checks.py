@@ -6,8 +6,7 @@ import json
 
 from eth_utils.address import to_checksum_address
 
-from orchestrator.errors import InputError
-from orchestrator.ledger.errors import QuoteConflict
+from orchestrator.errors import InputError, QuoteConflict
 from orchestrator.ledger.journal_records import KINDS, PreviewRecord
 
 

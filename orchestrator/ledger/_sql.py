@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from orchestrator.ledger.errors import JournalUnusable
+from orchestrator.errors import JournalUnusable
 from orchestrator.ledger.journal_records import Fill, PreviewRecord, ReceiptRecord, SubmissionRecord
 
 SCHEMA_VERSION = 1

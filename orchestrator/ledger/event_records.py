@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from orchestrator.chain.vault_binding import Mandate
-from orchestrator.ledger.errors import EventsInconsistent
+from orchestrator.errors import EventsInconsistent
 
 __all__ = [
     "Action",

@@ -27,16 +27,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from orchestrator.ledger import _sql
-from orchestrator.ledger._checks import address, hash32, new_preview, non_negative, same_preview
-from orchestrator.ledger.errors import (
+from orchestrator.errors import (
     AlreadySubmitted,
     JournalUnusable,
+    PreviewExpired,
     QuoteConflict,
-    QuoteExpired,
     QuoteNotConfirmed,
     UnknownQuote,
 )
+from orchestrator.ledger import _sql
+from orchestrator.ledger._checks import address, hash32, new_preview, non_negative, same_preview
 from orchestrator.ledger.journal_records import (
     EntryState,
     Fill,
@@ -124,14 +124,14 @@ class Journal:
 
     def record_confirmation(self, quote_id: str, confirmed_at_s: int) -> int:
         """Records the user's confirmation; returns the recorded time (a repeated
-        confirmation keeps the first). Raises QuoteExpired after the preview's expiry."""
+        confirmation keeps the first). Raises PreviewExpired after the preview's expiry."""
         non_negative("confirmed_at_s", confirmed_at_s)
         with self._write() as db:
             recorded = self._require_preview(db, quote_id)
             if recorded.confirmed_at_s is not None:
                 return recorded.confirmed_at_s
             if confirmed_at_s > recorded.expires_at_s:
-                raise QuoteExpired(
+                raise PreviewExpired(
                     quote_id, expires_at_s=recorded.expires_at_s, confirmed_at_s=confirmed_at_s
                 )
             db.execute(

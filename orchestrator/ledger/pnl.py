@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
 
-from orchestrator.errors import InputError
-from orchestrator.ledger.errors import MissingPrice
+from orchestrator.errors import InputError, MissingPrice
 from orchestrator.ledger.positions import Book
 
 __all__ = ["PnL", "PositionValue", "Price", "pnl"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from eth_utils.address import to_checksum_address
 
-from orchestrator.ledger.errors import EventsInconsistent
+from orchestrator.errors import EventsInconsistent
 from orchestrator.ledger.event_records import (
     Action,
     Bought,

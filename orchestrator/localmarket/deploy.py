@@ -23,6 +23,7 @@ from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.canonical import deploy_canonical
 from orchestrator.chain.transactor import Transactor
 from orchestrator.chain.vault_binding import deploy_vault_factory
+from orchestrator.errors import InvalidValue
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.pricing import (
     full_range_ticks,
@@ -132,7 +133,7 @@ def deploy_market(
 ) -> AddressBook:
     """Deploy everything and return the address book. `assets` must not contain USDC."""
     if not assets:
-        raise ValueError("a market needs at least one asset")
+        raise InvalidValue("a market needs at least one asset", name="assets", value=assets)
     w3 = chain.w3
     progress(
         "deploying the canonical deployer, Multicall3 and EntryPoint v0.8; WETH9, Uniswap V3, "

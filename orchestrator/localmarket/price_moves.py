@@ -32,7 +32,7 @@ from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.transactor import Sendable, Transactor
 from orchestrator.chain.uniswap import pool_states
-from orchestrator.errors import ChainError, InputError
+from orchestrator.errors import InputError, InvalidValue, UnexpectedAnswer
 from orchestrator.localmarket.addressbook import TokenEntry
 from orchestrator.localmarket.deploy import GAS_APPROVE, GAS_MINT
 from orchestrator.localmarket.pricing import (
@@ -73,7 +73,7 @@ SWAP_TOPIC = HexBytes(keccak(text="Swap(address,address,int256,int256,uint160,ui
 def _scale_by_power_of_ten(value: Decimal, exponent: int) -> Decimal:
     """`value * 10**exponent`, exactly (only the exponent moves; no context rounding)."""
     if not value.is_finite():
-        raise ValueError(f"price must be a finite number, got {value}")
+        raise InvalidValue(f"price must be a finite number, got {value}", name="price", value=value)
     sign, digits, exp = value.as_tuple()
     assert isinstance(exp, int)  # finite
     return Decimal((sign, digits, exp + exponent))
@@ -113,9 +113,15 @@ def amount_in_to_reach(
     reaches its target. The pool splits a long move into steps at tick-bitmap word
     boundaries and rounds each up, so it may take a few base units more than this."""
     if sqrt_price_x96 <= 0 or target_sqrt_price_x96 <= 0 or liquidity < 0:
-        raise ValueError("sqrt prices must be positive and liquidity non-negative")
+        raise InvalidValue(
+            "sqrt prices must be positive and liquidity non-negative",
+            name="sqrt_price_x96",
+            value=(sqrt_price_x96, target_sqrt_price_x96, liquidity),
+        )
     if not 0 <= fee < FEE_DENOMINATOR:
-        raise ValueError(f"fee must be in [0, {FEE_DENOMINATOR}), got {fee}")
+        raise InvalidValue(
+            f"fee must be in [0, {FEE_DENOMINATOR}), got {fee}", name="fee", value=fee
+        )
     if target_sqrt_price_x96 < sqrt_price_x96:  # zeroForOne: token0 in, price falls
         step = _mul_div_up(liquidity << 96, sqrt_price_x96 - target_sqrt_price_x96, sqrt_price_x96)
         net = -(-step // target_sqrt_price_x96)
@@ -203,8 +209,8 @@ def _swap_amounts(receipt: TxReceipt, pool: str, zero_for_one: bool) -> tuple[in
             )
             paid, got = (amount0, amount1) if zero_for_one else (amount1, amount0)
             return int(paid), -int(got), int(sqrt_price)
-    raise ChainError(
-        f"swap {receipt['transactionHash'].to_0x_hex()} emitted no Swap event of {pool}"
+    raise UnexpectedAnswer(
+        f"swap {receipt['transactionHash'].to_0x_hex()}", f"no Swap event of pool {pool}"
     )
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from math import isqrt
 
+from orchestrator.errors import InvalidValue
+
 __all__ = [
     "MAX_SQRT_RATIO",
     "MIN_SQRT_RATIO",
@@ -45,7 +47,9 @@ def token_decimals(symbol: str) -> int:
 def _usdc_per_token_unit(price_usd: Decimal, decimals: int) -> Fraction:
     """USDC base units per token base unit (an exact rational)."""
     if price_usd <= 0:
-        raise ValueError(f"price must be positive, got {price_usd}")
+        raise InvalidValue(
+            f"price must be positive, got {price_usd}", name="price_usd", value=price_usd
+        )
     return Fraction(price_usd) * Fraction(10**USDC_DECIMALS, 10**decimals)
 
 
@@ -56,8 +60,10 @@ def sqrt_price_x96_for_usd_price(price_usd: Decimal, decimals: int, token_is_tok
         price = 1 / price
     sqrt_price = isqrt(price.numerator * Q96 * Q96 // price.denominator)
     if not MIN_SQRT_RATIO <= sqrt_price < MAX_SQRT_RATIO:
-        raise ValueError(
-            f"price {price_usd} USD with {decimals} decimals is outside Uniswap V3's price range"
+        raise InvalidValue(
+            f"price {price_usd} USD with {decimals} decimals is outside Uniswap V3's price range",
+            name="price_usd",
+            value=price_usd,
         )
     return sqrt_price
 

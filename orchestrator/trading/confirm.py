@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from eth_utils.crypto import keccak
 
 from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
-from orchestrator.errors import ChainError, ContractReverted, IndexVaultError, InputError
-from orchestrator.execution.errors import UserOpNotSent
+from orchestrator.errors import (
+    AccountMoved,
+    ContractReverted,
+    IndexVaultError,
+    InputError,
+    OperationReverted,
+    PreviewExpired,
+    PriceUpdated,
+    UserOpNotSent,
+)
 from orchestrator.execution.userop_result import UserOpResult
 from orchestrator.ledger.journal_records import Fill
 from orchestrator.ledger.reconcile import revert_text
@@ -23,29 +31,6 @@ from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import sign_user_op
 
 SWAPPED_TOPIC = "0x" + keccak(text="Swapped(address,address,uint256,uint256)").hex()
-
-
-class PriceUpdated(InputError):
-    """A leg would now deliver less than the min-out the user reviewed: nothing was sent."""
-
-    def __init__(self, quote_id: str, moved: list[tuple[str, int, int]]) -> None:
-        lines = ", ".join(f"{s}: now {new} < min {old}" for s, new, old in moved)
-        super().__init__(
-            f"price updated since preview {quote_id}: {len(moved)} leg(s) below the reviewed "
-            f"minimum ({lines}); nothing was sent",
-            hint="Preview again to see the new prices, or allow more slippage.",
-        )
-        self.quote_id = quote_id
-        self.moved = moved
-
-
-class PreviewExpired(InputError):
-    def __init__(self, quote_id: str, expired_at_s: int, now_s: int) -> None:
-        super().__init__(
-            f"preview {quote_id} expired {now_s - expired_at_s} s ago; nothing was sent",
-            hint="Preview again: prices and gas may have moved.",
-        )
-        self.quote_id, self.expired_at_s, self.now_s = quote_id, expired_at_s, now_s
 
 
 @dataclass(frozen=True)
@@ -79,7 +64,9 @@ def requote(ctx: TradingContext, preview: Preview) -> None:
 def _check(ctx: TradingContext, preview: Preview, accept_high_impact: bool) -> None:
     now = int(ctx.wall_clock())
     if now > preview.expires_at_s:
-        raise PreviewExpired(preview.quote_id, preview.expires_at_s, now)
+        raise PreviewExpired(
+            preview.quote_id, expires_at_s=preview.expires_at_s, confirmed_at_s=now
+        )
     if preview.chain_id != ctx.chain.chain_id:
         raise InputError(
             f"preview {preview.quote_id} is for chain {preview.chain_id}, this is "
@@ -130,11 +117,9 @@ def confirm(
     _check(ctx, preview, accept_high_impact)
     requote(ctx, preview)
     op = UserOperation.from_rpc(preview.user_op)
-    if ctx.account.nonce(ctx.chain) != op.nonce:
-        raise InputError(
-            f"your smart account was used since preview {preview.quote_id} (nonce moved)",
-            hint="Preview again.",
-        )
+    nonce = ctx.account.nonce(ctx.chain)
+    if nonce != op.nonce:
+        raise AccountMoved(preview.quote_id, previewed_nonce=op.nonce, nonce=nonce)
     signed = sign_user_op(
         op, ctx.owner, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id
     )
@@ -171,10 +156,8 @@ def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Exec
     if fills:
         ctx.journal.record_fills(preview.quote_id, list(fills))
     if not result.success:
-        raise ChainError(
-            f"the operation was included but reverted: {reason} (gas paid: "
-            f"{result.actual_gas_cost_wei} wei); your funds did not move",
-            hint="Preview again; if it repeats, check `indexvault log`.",
+        raise OperationReverted(
+            reason=reason, gas_cost_wei=result.actual_gas_cost_wei, tx_hash=result.transaction_hash
         )
     return Execution(preview, result, fills)
 

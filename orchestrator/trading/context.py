@@ -82,9 +82,10 @@ class TradingContext:
     def tokens(self) -> list[TokenRef]:
         return token_refs(self.book)
 
-    def targets(self) -> Targets:
+    def targets(self) -> Targets | None:
+        """This week's targets; None without market history (sell and withdraw only)."""
         if self.history is None:
-            raise ValueError("no market history: targets are unknown")
+            return None
         if self._targets is None:  # weekly numbers: computed once per context
             date = self.market_date or datetime.date.fromisoformat(self.book.market_date)
             tradable = [t.symbol for t in self.book.tokens]

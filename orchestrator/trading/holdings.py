@@ -42,13 +42,12 @@ class HoldingsView:
 def holdings(ctx: TradingContext) -> HoldingsView:
     vault = ctx.vault_address()
     exists = ctx.vault_exists()
-    try:
-        targets = ctx.targets()
-        weights, regime = dict(targets.weights_bps), targets.regime.value
-        if regime == "bear":
-            weights = {}
-    except ValueError:
-        weights, regime = {}, "unknown"
+    targets = ctx.targets()
+    weights, regime = (
+        ({}, "unknown") if targets is None else (dict(targets.weights_bps), targets.regime.value)
+    )
+    if regime == "bear":
+        weights = {}
     balances = vault_balances(ctx.chain.w3, ctx.book, vault)
     refs = [t for t in ctx.tokens() if balances.tokens.get(t.symbol) or t.symbol in weights]
     prices = mid_prices(ctx.chain.w3, ctx.book, refs) if refs else {}

@@ -36,7 +36,7 @@ from orchestrator.chain.vault_binding import (
     decode_loss_used,
     decode_mandate,
 )
-from orchestrator.errors import InputError
+from orchestrator.errors import InputError, InvalidMandate, NoVault
 from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
 from orchestrator.preview.build import PreviewContext
 from orchestrator.preview.model import AllowedPoolTerms, MandateTerms, Preview, PreviewKind
@@ -46,7 +46,6 @@ from orchestrator.trading.previews import _context, _Draft, _record
 from orchestrator.wallet.smart_account import Call
 
 __all__ = [
-    "InvalidMandate",
     "MandateView",
     "check_mandate",
     "preview_revoke_keeper",
@@ -62,14 +61,6 @@ MIN_INTERVAL_END_S = 2**24  # uint24 minInterval: exclusive bound
 LOSS_BUDGET_END_USDC = 2**96  # uint96 lossBudget and lossCap: exclusive bound
 LOSS_WINDOW_END_S = 2**32  # uint32 lossWindow: exclusive bound
 NOT_APPLICABLE = "n/a"  # a mandate change has no market regime
-
-
-class InvalidMandate(InputError):
-    """A mandate limit the vault would refuse: nothing was simulated or sent."""
-
-    def __init__(self, name: str, value: object, allowed: str, *, hint: str | None = None):
-        super().__init__(f"{name} must be {allowed}, got {value}", hint=hint)
-        self.name, self.value, self.allowed = name, value, allowed
 
 
 @dataclass(frozen=True)
@@ -185,10 +176,7 @@ def _allowlist(book: AddressBook, symbols: Sequence[str] | None) -> list[TokenEn
 
 def _vault(ctx: TradingContext) -> str:
     if not ctx.vault_exists():
-        raise InputError(
-            f"this wallet has no vault yet ({ctx.account.address}): a mandate needs one",
-            hint="Buy first: `indexvault buy AMOUNT` creates your vault.",
-        )
+        raise NoVault(ctx.account.address, action="a mandate needs one")
     return ctx.vault_address()
 
 

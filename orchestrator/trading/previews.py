@@ -14,7 +14,7 @@ from decimal import Decimal
 from orchestrator.chain.calls import call_batch
 from orchestrator.chain.vault_binding import Leg
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
-from orchestrator.errors import ContractReverted, InputError
+from orchestrator.errors import ConfigError, ContractReverted, InputError, NotEnoughFunds, NoVault
 from orchestrator.planning import Direction, Holding, PlannedLeg, plan_buy, plan_sell
 from orchestrator.preview import (
     GasFacts,
@@ -178,12 +178,21 @@ def preview_buy(
         )
     balance = usdc_balance(ctx.chain.w3, ctx.book, ctx.account.address)
     if usdc_amount > balance:
-        raise InputError(
+        raise NotEnoughFunds(
             f"{_usd(usdc_amount)} is more than your smart account's balance of "
             f"{_usd(balance)} USDC ({ctx.account.address})",
+            holder=ctx.account.address,
+            asset="USDC",
+            amount=usdc_amount,
+            available=balance,
             hint="Buy for less, or send USDC to your smart account first.",
         )
     targets = ctx.targets()
+    if targets is None:
+        raise ConfigError(
+            "this network has no market history: the index's targets are unknown",
+            hint="Set market_data in the network file (or use the synthetic market).",
+        )
     fee_bps = ctx.fee_bps()  # read once: the planned fee is the fee shown
     plan = plan_buy(
         usdc_amount,
@@ -226,10 +235,7 @@ def preview_buy(
 
 def _require_vault(ctx: TradingContext, action: str) -> str:
     if not ctx.vault_exists():
-        raise InputError(
-            f"this wallet has no vault yet ({ctx.account.address}): nothing to {action}",
-            hint="Buy first: `indexvault buy AMOUNT` creates your vault.",
-        )
+        raise NoVault(ctx.account.address, action=f"nothing to {action}")
     return ctx.vault_address()
 
 
@@ -305,7 +311,5 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
 
 
 def _regime_or_unknown(ctx: TradingContext) -> str:
-    try:
-        return ctx.targets().regime.value
-    except ValueError:
-        return "unknown"
+    targets = ctx.targets()
+    return "unknown" if targets is None else targets.regime.value

@@ -28,7 +28,7 @@ from orchestrator.chain.uniswap import (
     quote_calls,
 )
 from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
-from orchestrator.errors import ChainError, ContractReverted
+from orchestrator.errors import ContractReverted, InputError, UnexpectedAnswer
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.preview.build import LegQuote
 
@@ -53,7 +53,7 @@ def _request(usdc: str, leg: PlannedLeg) -> QuoteRequest:
 
 def _checked(leg: PlannedLeg, quote: Quote | ContractReverted) -> int:
     if not isinstance(quote, Quote):
-        raise ChainError(
+        raise InputError(
             f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units): {quote}",
             hint="The pool may lack liquidity for this size; try a smaller amount.",
         )
@@ -61,7 +61,7 @@ def _checked(leg: PlannedLeg, quote: Quote | ContractReverted) -> int:
 
 
 def quote_outs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[int]:
-    """Every leg's QuoterV2 output, in one call (ChainError naming a leg it cannot quote)."""
+    """Every leg's QuoterV2 output, in one call (InputError naming a leg it cannot quote)."""
     if not legs:
         return []
     c = book.contracts
@@ -91,7 +91,9 @@ class LegQuoteRead:
         states = results[: 2 * len(self.legs)]
         for leg, (ok, _) in zip(self.legs, states[::2], strict=True):
             if not ok:
-                raise ChainError(f"cannot read the {leg.token.symbol}/USDC pool {leg.token.pool}")
+                raise UnexpectedAnswer(
+                    f"the {leg.token.symbol}/USDC pool {leg.token.pool}", "slot0() reverted"
+                )
         prices = decode_pool_states(states)
         quotes = results[2 * len(self.legs) :]
         return [

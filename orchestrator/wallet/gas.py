@@ -50,8 +50,7 @@ from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import EthCall, call_batch
 from orchestrator.chain.fees import Fees
-from orchestrator.errors import ContractReverted, InputError
-from orchestrator.wallet.errors import CallWouldRevert, InsufficientPrefund
+from orchestrator.errors import CallWouldRevert, ContractReverted, InputError, InsufficientPrefund
 from orchestrator.wallet.simulation import decode_execution_result, simulation_call
 from orchestrator.wallet.smart_account import decode_account_revert
 from orchestrator.wallet.userop import UserOperation

@@ -26,7 +26,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
-from orchestrator.wallet.errors import (
+from orchestrator.errors import (
     DuplicateWallet,
     InvalidWalletName,
     KeystoreCorrupt,

@@ -38,7 +38,7 @@ from orchestrator.chain.create2 import create2_address, create_address
 from orchestrator.chain.reverts import decode_revert_data
 from orchestrator.chain.transactor import Transactor
 from orchestrator.errors import (
-    ChainError,
+    ConfigError,
     ContractReverted,
     InputError,
     MissingContract,
@@ -150,7 +150,7 @@ def verify_account_abstraction(chain: Chain, aa: AAContracts) -> None:
     factory = bind_npm(w3, "SimpleAccountFactory", aa.simple_account_factory)
     wired_creator = factory.functions.senderCreator().call()
     if to_checksum_address(wired_creator) != aa.sender_creator:
-        raise ChainError(
+        raise ConfigError(
             f"SimpleAccountFactory {aa.simple_account_factory} belongs to another EntryPoint "
             f"(its SenderCreator is {wired_creator}, expected {aa.sender_creator})",
             hint="Use the factory deployed for this EntryPoint version (v0.8).",
@@ -256,7 +256,7 @@ def smart_account(chain: Chain, aa: AAContracts, owner: str, salt: int = 0) -> S
     factory = bind_npm(chain.w3, "SimpleAccountFactory", aa.simple_account_factory)
     on_chain = to_checksum_address(factory.functions.getAddress(account.owner, salt).call())
     if on_chain != account.address:
-        raise ChainError(
+        raise ConfigError(
             f"SimpleAccountFactory.getAddress({account.owner}, {salt}) is {on_chain}, but the "
             f"off-chain derivation gives {account.address}",
             hint="The factory was not built from @account-abstraction/contracts 0.8.0.",

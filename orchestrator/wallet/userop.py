@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 
-from orchestrator.wallet.errors import InvalidUserOperation
+from orchestrator.errors import InvalidUserOperation
 
 __all__ = [
     "MAX_GAS_VALUE",

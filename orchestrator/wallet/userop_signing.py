@@ -18,7 +18,7 @@ from eth_typing import Hash32
 from eth_utils.crypto import keccak
 
 from orchestrator.chain.abi import encode as abi_encode
-from orchestrator.wallet.errors import InvalidUserOperation
+from orchestrator.errors import InvalidUserOperation
 from orchestrator.wallet.userop import SIGNATURE_LENGTH, UserOperation, checked_address
 
 __all__ = [

@@ -35,7 +35,7 @@ from orchestrator.chain.create2 import (
     presigned,
     salt_bytes,
 )
-from orchestrator.errors import ChainError, SetupError
+from orchestrator.errors import ConfigError, SetupError
 from orchestrator.wallet.smart_account import AAContracts
 
 # From the publishers (see orchestrator/chain/canonical.py for where each comes from).
@@ -119,7 +119,7 @@ def test_local_chain_gets_every_canonical_contract_once(bare_chain: Chain) -> No
     w3 = bare_chain.w3
     assert not w3.eth.get_code(DETERMINISTIC_DEPLOYER)
     funder = Transactor(bare_chain, bare_chain.accounts[0])
-    with pytest.raises(ChainError, match=r"deterministic deployment proxy .* has no code"):
+    with pytest.raises(ConfigError, match=r"deterministic deployment proxy .* has no code"):
         deploy_create2(funder, b"\x00", 0)
 
     first = deploy_canonical(bare_chain, funder)
@@ -164,7 +164,7 @@ def test_other_code_at_the_proxy_address_is_refused() -> None:
     with connect_anvil() as chain:
         chain.set_code(DETERMINISTIC_DEPLOYER, bytes.fromhex("00"))
         funder = Transactor(chain, chain.accounts[0])
-        with pytest.raises(ChainError, match="holds other code"):
+        with pytest.raises(ConfigError, match="holds other code"):
             ensure_deterministic_deployer(chain, funder)
 
 

@@ -178,7 +178,7 @@ def test_an_unreachable_node_is_retried_with_backoff_then_stops_with_a_report(
     from web3 import Web3
 
     from orchestrator.chain.backends import Chain
-    from orchestrator.keeper.cycle import KeeperStopped
+    from orchestrator.errors import KeeperStopped
 
     dead = Chain(w3=Web3(Web3.HTTPProvider("http://127.0.0.1:9", request_kwargs={"timeout": 2})),
                  kind="rpc", label="http://127.0.0.1:9", chain_id=kenv.chain.chain_id)  # fmt: skip

@@ -27,9 +27,9 @@ from orchestrator.chain.vault_binding import (
     owner_salt,
     usdc_amount_for,
 )
+from orchestrator.errors import AlreadySubmitted
 from orchestrator.execution import SelfBundler
 from orchestrator.ledger import (
-    AlreadySubmitted,
     Journal,
     Price,
     group_actions,

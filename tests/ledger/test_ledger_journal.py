@@ -11,17 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.errors import InputError
-from orchestrator.ledger import (
-    SCHEMA_VERSION,
+from orchestrator.errors import (
     AlreadySubmitted,
-    Fill,
-    Journal,
+    InputError,
     JournalUnusable,
+    PreviewExpired,
     QuoteConflict,
-    QuoteExpired,
     QuoteNotConfirmed,
     UnknownQuote,
+)
+from orchestrator.ledger import (
+    SCHEMA_VERSION,
+    Fill,
+    Journal,
 )
 
 OWNER = "0x" + "11" * 20
@@ -130,7 +132,7 @@ def test_confirmation_needs_a_live_preview_and_submission_a_confirmation(journal
     _preview(journal)
     with pytest.raises(QuoteNotConfirmed):
         _submit(journal)
-    with pytest.raises(QuoteExpired) as caught:
+    with pytest.raises(PreviewExpired) as caught:
         journal.record_confirmation("q1", 1_061)
     assert (caught.value.expires_at_s, caught.value.confirmed_at_s) == (1_060, 1_061)
     assert journal.record_confirmation("q1", 1_060) == 1_060  # the expiry second itself is fine

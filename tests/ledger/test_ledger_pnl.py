@@ -7,10 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.errors import InputError
+from orchestrator.errors import EventsInconsistent, InputError, MissingPrice
 from orchestrator.ledger import (
-    EventsInconsistent,
-    MissingPrice,
     Price,
     group_actions,
     pnl,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.chain import Transactor
-from orchestrator.errors import InputError
-from orchestrator.trading.confirm import PreviewExpired, PriceUpdated, confirm
+from orchestrator.errors import InputError, PreviewExpired, PriceUpdated
+from orchestrator.trading.confirm import confirm
 from orchestrator.trading.previews import preview_buy, preview_sell, preview_withdraw
 from tests.trading.conftest import FUNDED_USDC, USDC, Trader
 

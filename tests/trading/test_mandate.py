@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 
 from orchestrator.chain.vault_binding import Mandate
-from orchestrator.errors import InputError
+from orchestrator.errors import InputError, InvalidMandate
 from orchestrator.preview.model import AllowedPoolTerms, PreviewKind
 from orchestrator.service import keeper_address
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.mandate import (
-    InvalidMandate,
     MandateView,
     preview_revoke_keeper,
     preview_set_mandate,

@@ -19,13 +19,17 @@ from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import load_artifact
 from orchestrator.chain import Chain, Transactor, connect_eth_tester
-from orchestrator.errors import ChainError, InputError, RpcUnavailable
+from orchestrator.errors import (
+    BundlerError,
+    ConfigError,
+    InputError,
+    RpcUnavailable,
+    UserOpRejected,
+)
 from orchestrator.execution import (
     BundlerClient,
-    BundlerError,
     SelfBundler,
     UserOpNotIncluded,
-    UserOpRejected,
     UserOpSubmitter,
     submitter_for,
 )
@@ -279,7 +283,7 @@ def test_nonce_rejection_for_an_included_op_returns_its_receipt() -> None:
 
 def test_a_different_op_hash_from_the_bundler_is_refused() -> None:
     fake = FakeBundler(ENTRY_POINT, CHAIN_ID, wrong_hash=True)
-    with pytest.raises(ChainError, match="bundler returned op hash") as caught:
+    with pytest.raises(ConfigError, match="bundler returned op hash") as caught:
         fake.client().send(_op())
     assert "another EntryPoint or chain id" in caught.value.hint
 

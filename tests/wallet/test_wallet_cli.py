@@ -15,13 +15,13 @@ import orchestrator.cli.wallet_cmds  # noqa: F401 - registers `wallet` on the ap
 from orchestrator.chain import Transactor, connect_anvil
 from orchestrator.cli import main
 from orchestrator.cli.app import app
+from orchestrator.errors import DuplicateWallet, MalformedKey, PasswordRejected
 from orchestrator.wallet import (
     AAContracts,
     Keystore,
     counterfactual_address,
     deploy_account_abstraction,
 )
-from orchestrator.wallet.errors import DuplicateWallet, MalformedKey, PasswordRejected
 from orchestrator.wallet.smart_account import CANONICAL_V08
 
 PASSWORD = "cli test password"

@@ -16,7 +16,8 @@ from eth_utils.crypto import keccak
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_npm, bind_ours
-from orchestrator.execution import SelfBundler, UserOpRejected, UserOpSubmitter
+from orchestrator.errors import CallWouldRevert, InsufficientPrefund, UserOpRejected
+from orchestrator.execution import SelfBundler, UserOpSubmitter
 from orchestrator.service import LocalMarket
 from orchestrator.wallet import (
     AAContracts,
@@ -26,7 +27,6 @@ from orchestrator.wallet import (
     sign_user_op,
     smart_account,
 )
-from orchestrator.wallet.errors import CallWouldRevert, InsufficientPrefund
 
 USDC = 10**6
 # Stated margins of the estimate (orchestrator.wallet.gas): the likely gas is the simulated

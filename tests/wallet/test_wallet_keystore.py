@@ -12,8 +12,7 @@ from eth_account.messages import encode_defunct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.wallet import keystore as keystore_module
-from orchestrator.wallet.errors import (
+from orchestrator.errors import (
     DuplicateWallet,
     InvalidWalletName,
     KeystoreCorrupt,
@@ -22,6 +21,7 @@ from orchestrator.wallet.errors import (
     UnknownWallet,
     WrongPassword,
 )
+from orchestrator.wallet import keystore as keystore_module
 from orchestrator.wallet.keystore import (
     SECP256K1_ORDER,
     Keystore,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from orchestrator.chain.bindings import bind_npm
 from orchestrator.chain.reverts import revert_from_exception
-from orchestrator.errors import ChainError, MissingContract
+from orchestrator.errors import ConfigError, InvalidUserOperation, MissingContract
 from orchestrator.wallet import (
     AAContracts,
     Call,
@@ -29,7 +29,6 @@ from orchestrator.wallet import (
     user_op_typed_data,
     verify_account_abstraction,
 )
-from orchestrator.wallet.errors import InvalidUserOperation
 from orchestrator.wallet.smart_account import proxy_creation_code
 from orchestrator.wallet.userop import MAX_GAS_VALUE, PackedUserOperation
 from orchestrator.wallet.userop_signing import PACKED_USEROP_TYPEHASH, entry_point_domain_separator
@@ -218,7 +217,7 @@ def test_missing_or_foreign_contracts_are_refused(aa_chain: Any) -> None:
         verify_account_abstraction(chain, AAContracts(nowhere, aa.simple_account_factory))
     assert caught.value.name == "EntryPoint"
     # a factory wired to another EntryPoint: both have code, the wiring is wrong
-    with pytest.raises(ChainError, match="another EntryPoint"):
+    with pytest.raises(ConfigError, match="another EntryPoint"):
         verify_account_abstraction(
             chain, AAContracts(aa.simple_account_factory, aa.simple_account_factory)
         )
