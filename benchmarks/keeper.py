@@ -57,7 +57,8 @@ from hexbytes import HexBytes
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.vault_binding import Leg, Mandate, encode_legs, owner_salt
+from orchestrator.chain.vault_binding import LegStruct, mandate_struct, owner_salt
+from orchestrator.domain.mandate import Mandate
 from orchestrator.keeper.cycle import CycleReport, Keeper, VaultOutcome
 from orchestrator.keeper.journal import ActionState, KeeperJournal
 from orchestrator.keeper.schedule import next_weekly_s
@@ -205,7 +206,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
     market.deployer.resync()
     market.deployer.send_all([(usdc.functions.mint(o.address, BUY_USDC), GAS_MINT) for o in owners])
     spend = BUY_USDC * 9_900 // 10_000 // len(book.tokens)  # the 10 bps fee leaves room
-    buy_legs = encode_legs([Leg(t.address, t.fee, spend, 1) for t in book.tokens])
+    buy_legs = [LegStruct(t.address, t.fee, spend, 1) for t in book.tokens]
     mandate = Mandate(
         keeper, MANDATE_SLIPPAGE_BPS, MANDATE_INTERVAL_S, MANDATE_TWAP_S,
         MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S, MANDATE_LOSS_CAP_USDC,
@@ -221,7 +222,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
             (factory.functions.createVault(owner.address, owner_salt()), GAS_CREATE),
             (usdc.functions.approve(address, BUY_USDC), GAS_APPROVE),
             (vault.functions.buy(BUY_USDC, buy_legs, 100, deadline), GAS_BUY),
-            (vault.functions.setMandate(mandate.encoded(), pools), GAS_MANDATE),
+            (vault.functions.setMandate(mandate_struct(mandate), pools), GAS_MANDATE),
         ):
             sent.append((owner, owner.send_nowait(call, gas=gas)))
         vaults.append(address)

@@ -55,11 +55,11 @@ def run() -> dict[str, float]:
             c, requests = book.contracts, _requests(book)
             w3 = chain.w3
             metrics[f"quote100_batched_ms.{name}"] = _median_ms(
-                lambda: quote_batched(w3, c.quoter_v2, c.multicall3, requests)  # noqa: B023
+                lambda: quote_batched(chain, c.quoter_v2, c.multicall3, requests)  # noqa: B023
             )
             if name == "anvil":
                 metrics["quote100_sequential_ms.anvil"] = _median_ms(
-                    lambda: [quote_exact_input_single(w3, c.quoter_v2, r) for r in requests]  # noqa: B023
+                    lambda: [quote_exact_input_single(chain, c.quoter_v2, r) for r in requests]  # noqa: B023
                 )
                 usdc = w3.eth.contract(address=c.usdc, abi=_token_abi())
                 tx.send(usdc.functions.mint(tx.address, 10**12), gas=100_000)

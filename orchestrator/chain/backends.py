@@ -6,21 +6,23 @@ development accounts on local chains, and time/snapshot controls (local chains o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import TransactionNotFound
 from web3.middleware.base import Web3Middleware
-from web3.types import RPCEndpoint, RPCResponse, TxReceipt
+from web3.types import FilterParams, LogReceipt, RPCEndpoint, RPCResponse, TxReceipt
 
 from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
+from orchestrator.chain.bindings import Contract, bind_npm, bind_ours
 from orchestrator.errors import ConfigError, RpcUnavailable, UnexpectedAnswer, WrongChain
 
 __all__ = ["Chain", "ChainKind", "connect", "connect_anvil", "connect_eth_tester", "connect_rpc"]
@@ -111,8 +113,50 @@ class Chain:
             raise UnexpectedAnswer(self.label, f"{method} failed", answer=response["error"])
         return response.get("result")
 
+    # -- reads: everything the rest of the code asks a node, besides eth_call ------------
     def timestamp(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def code(self, address: str) -> bytes:
+        return bytes(self.w3.eth.get_code(to_checksum_address(address)))
+
+    def balance_wei(self, address: str) -> int:
+        return int(self.w3.eth.get_balance(to_checksum_address(address)))
+
+    def tx_count(self, address: str, block: Literal["latest", "pending"] = "latest") -> int:
+        return int(self.w3.eth.get_transaction_count(to_checksum_address(address), block))
+
+    def transaction(self, tx_hash: str) -> Mapping[str, Any] | None:
+        """The transaction (`blockNumber` None while pending), or None if the node does not
+        know it."""
+        try:
+            return self.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+
+    def contract(self, name: str, address: str) -> Contract:
+        """One of our contracts (abi/<name>.json) at `address`: for sending its functions
+        through a Transactor (deployment tooling and local markets)."""
+        return bind_ours(self.w3, name, address)
+
+    def npm_contract(self, name: str, address: str) -> Contract:
+        """A shipped npm artifact (Uniswap, WETH9, EntryPoint) at `address`."""
+        return bind_npm(self.w3, name, address)
+
+    def logs(
+        self, address: str, topics: Sequence[str | None], *, from_block: int, to_block: int | str
+    ) -> list[LogReceipt]:
+        """eth_getLogs of one address (topics as 0x hex; None matches anything)."""
+        query: FilterParams = {
+            "address": to_checksum_address(address),
+            "topics": list(topics),
+            "fromBlock": from_block,
+            "toBlock": to_block,  # type: ignore[typeddict-item]
+        }
+        return list(self.w3.eth.get_logs(query))
 
     def receipt(self, tx_hash: bytes) -> TxReceipt | None:
         """The transaction's receipt, or None while the node has none (pending or unknown)."""

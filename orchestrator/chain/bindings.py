@@ -9,7 +9,7 @@ from web3.contract import Contract
 
 from orchestrator.artifacts.load import load_artifact, load_npm_artifact
 
-__all__ = ["bind", "bind_npm", "bind_ours"]
+__all__ = ["Contract", "bind", "bind_npm", "bind_ours"]
 
 
 def bind(w3: Web3, address: str, abi: list[dict[str, Any]]) -> Contract:

@@ -19,6 +19,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
+from web3.types import TxParams
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
@@ -63,10 +64,24 @@ class EthCall:
         return params
 
 
-def call_raw(chain: Chain, to: str, data: bytes) -> bytes:
-    """`eth_call(to, data)`; a revert raises ContractReverted (decoded)."""
+def call_raw(
+    chain: Chain,
+    to: str,
+    data: bytes,
+    *,
+    sender: str | None = None,
+    gas: int | None = None,
+    block: int | None = None,
+) -> bytes:
+    """`eth_call(to, data)` at the latest block (or `block`), from `sender` with `gas` when
+    given; a revert raises ContractReverted (decoded)."""
+    tx: TxParams = {"to": to_checksum_address(to), "data": HexBytes(data)}
+    if sender is not None:
+        tx["from"] = to_checksum_address(sender)
+    if gas is not None:
+        tx["gas"] = gas
     try:
-        return bytes(chain.w3.eth.call({"to": to_checksum_address(to), "data": HexBytes(data)}))
+        return bytes(chain.w3.eth.call(tx, block_identifier=block or "latest"))
     except Exception as error:
         if is_revert(error):
             raise revert_from_exception(error) from error

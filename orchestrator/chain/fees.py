@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from web3 import Web3
+from orchestrator.chain.backends import Chain
 
 __all__ = ["Fees", "next_base_fee", "suggest_fees"]
 
@@ -49,14 +49,14 @@ def next_base_fee(block: Mapping[str, Any]) -> int:
 
 
 def suggest_fees(
-    w3: Web3, *, blocks: int = 10, percentile: int = 50, min_priority_wei: int = 0
+    chain: Chain, *, blocks: int = 10, percentile: int = 50, min_priority_wei: int = 0
 ) -> Fees:
     """The tip is the median of recent blocks' `percentile`-th tips (from eth_feeHistory);
     `max_fee` = 2 x next base fee + tip, so the tx stays valid through several full blocks
     (each can raise the base fee by 12.5%)."""
-    latest = w3.eth.get_block("latest")
+    latest = chain.w3.eth.get_block("latest")
     base = next_base_fee(latest)
-    history = w3.eth.fee_history(blocks, "latest", [percentile])
+    history = chain.w3.eth.fee_history(blocks, "latest", [percentile])
     rewards = [int(r[0]) for r in history.get("reward") or [] if r]
     tip = max(int(median(rewards)) if rewards else 0, min_priority_wei)
     return Fees(base_fee_per_gas=base, max_priority_fee_per_gas=tip, max_fee_per_gas=2 * base + tip)

@@ -8,13 +8,13 @@ from typing import Any
 
 from eth_utils.abi import function_signature_to_4byte_selector
 from hexbytes import HexBytes
-from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier, TxParams
 
 from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
+from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import EthCall
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.errors import ContractReverted
@@ -102,7 +102,7 @@ def decode_aggregate(output: bytes | ContractReverted) -> list[tuple[bool, bytes
 
 
 def aggregate_raw(
-    w3: Web3,
+    chain: Chain,
     aggregator: str,
     calls: Sequence[tuple[str, bytes]],
     *,
@@ -117,7 +117,7 @@ def aggregate_raw(
     if gas is not None:
         params["gas"] = gas
     try:
-        raw = w3.eth.call(params)
+        raw = chain.w3.eth.call(params)
     except Exception as error:
         if is_revert(error):
             raise revert_from_exception(error) from error

@@ -36,7 +36,14 @@ from orchestrator.errors import (
     UnexpectedAnswer,
 )
 
-__all__ = ["GAS_ESTIMATE_MARGIN_PCT", "Sendable", "SignedTx", "Transactor"]
+__all__ = [
+    "GAS_ESTIMATE_MARGIN_PCT",
+    "Sendable",
+    "SignedTx",
+    "Transactor",
+    "TxParams",
+    "TxReceipt",
+]
 
 Sendable = ContractFunction | ContractConstructor | TxParams
 GAS_ESTIMATE_MARGIN_PCT = 20
@@ -75,7 +82,7 @@ class Transactor:
 
     def fees(self, *, refresh: bool = False) -> Fees:
         if self._fees is None or refresh:
-            self._fees = suggest_fees(self.chain.w3)
+            self._fees = suggest_fees(self.chain)
         return self._fees
 
     def _base_params(self, what: Sendable, value: int) -> TxParams:
@@ -165,9 +172,13 @@ class Transactor:
         hashes = [self.send_nowait(what, gas=gas) for what, gas in batch]
         return [self.wait(h) for h in hashes]
 
-    def deploy(self, artifact: Artifact, *args: Any, gas: int | None = None) -> Contract:
+    def constructor(self, artifact: Artifact, *args: Any) -> ContractConstructor:
+        """`artifact`'s constructor call with `args`, to send (or `send_all`)."""
         factory = self.chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        receipt = self.send(factory.constructor(*args), gas=gas)
+        return factory.constructor(*args)
+
+    def deploy(self, artifact: Artifact, *args: Any, gas: int | None = None) -> Contract:
+        receipt = self.send(self.constructor(artifact, *args), gas=gas)
         address = receipt["contractAddress"]
         if address is None:
             raise UnexpectedAnswer(self.chain.label, f"deploying {artifact.name} gave no address")

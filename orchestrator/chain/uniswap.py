@@ -12,6 +12,7 @@ from web3.types import TxReceipt
 
 from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.abi import encode as abi_encode
+from orchestrator.chain.backends import Chain
 from orchestrator.chain.bindings import bind_npm, bind_ours
 from orchestrator.chain.multicall import aggregate_raw, selector
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
@@ -66,9 +67,9 @@ def _params(request: QuoteRequest) -> tuple[str, str, int, int, int]:
     return (request.token_in, request.token_out, request.amount_in, request.fee, 0)
 
 
-def quote_exact_input_single(w3: Web3, quoter_address: str, request: QuoteRequest) -> Quote:
+def quote_exact_input_single(chain: Chain, quoter_address: str, request: QuoteRequest) -> Quote:
     """One quote, one `eth_call`."""
-    fn = _quoter(w3, quoter_address).functions.quoteExactInputSingle(_params(request))
+    fn = _quoter(chain.w3, quoter_address).functions.quoteExactInputSingle(_params(request))
     try:
         out = fn.call()
     except Exception as error:
@@ -96,13 +97,13 @@ def decode_quote(ok: bool, data: bytes) -> Quote | ContractReverted:
 
 
 def quote_batched(
-    w3: Web3, quoter_address: str, multicall_address: str, requests: Sequence[QuoteRequest]
+    chain: Chain, quoter_address: str, multicall_address: str, requests: Sequence[QuoteRequest]
 ) -> list[Quote | ContractReverted]:
     """Every quote in one `eth_call`; a failing quote yields its decoded revert."""
     if not requests:
         return []
     results = aggregate_raw(
-        w3, multicall_address, quote_calls(quoter_address, requests),
+        chain, multicall_address, quote_calls(quoter_address, requests),
         gas=QUOTE_GAS_PER_LEG * len(requests) + 1_000_000,
     )  # fmt: skip
     return [decode_quote(ok, data) for ok, data in results]
@@ -122,9 +123,9 @@ def decode_pool_states(results: Sequence[tuple[bool, bytes]]) -> list[PoolState]
     return states
 
 
-def pool_states(w3: Web3, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
+def pool_states(chain: Chain, multicall_address: str, pools: Sequence[str]) -> list[PoolState]:
     """slot0 and liquidity of every pool in one `eth_call`."""
-    results = aggregate_raw(w3, multicall_address, pool_state_calls(pools), allow_failure=False)
+    results = aggregate_raw(chain, multicall_address, pool_state_calls(pools), allow_failure=False)
     return decode_pool_states(results)
 
 

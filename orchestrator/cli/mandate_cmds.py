@@ -20,9 +20,10 @@ from typing import Annotated, Protocol
 
 import typer
 
-from orchestrator.chain.vault_binding import Mandate
 from orchestrator.cli.app import app
 from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _unlock
+from orchestrator.domain.mandate import Mandate
+from orchestrator.domain.units import USDC_DECIMALS, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError
 from orchestrator.networks import resolve_network
 from orchestrator.preview.model import AllowedPoolTerms, Preview
@@ -52,7 +53,6 @@ mandate_app = typer.Typer(
 )
 app.add_typer(mandate_app, name="mandate")
 
-USDC_DECIMALS = 6
 SECONDS_PER = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
 _DURATION = re.compile(r"(\d+)\s*([smhd]?)")
 
@@ -68,7 +68,7 @@ def parse_duration(text: str) -> int:
     return int(match[1]) * SECONDS_PER[match[2] or "s"]
 
 
-def parse_loss_budget(text: str) -> int:
+def parse_loss_budget(text: str) -> UsdcUnits:
     """'100', '2,500.50', '0' (USD) -> USDC base units (>= 0, at most 6 decimals, exact)."""
     try:
         value = Decimal(text.replace(",", "").replace("_", "").strip().lstrip("$"))
@@ -81,7 +81,7 @@ def parse_loss_budget(text: str) -> int:
     base = value.scaleb(USDC_DECIMALS)
     if base != base.to_integral_value():
         raise InputError(f"{text!r} has more than {USDC_DECIMALS} decimals (USDC's precision)")
-    return int(base)
+    return usdc_units(int(base))
 
 
 def parse_tokens(text: str) -> list[str] | None:
@@ -245,18 +245,17 @@ def set_mandate(
     yes: Yes = False,
 ) -> None:
     """Let a keeper rebalance your vault within these limits (one user operation)."""
-    limits = {  # parsed before the wallet is unlocked: a typo costs no password
-        "max_slippage_bps": max_slippage_bps,
-        "min_interval_s": parse_duration(min_interval),
-        "twap_window_s": parse_duration(twap_window),
-        "loss_budget_usdc": parse_loss_budget(loss_budget_usdc),
-        "loss_window_s": parse_duration(loss_window),
-        "loss_cap_usdc": parse_loss_budget(loss_cap_usdc),
-    }
+    # parsed before the wallet is unlocked: a typo costs no password
+    interval_s, twap_s = parse_duration(min_interval), parse_duration(twap_window)
+    budget, window_s = parse_loss_budget(loss_budget_usdc), parse_duration(loss_window)
+    cap = parse_loss_budget(loss_cap_usdc)
     symbols = parse_tokens(tokens)
     configured = keeper or resolve_network(network).keeper_address
     with open_trading(network, _unlock(wallet)) as ctx:
-        mandate = Mandate(keeper=keeper_address(ctx.chain, configured), **limits)
+        mandate = Mandate(
+            keeper_address(ctx.chain, configured), Bps(max_slippage_bps), interval_s, twap_s,
+            budget, window_s, cap,
+        )  # fmt: skip
         _send(ctx, preview_set_mandate(ctx, mandate, symbols), yes)
 
 

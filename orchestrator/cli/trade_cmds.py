@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 
 from orchestrator.cli.app import app
 from orchestrator.cli.wallet_cmds import _password
+from orchestrator.domain.units import USDC_DECIMALS, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError
 from orchestrator.preview.model import Preview
 from orchestrator.service import fund_test_account, open_trading
@@ -39,7 +40,6 @@ local_app = typer.Typer(
 )
 app.add_typer(local_app, name="local")
 
-USDC_DECIMALS = 6
 Network = Annotated[str, typer.Option("--network", "-n", help="local, or a configured network.")]
 Wallet = Annotated[str, typer.Option("--wallet", "-w", help="Keystore name (wallet list).")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")]
@@ -51,7 +51,7 @@ AcceptImpact = Annotated[
 ]
 
 
-def parse_usdc(text: str) -> int:
+def parse_usdc(text: str) -> UsdcUnits:
     """'10000', '10,000.50' -> USDC base units. Zero, negative, non-numeric or more than six
     decimals: InputError."""
     try:
@@ -65,10 +65,10 @@ def parse_usdc(text: str) -> int:
     base = value.scaleb(USDC_DECIMALS)
     if base != base.to_integral_value():
         raise InputError(f"{text!r} has more than {USDC_DECIMALS} decimals (USDC's precision)")
-    return int(base)
+    return usdc_units(int(base))
 
 
-def parse_percent(text: str) -> int:
+def parse_percent(text: str) -> Bps:
     """'50' or '12.5' percent -> bps in (0, 10_000]."""
     try:
         value = Decimal(text.strip().rstrip("%"))
@@ -80,7 +80,7 @@ def parse_percent(text: str) -> int:
             f"the percentage must be in (0, 100] with at most two decimals, got {text!r}",
             hint="e.g. --percent 50 sells half.",
         )
-    return int(bps)
+    return Bps(int(bps))
 
 
 def _unlock(wallet: str) -> LocalAccount:

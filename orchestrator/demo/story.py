@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestrator.chain import Transactor
-from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, swap_exact_input_single
 from orchestrator.demo.year import check_year_size, run_year, year_data
+from orchestrator.domain.units import ONE_USDC, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import SetupError
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import TokenEntry
@@ -41,7 +41,8 @@ from orchestrator.trading.previews import preview_buy, preview_sell
 from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
 from orchestrator.wallet.keystore import Keystore
 
-USDC = 10**6
+USDC = ONE_USDC
+DEMO_BUY_USDC = usdc_units(10_000 * USDC)
 WEEK_S = 7 * 24 * 3600
 
 
@@ -61,7 +62,7 @@ def move_prices(market: LocalMarket, moves_bps: dict[str, int]) -> None:
             request = QuoteRequest(c.usdc, token.address, token.fee, size_usdc)
         else:
             amount = size_usdc * 10**token.decimals // int(token.snapshot_price_usd * USDC)
-            erc20 = bind_ours(market.chain.w3, "TestToken", token.address)
+            erc20 = market.chain.contract("TestToken", token.address)
             market.deployer.send(erc20.functions.mint(trader.address, amount), gas=100_000)
             request = QuoteRequest(token.address, c.usdc, token.fee, amount)
         swap_exact_input_single(trader, c.swap_router02, request, amount_out_min=0)
@@ -71,7 +72,7 @@ def run_demo(
     *,
     tokens: int = 100,
     market_data: Path | None = None,
-    buy_usdc: int = 10_000 * USDC,
+    buy_usdc: UsdcUnits = DEMO_BUY_USDC,
     out_dir: Path = Path("demo-output"),
     echo: Callable[[str], None] = print,
     year_tokens: int = 20,
@@ -124,7 +125,7 @@ def run_demo(
             echo("   " + ", ".join(f"{s} {m / 100:+.0f}% pressure" for s, m in moves.items()))
 
             echo("\n6. Preview: sell 50% to USDC")
-            sale = preview_sell(ctx, 5_000)
+            sale = preview_sell(ctx, Bps(5_000))
             echo(preview_text(sale, int(time.time())))
             echo(execution_text(confirm(ctx, sale)))
 

@@ -42,9 +42,7 @@ from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import repo_root
 from orchestrator.chain import Chain, Transactor, connect
-from orchestrator.chain.vault_binding import Mandate
 from orchestrator.demo.year_data import (
-    BPS,
     Vanished,
     YearWindow,
     choose_window,
@@ -54,6 +52,8 @@ from orchestrator.demo.year_data import (
     weekly_prices,
     year_assets,
 )
+from orchestrator.domain.mandate import Mandate
+from orchestrator.domain.units import BPS, ONE_USDC, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError
 from orchestrator.keeper.cycle import Keeper, VaultOutcome
 from orchestrator.keeper.journal import ActionState, KeeperJournal
@@ -91,7 +91,8 @@ __all__ = [
     "year_table",
 ]
 
-USDC = 10**6
+USDC = ONE_USDC
+YEAR_BUY_USDC = usdc_units(10_000 * USDC)
 HOUR_S, DAY_S = 3_600, 86_400
 WEEK_S = 7 * DAY_S
 REAL_DATA = repo_root().parent / "shared" / "data" / "market" / "weekly_top100_2021_2023.csv"
@@ -237,7 +238,7 @@ class _Year:
         key = Transactor(self.chain, self.chain.accounts[LOCAL_KEEPER_ACCOUNT])
         self.keeper = Keeper(self.chain, self.book, keeper_journal, key, sleep=lambda _s: None)
 
-    def buy(self, ctx: TradingContext, amount: int) -> int:
+    def buy(self, ctx: TradingContext, amount: UsdcUnits) -> int:
         fund_test_account(ctx, amount, eth_wei=10**18)
         done = confirm(ctx, preview_buy(ctx, amount))
         return len(done.preview.legs)
@@ -247,9 +248,9 @@ class _Year:
         30-minute TWAP, a day between rebalances, a loss budget of 2% of the deposit
         per 30 days and at most 10% of it in total under this mandate."""
         mandate = Mandate(
-            keeper=keeper_address(self.chain), max_slippage_bps=200, min_interval_s=DAY_S,
-            twap_window_s=1_800, loss_budget_usdc=deposit * 2 // 100, loss_window_s=30 * DAY_S,
-            loss_cap_usdc=deposit * 10 // 100,
+            keeper=keeper_address(self.chain), max_slippage_bps=Bps(200), min_interval_s=DAY_S,
+            twap_window_s=1_800, loss_budget_usdc=usdc_units(deposit * 2 // 100),
+            loss_window_s=30 * DAY_S, loss_cap_usdc=usdc_units(deposit * 10 // 100),
         )  # fmt: skip
         confirm(ctx, preview_set_mandate(ctx, mandate, None))
         return (f"   managed delegates to keeper {mandate.keeper} (a user operation): all "
@@ -258,10 +259,10 @@ class _Year:
 
     def week(self, index: int, date: datetime.date, targets: Targets, action: str,
              outcome: VaultOutcome | None = None) -> Week:  # fmt: skip
-        w3, usdc = self.chain.w3, self.book.contracts.usdc
-        prices = mid_prices(w3, self.book, self.refs)
-        m = vault_balances(w3, self.book, self.managed.vault_address())
-        p = vault_balances(w3, self.book, self.passive.vault_address())
+        chain, usdc = self.chain, self.book.contracts.usdc
+        prices = mid_prices(chain, self.book, self.refs)
+        m = vault_balances(chain, self.book, self.managed.vault_address())
+        p = vault_balances(chain, self.book, self.passive.vault_address())
         return Week(
             index, date, targets.regime, targets.reading.gauge, action,
             nav_usdc(m.tokens, m.usdc, self.refs, prices, usdc),
@@ -275,7 +276,7 @@ def run_year(
     market_data: Path | None,
     tokens: int = 20,
     weeks: int = 52,
-    buy_usdc: int = 10_000 * USDC,
+    buy_usdc: UsdcUnits = YEAR_BUY_USDC,
     out_dir: Path = Path("demo-output"),
     echo: Callable[[str], None] = print,
     chain_target: str = "anvil",

@@ -25,6 +25,7 @@ from itertools import pairwise
 
 from orchestrator.domain.legs import TokenRef
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError, InvalidValue
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig, closes_of, regime_path
@@ -32,7 +33,6 @@ from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.universe import select_universe
 
 __all__ = [
-    "BPS",
     "Switch",
     "Vanished",
     "YearWindow",
@@ -43,8 +43,6 @@ __all__ = [
     "weekly_prices",
     "year_assets",
 ]
-
-BPS = 10_000
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-BPS = 10_000
-FEE_DENOMINATOR = 1_000_000  # Uniswap fee tiers are in hundredths of a bip
+from orchestrator.domain.units import BPS, PIPS, Bps, TokenUnits, mul_div_down, mul_div_up
 
 
 class ImpactTier(StrEnum):
@@ -21,15 +20,15 @@ class ImpactTier(StrEnum):
     BLOCKED = "blocked"  # 15% or more: refused unless forced
 
 
-def price_impact_bps(amount_out: int, mid_amount_out: int, pool_fee: int) -> int:
+def price_impact_bps(amount_out: TokenUnits, mid_amount_out: int, pool_fee: int) -> Bps:
     """`1 - amount_out / (mid_amount_out * (1 - fee))` in bps, rounded up; 0 if better."""
-    ideal = mid_amount_out * (FEE_DENOMINATOR - pool_fee) // FEE_DENOMINATOR
+    ideal = mul_div_down(mid_amount_out, PIPS - pool_fee, PIPS)
     if ideal <= 0:
-        return BPS
+        return Bps(BPS)
     shortfall = ideal - amount_out
     if shortfall <= 0:
-        return 0
-    return -(-shortfall * BPS // ideal)
+        return Bps(0)
+    return Bps(mul_div_up(shortfall, BPS, ideal))
 
 
 def impact_tier(impact_bps: int) -> ImpactTier:

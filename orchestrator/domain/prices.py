@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from orchestrator.errors import InvalidValue
 
+Q96 = 2**96
 Q192 = 2**192
 
 

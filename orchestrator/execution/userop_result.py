@@ -18,9 +18,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.vault_binding import (
+    ACCOUNT_DEPLOYED,
+    BEFORE_EXECUTION,
+    USER_OPERATION_EVENT,
+    USER_OPERATION_PREFUND_TOO_LOW,
+    USER_OPERATION_REVERT_REASON,
+)
 from orchestrator.errors import ContractReverted, UnexpectedAnswer
 from orchestrator.wallet.smart_account import decode_account_revert
 
@@ -34,20 +40,11 @@ __all__ = [
     "decode_user_op_result",
 ]
 
-USER_OPERATION_EVENT_TOPIC = (
-    "0x"
-    + keccak(text="UserOperationEvent(bytes32,address,address,uint256,bool,uint256,uint256)").hex()
-)
-USER_OPERATION_REVERT_REASON_TOPIC = (
-    "0x" + keccak(text="UserOperationRevertReason(bytes32,address,uint256,bytes)").hex()
-)
-ACCOUNT_DEPLOYED_TOPIC = (
-    "0x" + keccak(text="AccountDeployed(bytes32,address,address,address)").hex()
-)
-BEFORE_EXECUTION_TOPIC = "0x" + keccak(text="BeforeExecution()").hex()
-PREFUND_TOO_LOW_TOPIC = (
-    "0x" + keccak(text="UserOperationPrefundTooLow(bytes32,address,uint256)").hex()
-)
+USER_OPERATION_EVENT_TOPIC = USER_OPERATION_EVENT.topic_hex
+USER_OPERATION_REVERT_REASON_TOPIC = USER_OPERATION_REVERT_REASON.topic_hex
+ACCOUNT_DEPLOYED_TOPIC = ACCOUNT_DEPLOYED.topic_hex
+BEFORE_EXECUTION_TOPIC = BEFORE_EXECUTION.topic_hex
+PREFUND_TOO_LOW_TOPIC = USER_OPERATION_PREFUND_TOO_LOW.topic_hex
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 

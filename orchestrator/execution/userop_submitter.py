@@ -19,11 +19,13 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
 
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.bindings import bind_npm
+from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
-from orchestrator.chain.transactor import Transactor
+from orchestrator.chain.transactor import Transactor, TxParams
+from orchestrator.chain.vault_binding import DEPOSIT_OF, GET_NONCE, HANDLE_OPS
 from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
     ConfigError,
@@ -126,11 +128,10 @@ class SelfBundler:
         self.bundler = bundler
         self.beneficiary = to_checksum_address(beneficiary or bundler.address)
         if search_from_block is None:
-            latest = int(chain.w3.eth.block_number)
+            latest = chain.block_number()
             search_from_block = max(latest - DEFAULT_LOOKBACK_BLOCKS, 0)
         self.search_from_block = search_from_block  # where receipt look-ups start
         self.preflight = preflight
-        self._contract = bind_npm(chain.w3, "EntryPoint", self._entry_point)
 
     @property
     def entry_point(self) -> str:
@@ -147,18 +148,16 @@ class SelfBundler:
     # -- look-up ---------------------------------------------------------------------------
     def receipt(self, user_op_hash: bytes | str) -> UserOpResult | None:
         wanted = _hash_hex(user_op_hash)
-        logs = self.chain.w3.eth.get_logs(
-            {
-                "address": self._entry_point,
-                "topics": [USER_OPERATION_EVENT_TOPIC, wanted],
-                "fromBlock": self.search_from_block,
-                "toBlock": "latest",
-            }
+        logs = self.chain.logs(
+            self._entry_point,
+            [USER_OPERATION_EVENT_TOPIC, wanted],
+            from_block=self.search_from_block,
+            to_block="latest",
         )
         if not logs:
             return None
-        tx_receipt = self.chain.w3.eth.get_transaction_receipt(logs[0]["transactionHash"])
-        return self._decode(wanted, tx_receipt)
+        tx_receipt = self.chain.receipt(logs[0]["transactionHash"])
+        return None if tx_receipt is None else self._decode(wanted, tx_receipt)
 
     def _decode(self, wanted: str, tx_receipt: object) -> UserOpResult | None:
         receipt = dict(tx_receipt)  # type: ignore[call-overload]
@@ -176,8 +175,9 @@ class SelfBundler:
         """Whether `op`'s nonce is used already (by it or by another op): only then can it
         be included, so only then is the (slower) log search worth making."""
         key, sequence = op.nonce >> 64, op.nonce & (2**64 - 1)
-        current = int(self._contract.functions.getNonce(op.sender, key).call())
-        return (current & (2**64 - 1)) > sequence
+        data = call_raw(self.chain, self._entry_point, GET_NONCE.call(op.sender, key))
+        (current,) = GET_NONCE.decode(data)
+        return (int(current) & (2**64 - 1)) > sequence
 
     def submit(self, op: UserOperation, *, timeout_s: float = 120.0) -> UserOpResult:
         wanted = self.user_op_hash(op)
@@ -191,12 +191,14 @@ class SelfBundler:
                 hint="Sign it with orchestrator.wallet.sign_user_op first.",
             )
         gas = handle_ops_gas_limit(op)
-        call = self._contract.functions.handleOps([op.packed().as_abi_tuple()], self.beneficiary)
+        data = HANDLE_OPS.call([op.packed().as_abi_tuple()], self.beneficiary)
+        call: TxParams = {"to": self._entry_point, "data": HexBytes(data)}
         try:
             if self.preflight:
-                deposit = int(self._contract.functions.balanceOf(op.sender).call())
-                check_prefund(self.chain, op, deposit_wei=deposit)
-                call.call({"from": self.bundler.address, "gas": gas})
+                deposit = DEPOSIT_OF.call(op.sender)
+                (deposit_wei,) = DEPOSIT_OF.decode(call_raw(self.chain, self._entry_point, deposit))
+                check_prefund(self.chain, op, deposit_wei=int(deposit_wei))
+                call_raw(self.chain, self._entry_point, data, sender=self.bundler.address, gas=gas)
             tx_receipt = self.bundler.wait(
                 self.bundler.send_nowait(call, gas=gas), timeout_s=timeout_s
             )

@@ -12,27 +12,25 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
-from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.multicall import selector
-from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor
-from orchestrator.chain.vault_binding import encode_legs
-from orchestrator.domain.legs import Direction, PlannedLeg
+from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams
+from orchestrator.chain.vault_binding import REBALANCE, REBALANCED, guarded_legs
+from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg, TokenRef
+from orchestrator.domain.units import Bps, TokenUnits
 from orchestrator.errors import ContractReverted, KeeperStopped, TransactionRejected, TransientError
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.reads import VaultState, discover_vaults, oracle_floors, read_vault_states
 from orchestrator.keeper.schedule import choose_cycle, week_id
 from orchestrator.localmarket.addressbook import AddressBook
-from orchestrator.planning.rebalance import RebalanceBands
+from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan
 from orchestrator.strategy.signal import Regime
 from orchestrator.trading.reads import mid_prices, quote_outs, token_refs
 from orchestrator.trading.targets import Targets
@@ -40,10 +38,9 @@ from orchestrator.trading.targets import Targets
 __all__ = ["CRASH_ENV", "CycleReport", "Keeper", "VaultOutcome"]
 
 CRASH_ENV = "INDEXVAULT_KEEPER_CRASH_AT"  # tests: "signed:2" dies after the 2nd journaled tx
-_LEG = "(address,uint24,uint256,uint256)"
-_REBALANCE = selector(f"rebalance({_LEG}[],{_LEG}[],uint256)")
 T = TypeVar("T")
-_REBALANCED = keccak(text="Rebalanced(address,uint256,uint256)")
+# each leg's min-out: the quote less this, raised to the vault's oracle floor
+KEEPER_MAX_SLIPPAGE_BPS: Final = Bps(50)
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,29 @@ class CycleReport:
         return sum(1 for o in self.outcomes if o.state is state)
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """A vault's outcome for this cycle without a transaction (skipped, waiting, failed)."""
+
+    state: ActionState
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    sells: list[GuardedLeg]
+    buys: list[GuardedLeg]
+    dropped: list[tuple[str, str]]  # (symbol, why) legs the mandate or the cash kept out
+
+    @property
+    def count(self) -> int:
+        return len(self.sells) + len(self.buys)
+
+
+def _oracle_leg(q: QuotedLeg) -> tuple[TokenRef, Direction, TokenUnits]:
+    return q.token, q.direction, q.amount_in
+
+
 @dataclass
 class Keeper:
     chain: Chain
@@ -79,7 +99,7 @@ class Keeper:
     journal: KeeperJournal
     transactor: Transactor  # the keeper's key: may call `rebalance`, nothing else
     bands: RebalanceBands = field(default_factory=RebalanceBands)
-    tolerance_bps: int = 50  # min-out = quote less this (then raised to the oracle floor)
+    max_slippage_bps: Bps = KEEPER_MAX_SLIPPAGE_BPS
     deadline_s: int = 600
     rpc_attempts: int = 4
     backoff_s: float = 0.5  # doubles each attempt
@@ -126,10 +146,10 @@ class Keeper:
         report.vaults_seen = len(vaults)
         states = self._with_retries(
             "reading vaults",
-            lambda: read_vault_states(self.chain.w3, self.book, vaults, keeper=self.address),
+            lambda: read_vault_states(self.chain, self.book, vaults, keeper=self.address),
         )
         prices = self._with_retries(
-            "reading prices", lambda: mid_prices(self.chain.w3, self.book, token_refs(self.book))
+            "reading prices", lambda: mid_prices(self.chain, self.book, token_refs(self.book))
         )
         for state in states:
             outcome = self._with_retries(
@@ -142,7 +162,7 @@ class Keeper:
         report.elapsed_s = time.perf_counter() - started
         return report
 
-    # -- one vault ----------------------------------------------------------------------------
+    # -- one vault: plan, guard, sign ------------------------------------------------------
     def _vault(
         self, cycle: Cycle, state: VaultState, prices: dict[str, int], dry_run: bool
     ) -> VaultOutcome:
@@ -153,101 +173,123 @@ class Keeper:
         if action is not None and action.state not in (ActionState.PENDING, ActionState.WAITING):
             return _outcome(action)
         now_s = self.chain.timestamp()
+        planned = self._plan(cycle, state, prices, now_s)
+        if isinstance(planned, _Verdict):
+            return self._record(cycle, vault, planned, now_s, dry_run)
+        plan, notes = planned
+        guarded = self._guard(vault, plan, state.cash_usdc, prices)
+        if isinstance(guarded, _Verdict):
+            return self._record(cycle, vault, guarded, now_s, dry_run)
+        return self._sign(cycle, vault, guarded, [*notes, *guarded.dropped], now_s, dry_run)
 
-        def settle(state_: ActionState, reason: str | None, **fields: Any) -> VaultOutcome:
-            if not dry_run:
-                j.settle(cycle.cycle_id, vault, state_, now_s=now_s, reason=reason, **fields)
-            return VaultOutcome(vault, state_, reason, legs=fields.get("legs"))
-
+    def _plan(
+        self, cycle: Cycle, state: VaultState, prices: dict[str, int], now_s: int
+    ) -> tuple[RebalancePlan, list[tuple[str, str]]] | _Verdict:
+        """The vault's rebalance plan under its mandate, or why there is none now."""
         if state.mandate is None:
-            return settle(ActionState.SKIPPED, "not opted in (no mandate, or keeper revoked)")
+            return _Verdict(ActionState.SKIPPED, "not opted in (no mandate, or keeper revoked)")
         if not state.opted_in(self.address):
-            return settle(
-                ActionState.SKIPPED, f"delegated to another keeper {state.mandate.keeper}"
-            )
+            why = f"delegated to another keeper {state.mandate.keeper}"
+            return _Verdict(ActionState.SKIPPED, why)
         cap = state.mandate.loss_cap_usdc
         if state.loss_spent_usdc >= cap:
-            return settle(
-                ActionState.SKIPPED,
+            why = (
                 f"the mandate's loss cap is used up ({state.loss_spent_usdc / 1e6:,.2f} of "
-                f"{cap / 1e6:,.2f} USDC): the owner must sign a new mandate",
+                f"{cap / 1e6:,.2f} USDC): the owner must sign a new mandate"
             )
-        if state.last_rebalance_s and now_s < state.last_rebalance_s + state.mandate.min_interval_s:
-            ready = state.last_rebalance_s + state.mandate.min_interval_s
-            return settle(
-                ActionState.WAITING, f"mandate interval: next rebalance allowed at {ready}"
-            )
+            return _Verdict(ActionState.SKIPPED, why)
+        ready = state.last_rebalance_s + state.mandate.min_interval_s
+        if state.last_rebalance_s and now_s < ready:
+            why = f"mandate interval: next rebalance allowed at {ready}"
+            return _Verdict(ActionState.WAITING, why)
         plan, notes = kp.plan_vault(
             state, weights_bps=cycle.weights_bps, regime=Regime(cycle.regime),
             tokens=token_refs(self.book), sqrt_prices_x96=prices,
             usdc=self.book.contracts.usdc, bands=self.bands,
         )  # fmt: skip
         if plan.is_empty:
-            return settle(ActionState.SKIPPED, _joined("within bands", notes))
-        sells, buys, dropped = self._guarded(vault, plan.sells, plan.buys, state.cash_usdc)
-        if kp.oracle_blocked(dropped):  # partial trades would leave the vault off target
-            return settle(ActionState.WAITING, _joined("oracle not ready, retried later", dropped))
-        if not sells and not buys:
-            return settle(ActionState.SKIPPED, _joined("no leg passes the mandate", dropped))
-        data = _REBALANCE + abi_encode(
-            [f"{_LEG}[]", f"{_LEG}[]", "uint256"],
-            [encode_legs([s.encoded() for s in sells]), encode_legs([b.encoded() for b in buys]),
-             now_s + self.deadline_s],
+            return _Verdict(ActionState.SKIPPED, _joined("within bands", notes))
+        return plan, notes
+
+    def _guard(
+        self, vault: str, plan: RebalancePlan, cash_usdc: int, prices: dict[str, int]
+    ) -> _Guarded | _Verdict:
+        """Quote every leg (one call), guard each with its min-out against the vault's oracle
+        floors (one call, two if buys had to be scaled to the cash available)."""
+        chain, book, usdc = self.chain, self.book, self.book.contracts.usdc
+        planned = [*plan.sells, *plan.buys]
+        outs = quote_outs(chain, book, planned)
+        quoted = {
+            p.token.symbol: QuotedLeg(p, prices[p.token.symbol], out)
+            for p, out in zip(planned, outs, strict=True)
+        }
+        guard = partial(kp.apply_floors, max_slippage_bps=self.max_slippage_bps, usdc=usdc)
+        floors = oracle_floors(chain, book, vault, [_oracle_leg(q) for q in quoted.values()])
+        checked, dropped = guard(list(quoted.values()), floors)
+        sells = [g for g in checked if g.direction is Direction.SELL]
+        buys = [g for g in checked if g.direction is Direction.BUY]
+        funded, too_small, scaled = kp.fund_buys(
+            [quoted[b.symbol] for b in buys], cash_usdc=cash_usdc, sells=sells,
+            min_trade_usdc=self.bands.min_trade_usdc,
         )  # fmt: skip
-        call = {"to": vault, "data": HexBytes(data)}
-        legs = len(sells) + len(buys)
+        dropped += too_small
+        if scaled:
+            again = oracle_floors(chain, book, vault, [_oracle_leg(q) for q in funded])
+            buys, more = guard(funded, again) if funded else ([], [])
+            dropped += more
+        if kp.oracle_blocked(dropped):  # partial trades would leave the vault off target
+            return _Verdict(
+                ActionState.WAITING, _joined("oracle not ready, retried later", dropped)
+            )
+        if not sells and not buys:
+            return _Verdict(ActionState.SKIPPED, _joined("no leg passes the mandate", dropped))
+        return _Guarded(sells, buys, dropped)
+
+    def _sign(
+        self, cycle: Cycle, vault: str, legs: _Guarded, notes: list[tuple[str, str]],
+        now_s: int, dry_run: bool,
+    ) -> VaultOutcome:  # fmt: skip
+        """Pre-flight (estimate), then sign and journal the transaction before it is
+        broadcast; a revert in the pre-flight is recorded with its decoded reason."""
+        data = REBALANCE.call(
+            guarded_legs(legs.sells), guarded_legs(legs.buys), now_s + self.deadline_s
+        )
+        call: TxParams = {"to": vault, "data": HexBytes(data)}
+        counts = f"{len(legs.sells)} sells, {len(legs.buys)} buys"
         try:
-            estimate = self.transactor.estimate_gas(call)  # type: ignore[arg-type]
+            estimate = self.transactor.estimate_gas(call)
         except ContractReverted as error:
-            return settle(ActionState.FAILED, f"pre-flight: {error}", count_attempt=True, legs=legs)
+            failed = _Verdict(ActionState.FAILED, f"pre-flight: {error}")
+            return self._record(cycle, vault, failed, now_s, dry_run, legs=legs.count)
         if dry_run:
-            return VaultOutcome(vault, ActionState.PENDING, _joined(
-                f"would rebalance: {len(sells)} sells, {len(buys)} buys, ~{estimate:,} gas",
-                [*notes, *dropped]), legs=legs)  # fmt: skip
-        signed = self.transactor.sign(call, gas=estimate * (100 + GAS_ESTIMATE_MARGIN_PCT) // 100)  # type: ignore[arg-type]
-        j.settle(
+            why = _joined(f"would rebalance: {counts}, ~{estimate:,} gas", notes)
+            return VaultOutcome(vault, ActionState.PENDING, why, legs=legs.count)
+        signed = self.transactor.sign(call, gas=estimate * (100 + GAS_ESTIMATE_MARGIN_PCT) // 100)
+        self.journal.settle(
             cycle.cycle_id, vault, ActionState.SUBMITTED, now_s=now_s, count_attempt=True,
-            reason=_joined(f"{len(sells)} sells, {len(buys)} buys", [*notes, *dropped]) or None,
-            nonce=signed.nonce, tx_hash=signed.tx_hash.to_0x_hex(), raw_tx=signed.raw.hex(),
-            legs=legs,
+            reason=_joined(counts, notes) or None, nonce=signed.nonce,
+            tx_hash=signed.tx_hash.to_0x_hex(), raw_tx=signed.raw.hex(), legs=legs.count,
         )  # fmt: skip
         self._maybe_crash("signed")
         if self.before_submit is not None:
             self.before_submit(vault)
-        action = j.action(cycle.cycle_id, vault)
+        action = self.journal.action(cycle.cycle_id, vault)
         assert action is not None
         return self._finish(action, fresh=True)
 
-    def _guarded(
-        self,
-        vault: str,
-        sells_planned: Sequence[PlannedLeg],
-        buys_planned: Sequence[PlannedLeg],
-        cash_usdc: int,
-    ) -> tuple[list[kp.GuardedLeg], list[kp.GuardedLeg], list[tuple[str, str]]]:
-        """Quote every leg (one call), check them against the vault's oracle floors (one
-        call, two if buys had to be scaled to the cash available)."""
-        w3, book = self.chain.w3, self.book
-        planned = [*sells_planned, *buys_planned]
-        outs = quote_outs(w3, book, planned)
-        guarded = [kp.guard(leg, out, self.tolerance_bps)
-                   for leg, out in zip(planned, outs, strict=True)]  # fmt: skip
-        floors = oracle_floors(w3, book, vault, [(g.leg.token, g.leg.direction, g.leg.amount_in)
-                                                 for g in guarded])  # fmt: skip
-        checked, dropped = kp.apply_floors(guarded, floors)
-        sells = [g for g in checked if g.leg.direction is Direction.SELL]
-        buys = [g for g in checked if g.leg.direction is Direction.BUY]
-        buys, too_small, scaled = kp.fund_buys(
-            buys, cash_usdc=cash_usdc, sells=sells, tolerance_bps=self.tolerance_bps,
-            min_trade_usdc=self.bands.min_trade_usdc,
-        )  # fmt: skip
-        dropped += too_small
-        if scaled and buys:
-            legs = [(b.leg.token, b.leg.direction, b.leg.amount_in) for b in buys]
-            again = oracle_floors(w3, book, vault, legs)
-            buys, more = kp.apply_floors(buys, again)
-            dropped += more
-        return sells, buys, dropped
+    def _record(
+        self, cycle: Cycle, vault: str, verdict: _Verdict, now_s: int, dry_run: bool,
+        legs: int | None = None,
+    ) -> VaultOutcome:  # fmt: skip
+        """The vault's outcome without a transaction (journaled unless a dry run); a failed
+        pre-flight counts as an attempt."""
+        if not dry_run:
+            self.journal.settle(
+                cycle.cycle_id, vault, verdict.state, now_s=now_s, reason=verdict.reason,
+                count_attempt=verdict.state is ActionState.FAILED,
+                **({} if legs is None else {"legs": legs}),
+            )  # fmt: skip
+        return VaultOutcome(vault, verdict.state, verdict.reason, legs=legs)
 
     # -- after signing: idempotent --------------------------------------------------------------
     def _finish(self, action: Action, *, fresh: bool = False) -> VaultOutcome:
@@ -257,13 +299,10 @@ class Keeper:
         assert action.tx_hash is not None
         assert action.raw_tx is not None
         assert action.nonce is not None
-        w3 = self.chain.w3
         tx_hash = HexBytes(action.tx_hash)
         receipt = self.chain.receipt(tx_hash)
         if receipt is None:
-            mined_nonce = int(
-                w3.eth.get_transaction_count(self.transactor.account.address, "latest")
-            )
+            mined_nonce = self.chain.tx_count(self.transactor.address, "latest")
             if mined_nonce > action.nonce:
                 receipt = self.chain.receipt(tx_hash)
                 if receipt is None:
@@ -282,7 +321,7 @@ class Keeper:
             return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
         loss = next(
             (int.from_bytes(bytes(log["data"])[:32], "big") for log in receipt["logs"]
-             if log["topics"] and bytes(log["topics"][0]) == _REBALANCED),
+             if log["topics"] and bytes(log["topics"][0]) == REBALANCED.topic),
             None,
         )  # fmt: skip
         outcome = self._settle_after(
@@ -306,10 +345,10 @@ class Keeper:
     def _discover(self) -> None:
         scanned = self.journal.meta("scanned_to_block")
         start = 0 if scanned is None else int(scanned) + 1
-        head = int(self.chain.w3.eth.block_number)
+        head = self.chain.block_number()
         if start > head:
             return
-        found = discover_vaults(self.chain.w3, self.book.contracts.vault_factory,
+        found = discover_vaults(self.chain, self.book.contracts.vault_factory,
                                 from_block=start, to_block=head)  # fmt: skip
         self.journal.add_vaults(found, scanned_to=head)
 

@@ -5,11 +5,11 @@
   a fully invested 20-token index, weighted as the strategy weights them;
 - holdings outside the allowlist are left alone (the keeper may not trade them) and are
   not part of the NAV the keeper steers;
-- every leg's min-out is the quote less the keeper's own tolerance (rounded down), raised
-  to the vault's oracle floor (the most protective of the spot and the two half-window
-  TWAPs, less the mandate's max slippage) when that is higher; a leg whose quote is already
-  below the floor, or that the vault's price guard refuses (history too short, oracle ring
-  too small, price unsettled), is dropped with the vault's reason;
+- every leg's min-out is the quote less the keeper's own max slippage (rounded down),
+  raised to the vault's oracle floor (the most protective of the spot and the two
+  half-window TWAPs, less the mandate's max slippage) when that is higher; a leg whose
+  quote is already below the floor, or that the vault's price guard refuses (history too
+  short, oracle ring too small, price unsettled), is dropped with the vault's reason;
 - buys never spend more than the vault's USDC plus the sells' *minimum* proceeds, so the
   rebalance can never run out of cash halfway (buys are scaled down, rounding down).
 """
@@ -17,30 +17,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
-from orchestrator.chain.vault_binding import Leg
 from orchestrator.domain.legs import (
-    BPS,
     Direction,
+    GuardedLeg,
     Holding,
-    PlannedLeg,
+    QuotedLeg,
     TokenRef,
-    split_by_weights,
 )
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
-from orchestrator.errors import InvalidValue
+from orchestrator.domain.units import BPS, Bps, TokenUnits, min_out_rounded_down, split_by_weights
 from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.strategy.signal import Regime
 
 __all__ = [
-    "GuardedLeg",
     "allowed_targets",
     "apply_floors",
     "fund_buys",
-    "guard",
-    "min_out_of",
     "oracle_blocked",
     "plan_vault",
 ]
@@ -75,7 +69,7 @@ def plan_vault(
     notes = [(s, "held but not in the mandate's allowlist: left alone")
              for s, amount in sorted(state.balances.items())
              if amount > 0 and s in refs and state.allowed.get(s) != refs[s].fee]  # fmt: skip
-    holdings = [Holding(t, state.balances.get(t.symbol, 0)) for t in tradable
+    holdings = [Holding(t, state.balances.get(t.symbol, TokenUnits(0))) for t in tradable
                 if state.balances.get(t.symbol, 0) > 0]  # fmt: skip
     values = {
         h.token.symbol: value_in_usdc(
@@ -94,33 +88,6 @@ def plan_vault(
     return plan, notes
 
 
-@dataclass(frozen=True)
-class GuardedLeg:
-    """A planned leg with its quote and, once known, its oracle floor."""
-
-    leg: PlannedLeg
-    quoted_out: int
-    min_out: int
-
-    def encoded(self) -> Leg:
-        return Leg(self.leg.token.address, self.leg.token.fee, self.leg.amount_in, self.min_out)
-
-
-def min_out_of(quoted_out: int, tolerance_bps: int) -> int:
-    """The quote less the tolerance, rounded down."""
-    if not 0 <= tolerance_bps < BPS:
-        raise InvalidValue(
-            f"tolerance {tolerance_bps} bps is outside [0, {BPS})",
-            name="tolerance_bps",
-            value=tolerance_bps,
-        )
-    return quoted_out * (BPS - tolerance_bps) // BPS
-
-
-def guard(leg: PlannedLeg, quoted_out: int, tolerance_bps: int) -> GuardedLeg:
-    return GuardedLeg(leg, quoted_out, min_out_of(quoted_out, tolerance_bps))
-
-
 OFF_TWAP = "price is off its TWAP by more than the mandate allows"
 
 
@@ -135,47 +102,50 @@ def oracle_blocked(dropped: Sequence[tuple[str, str]]) -> bool:
 
 
 def apply_floors(
-    legs: Sequence[GuardedLeg], floors: Sequence[tuple[int, int] | str]
+    legs: Sequence[QuotedLeg],
+    floors: Sequence[tuple[int, int] | str],
+    *,
+    max_slippage_bps: Bps,
+    usdc: str,
 ) -> tuple[list[GuardedLeg], list[tuple[str, str]]]:
-    """Raise each min-out to the vault's floor; drop the legs the vault would reject, each
-    with the vault's reason."""
+    """Guard each leg: min-out = its quote less `max_slippage_bps` (rounded down), raised to
+    the vault's floor; drop the legs the vault would reject, each with the vault's reason
+    (its price guard refuses the leg, or the leg is quoted below the floor)."""
     kept: list[GuardedLeg] = []
     dropped: list[tuple[str, str]] = []
-    for g, floor in zip(legs, floors, strict=True):
-        symbol = g.leg.token.symbol
+    for q, floor in zip(legs, floors, strict=True):
+        symbol = q.token.symbol
         if isinstance(floor, str):
             dropped.append((symbol, floor))
-        elif g.quoted_out < floor[1]:
+        elif q.quoted_out < floor[1]:
             dropped.append(
                 (
                     symbol,
-                    f"quote {g.quoted_out} is below the oracle floor {floor[1]} "
-                    "(price is off its TWAP by more than the mandate allows)",
+                    f"quote {q.quoted_out} is below the oracle floor {floor[1]} ({OFF_TWAP})",
                 )
             )
         else:
-            kept.append(replace(g, min_out=max(g.min_out, floor[1])))
+            own = min_out_rounded_down(q.quoted_out, max_slippage_bps)
+            kept.append(q.guarded(TokenUnits(max(own, floor[1])), usdc=usdc))
     return kept, dropped
 
 
 def fund_buys(
-    buys: Sequence[GuardedLeg], *, cash_usdc: int, sells: Sequence[GuardedLeg],
-    tolerance_bps: int, min_trade_usdc: int,
-) -> tuple[list[GuardedLeg], list[tuple[str, str]], bool]:  # fmt: skip
+    buys: Sequence[QuotedLeg], *, cash_usdc: int, sells: Sequence[GuardedLeg], min_trade_usdc: int
+) -> tuple[list[QuotedLeg], list[tuple[str, str]], bool]:
     """Buys scaled so their USDC never exceeds cash + the sells' min-outs (rounds down).
     A scaled quote is scaled proportionally, which understates it: a V3 swap's average
     price only improves for a smaller input. Returns (buys, dropped, scaled)."""
-    budget = cash_usdc + sum(s.min_out for s in sells if s.leg.direction is Direction.SELL)
-    wanted = sum(b.leg.amount_in for b in buys)
+    budget = cash_usdc + sum(s.min_out for s in sells if s.direction is Direction.SELL)
+    wanted = sum(b.amount_in for b in buys)
     if wanted <= budget:
         return list(buys), [], False
-    kept: list[GuardedLeg] = []
+    kept: list[QuotedLeg] = []
     dropped: list[tuple[str, str]] = []
     for b in buys:
-        amount = b.leg.amount_in * budget // wanted
+        amount = b.amount_in * budget // wanted
         if amount < min_trade_usdc or amount == 0:
-            dropped.append((b.leg.token.symbol, "too small once scaled to the cash available"))
+            dropped.append((b.token.symbol, "too small once scaled to the cash available"))
             continue
-        quoted = b.quoted_out * amount // b.leg.amount_in
-        kept.append(guard(replace(b.leg, amount_in=amount), quoted, tolerance_bps))
+        kept.append(b.scaled_to(TokenUnits(amount)))
     return kept, dropped, True

@@ -14,7 +14,6 @@ from orchestrator.ledger.event_records import Action, VaultEvent, group_actions
 from orchestrator.ledger.events import read_vault_events
 from orchestrator.ledger.journal import SCHEMA_VERSION, Journal
 from orchestrator.ledger.journal_records import (
-    Fill,
     JournalEntry,
     PreviewRecord,
     ReceiptRecord,
@@ -30,7 +29,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "Action",
     "Book",
-    "Fill",
     "Journal",
     "JournalEntry",
     "LogRow",

@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from orchestrator.domain.legs import FilledLeg
+from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import JournalUnusable
-from orchestrator.ledger.journal_records import Fill, PreviewRecord, ReceiptRecord, SubmissionRecord
+from orchestrator.ledger.journal_records import PreviewRecord, ReceiptRecord, SubmissionRecord
 
 SCHEMA_VERSION = 1
 
@@ -183,13 +185,22 @@ def receipt(db: sqlite3.Connection, quote_id: str) -> ReceiptRecord | None:
     return None if row is None else _receipt(row)
 
 
-def fills(db: sqlite3.Connection, quote_id: str) -> tuple[Fill, ...]:
+def fills(db: sqlite3.Connection, quote_id: str) -> tuple[FilledLeg, ...]:
     rows = db.execute(
         "SELECT token, symbol, amount_in, amount_out_min, amount_out FROM fills "
         "WHERE quote_id = ? ORDER BY leg",
         (quote_id,),
     )
-    return tuple(Fill(str(t), str(s), int(a), int(m), int(o)) for t, s, a, m, o in rows)
+    return tuple(
+        FilledLeg(
+            token=str(t),
+            symbol=str(s),
+            amount_in=TokenUnits(int(a)),
+            min_out=TokenUnits(int(m)),
+            amount_out=TokenUnits(int(o)),
+        )
+        for t, s, a, m, o in rows
+    )
 
 
 def insert_preview(db: sqlite3.Connection, p: PreviewRecord) -> None:
@@ -214,11 +225,11 @@ def insert_receipt(db: sqlite3.Connection, r: ReceiptRecord) -> None:
     )  # fmt: skip
 
 
-def insert_fills(db: sqlite3.Connection, quote_id: str, legs: Sequence[Fill]) -> None:
+def insert_fills(db: sqlite3.Connection, quote_id: str, legs: Sequence[FilledLeg]) -> None:
     db.executemany(
         "INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (quote_id, i, f.token, f.symbol, str(f.amount_in), str(f.amount_out_min),
+            (quote_id, i, f.token, f.symbol, str(f.amount_in), str(f.min_out),
              str(f.amount_out))
             for i, f in enumerate(legs)
         ],

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from orchestrator.chain.vault_binding import Mandate
+from orchestrator.domain.mandate import Mandate
 from orchestrator.errors import EventsInconsistent
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Read one vault's history from the chain into typed records (`ledger.event_records`).
 
-    events = read_vault_events(w3, vault_address)        # eth_getLogs + block timestamps
+    events = read_vault_events(chain, vault_address)     # eth_getLogs + block timestamps
     actions = group_actions(events)                      # pure (event_records)
 
 Reads the vault's own logs and the factory's `VaultCreated` for it (filtered on the
@@ -9,20 +9,16 @@ vault's indexed topic), decoded with the ABIs in `abi/`, ordered by (block, log 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from functools import cache
-from typing import Any, TypedDict, cast
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
-from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.address import to_checksum_address
-from web3 import Web3
-from web3.contract import Contract
-from web3.exceptions import Web3TypeError
-from web3.types import BlockIdentifier, FilterParams, LogReceipt
 
-from orchestrator.artifacts.load import load_artifact
-from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.vault_binding import Mandate
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import call_raw
+from orchestrator.chain.logs import DecodedLog, EventSource, address_topic, read_events
+from orchestrator.chain.vault_binding import VAULT_CREATED, VAULT_FACTORY, mandate_from_struct
+from orchestrator.domain.mandate import Mandate
 from orchestrator.errors import MissingContract
 from orchestrator.ledger.event_records import (
     Bought,
@@ -36,49 +32,12 @@ from orchestrator.ledger.event_records import (
     WithdrawnInKind,
 )
 
-__all__ = ["block_timestamps", "decode_log", "read_vault_events"]
-
-BLOCK_BATCH = 100  # blocks per JSON-RPC batch when fetching timestamps
+__all__ = ["read_vault_events"]
 
 
-# -- decoding (pure given the ABI) ----------------------------------------------------------
-@cache
-def _topics(name: str) -> dict[str, str]:
-    """topic0 (0x hex) → event name, for one of our artifacts."""
-    return {
-        "0x" + event_abi_to_log_topic(cast(Any, entry)).hex(): str(entry["name"])
-        for entry in load_artifact(name).abi
-        if entry.get("type") == "event"
-    }
-
-
-def _topic_of(name: str, event: str) -> str:
-    return next(topic for topic, found in _topics(name).items() if found == event)
-
-
-def decode_log(
-    contract: Contract, log: LogReceipt, timestamp_s: int, *, artifact: str = "IndexVault"
-) -> VaultEvent | None:
-    """A log of `contract` (whose ABI is `abi/<artifact>.json`) as its record; None for an
-    event the ledger ignores (the factory's fee and admin events)."""
-    name = _topics(artifact).get(log["topics"][0].to_0x_hex())
-    if name is None:
-        return None
-    args = getattr(contract.events, name)().process_log(log)["args"]
-    at = _At(
-        block_number=int(log["blockNumber"]),
-        log_index=int(log["logIndex"]),
-        tx_hash=log["transactionHash"].to_0x_hex(),
-        timestamp_s=timestamp_s,
-    )
-    return _record(name, at, args)
-
-
+# -- records from decoded events (pure) ----------------------------------------------------
 def _mandate(raw: Any) -> Mandate:
-    fields = raw.values() if isinstance(raw, Mapping) else raw
-    keeper, slippage, interval, window, budget, loss_window, cap = fields
-    return Mandate(str(keeper), int(slippage), int(interval), int(window), int(budget),
-                   int(loss_window), int(cap))  # fmt: skip
+    return mandate_from_struct(list(raw.values()) if isinstance(raw, Mapping) else raw)
 
 
 def _pool(raw: Any) -> tuple[str, int]:
@@ -133,73 +92,38 @@ def _record(name: str, at: _At, a: Mapping[str, Any]) -> VaultEvent | None:
 
 # -- reading (I/O) --------------------------------------------------------------------------
 def read_vault_events(
-    w3: Web3,
+    chain: Chain,
     vault: str,
     *,
     factory: str | None = None,
     from_block: int = 0,
-    to_block: BlockIdentifier = "latest",
+    to_block: int | None = None,
     max_block_range: int | None = None,
 ) -> list[VaultEvent]:
-    """Every event of `vault` in the block range, with the factory's `VaultCreated` for it
-    (`factory` defaults to the vault's own `factory()`). `max_block_range` splits the
-    eth_getLogs calls for providers that cap the range. Block timestamps are fetched once
-    per block (JSON-RPC batches where the provider supports them)."""
+    """Every event of `vault` in the block range (to the latest block by default), with the
+    factory's `VaultCreated` for it (`factory` defaults to the vault's own `factory()`).
+    `max_block_range` splits the eth_getLogs calls for providers that cap the range."""
     vault = to_checksum_address(vault)
-    if not w3.eth.get_code(vault):
+    if not chain.code(vault):
         raise MissingContract(name="IndexVault", address=vault)
-    contract = bind_ours(w3, "IndexVault", vault)
-    factory_contract = bind_ours(
-        w3, "VaultFactory", factory or str(contract.functions.factory().call())
-    )
-    last = int(w3.eth.get_block(to_block)["number"])
-    vault_topic = "0x" + "00" * 12 + vault[2:].lower()
-    created_filter: FilterParams = {
-        "address": factory_contract.address,
-        "topics": [_topic_of("VaultFactory", "VaultCreated"), None, vault_topic],
-    }
-    vault_filter: FilterParams = {"address": contract.address}
-    sources = (
-        (contract, "IndexVault", vault_filter),
-        (factory_contract, "VaultFactory", created_filter),
-    )
-    logs = [
-        (bound, artifact, log)
-        for bound, artifact, query in sources
-        for log in _logs(w3, query, from_block, last, max_block_range)
+    if factory is None:
+        (factory,) = VAULT_FACTORY.decode(call_raw(chain, vault, VAULT_FACTORY.call()))
+    sources = [
+        EventSource("IndexVault", vault),
+        EventSource("VaultFactory", factory, (VAULT_CREATED.topic_hex, None, address_topic(vault))),
     ]
-    times = block_timestamps(w3, {int(log["blockNumber"]) for _, _, log in logs})
-    events = (
-        decode_log(bound, log, times[int(log["blockNumber"])], artifact=artifact)
-        for bound, artifact, log in logs
+    last = chain.block_number() if to_block is None else to_block
+    logs = read_events(
+        chain, sources, from_block=from_block, to_block=last, max_block_range=max_block_range
     )
-    return sorted((e for e in events if e is not None), key=lambda e: (e.block_number, e.log_index))
+    events = (_record(log.event, _at(log), log.args) for log in logs)
+    return [e for e in events if e is not None]
 
 
-def _logs(
-    w3: Web3, base: FilterParams, first: int, last: int, max_range: int | None
-) -> list[LogReceipt]:
-    step = max_range if max_range and max_range > 0 else max(last - first + 1, 1)
-    found: list[LogReceipt] = []
-    for start in range(first, last + 1, step):
-        query: FilterParams = {**base, "fromBlock": start, "toBlock": min(start + step - 1, last)}
-        found += [log for log in w3.eth.get_logs(query) if not log.get("removed", False)]
-    return found
-
-
-def block_timestamps(w3: Web3, blocks: Iterable[int]) -> dict[int, int]:
-    """Each block's timestamp, each block fetched once."""
-    wanted = sorted(set(blocks))
-    times: dict[int, int] = {}
-    for start in range(0, len(wanted), BLOCK_BATCH):
-        chunk = wanted[start : start + BLOCK_BATCH]
-        try:
-            with w3.batch_requests() as batch:
-                for number in chunk:
-                    batch.add(w3.eth.get_block(number))
-                headers: list[Any] = list(batch.execute())
-        except Web3TypeError:  # the provider has no batching (eth-tester): one by one
-            headers = [w3.eth.get_block(number) for number in chunk]
-        for number, header in zip(chunk, headers, strict=True):
-            times[number] = int(header["timestamp"])
-    return times
+def _at(log: DecodedLog) -> _At:
+    return _At(
+        block_number=log.block_number,
+        log_index=log.log_index,
+        tx_hash=log.tx_hash,
+        timestamp_s=log.timestamp_s,
+    )

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+from orchestrator.domain.legs import FilledLeg
+from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import (
     AlreadySubmitted,
     JournalUnusable,
@@ -39,7 +41,6 @@ from orchestrator.ledger import _sql
 from orchestrator.ledger._checks import address, hash32, new_preview, non_negative, same_preview
 from orchestrator.ledger.journal_records import (
     EntryState,
-    Fill,
     JournalEntry,
     PreviewKind,
     PreviewRecord,
@@ -211,15 +212,15 @@ class Journal:
             raise QuoteConflict(quote_id, field="receipt", recorded=recorded, given=given)
         return recorded
 
-    def record_fills(self, quote_id: str, fills: Sequence[Fill]) -> None:
+    def record_fills(self, quote_id: str, fills: Sequence[FilledLeg]) -> None:
         """The executed legs, in leg order, of an included op. Idempotent when identical."""
         given = tuple(
-            Fill(
+            FilledLeg(
                 token=address("token", f.token),
                 symbol=f.symbol,
-                amount_in=non_negative("amount_in", f.amount_in),
-                amount_out_min=non_negative("amount_out_min", f.amount_out_min),
-                amount_out=non_negative("amount_out", f.amount_out),
+                amount_in=TokenUnits(non_negative("amount_in", f.amount_in)),
+                min_out=TokenUnits(non_negative("min_out", f.min_out)),
+                amount_out=TokenUnits(non_negative("amount_out", f.amount_out)),
             )
             for f in fills
         )

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from orchestrator.domain.legs import FilledLeg
+
 __all__ = [
     "KINDS",
     "EntryState",
-    "Fill",
     "JournalEntry",
     "PreviewKind",
     "PreviewRecord",
@@ -62,22 +63,11 @@ class ReceiptRecord:
 
 
 @dataclass(frozen=True)
-class Fill:
-    """One executed leg: what was paid, the reviewed minimum and what actually arrived."""
-
-    token: str
-    symbol: str
-    amount_in: int
-    amount_out_min: int
-    amount_out: int
-
-
-@dataclass(frozen=True)
 class JournalEntry:
     preview: PreviewRecord
     submission: SubmissionRecord | None
     receipt: ReceiptRecord | None
-    fills: tuple[Fill, ...]
+    fills: tuple[FilledLeg, ...]
 
     @property
     def state(self) -> EntryState:

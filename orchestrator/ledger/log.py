@@ -2,7 +2,7 @@
 journal (confirmed previews, submissions, failures and drops that left no vault events).
 
     rows = build_log(group_actions(events), journal.entries(vault=vault))     # pure
-    rows = read_log(w3, journal, vault)                                        # reads both
+    rows = read_log(chain, journal, vault)                                     # reads both
 
 Per row kind, `usdc_amount` and `legs` mean:
 
@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eth_utils.address import to_checksum_address
-from web3 import Web3
 
-from orchestrator.chain.bindings import bind_ours
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import call_raw
+from orchestrator.chain.vault_binding import VAULT_USDC
 from orchestrator.ledger.event_records import (
     Action,
     Bought,
@@ -89,10 +90,10 @@ def build_log(
     return sorted(rows, key=_order)
 
 
-def read_log(w3: Web3, journal: Journal, vault: str, *, from_block: int = 0) -> list[LogRow]:
+def read_log(chain: Chain, journal: Journal, vault: str, *, from_block: int = 0) -> list[LogRow]:
     """The vault's events from `from_block` and its journal entries, merged."""
-    actions = group_actions(read_vault_events(w3, vault, from_block=from_block))
-    usdc = str(bind_ours(w3, "IndexVault", vault).functions.usdc().call())
+    actions = group_actions(read_vault_events(chain, vault, from_block=from_block))
+    (usdc,) = VAULT_USDC.decode(call_raw(chain, vault, VAULT_USDC.call()))
     return build_log(actions, journal.entries(vault=vault), usdc=usdc)
 
 

@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from web3 import Web3
-from web3.exceptions import TransactionNotFound
+from eth_utils.address import to_checksum_address
 
-from orchestrator.chain.bindings import bind_npm
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import call_raw
+from orchestrator.chain.vault_binding import GET_NONCE
 from orchestrator.execution.userop_result import (
     USER_OPERATION_EVENT_TOPIC,
     UserOpResult,
@@ -110,7 +111,7 @@ def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int
 
 
 def reconcile(
-    w3: Web3,
+    chain: Chain,
     entry_point: str,
     journal: Journal,
     *,
@@ -122,7 +123,7 @@ def reconcile(
     `from_block`: where the EntryPoint log search starts (a block before the oldest
     unfinished submission; RPC providers cap eth_getLogs ranges)."""
     now = int(time.time()) if now_s is None else now_s
-    reader = _ChainReader(w3, entry_point, from_block)
+    reader = _ChainReader(chain, entry_point, from_block)
     settlements = []
     for sub in journal.unfinished_submissions():
         facts = reader.facts(sub)
@@ -140,51 +141,47 @@ def reconcile(
 
 
 class _ChainReader:
-    def __init__(self, w3: Web3, entry_point: str, from_block: int) -> None:
-        self.w3 = w3
-        self.entry_point = bind_npm(w3, "EntryPoint", entry_point)
+    def __init__(self, chain: Chain, entry_point: str, from_block: int) -> None:
+        self.chain = chain
+        self.entry_point = to_checksum_address(entry_point)
         self.from_block = from_block
 
     def facts(self, sub: SubmissionRecord) -> ChainFacts:
-        block = int(self.w3.eth.block_number)  # nonce first: see the module docstring
+        block = self.chain.block_number()  # nonce first: see the module docstring
         key = sub.nonce >> 64
-        nonce = int(
-            self.entry_point.functions.getNonce(sub.sender, key).call(block_identifier=block)
-        )
+        data = call_raw(self.chain, self.entry_point, GET_NONCE.call(sub.sender, key), block=block)
+        (nonce,) = GET_NONCE.decode(data)
         result = self._find(sub.user_op_hash)
         status: TxStatus = "none"
         if sub.tx_hash is not None:
             status, mined = self._transaction(sub.tx_hash, sub.user_op_hash)
             result = result or mined
-        return ChainFacts(result, nonce & SEQUENCE_MASK, status)
+        return ChainFacts(result, int(nonce) & SEQUENCE_MASK, status)
 
     def _find(self, user_op_hash: str) -> UserOpResult | None:
-        logs = self.w3.eth.get_logs(
-            {
-                "address": self.entry_point.address,
-                "topics": [USER_OPERATION_EVENT_TOPIC, user_op_hash],
-                "fromBlock": self.from_block,
-                "toBlock": "latest",
-            }
+        topics = [USER_OPERATION_EVENT_TOPIC, user_op_hash]
+        logs = self.chain.logs(
+            self.entry_point, topics, from_block=self.from_block, to_block="latest"
         )
         if not logs:
             return None
         return self._decode(logs[0]["transactionHash"].to_0x_hex(), user_op_hash)
 
     def _transaction(self, tx_hash: str, user_op_hash: str) -> tuple[TxStatus, UserOpResult | None]:
-        try:
-            tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-        except TransactionNotFound:
+        tx = self.chain.transaction(tx_hash)
+        if tx is None:
             return "unknown", None
         if tx.get("blockNumber") is None:
             return "pending", None
         return "mined", self._decode(tx_hash, user_op_hash)
 
     def _decode(self, tx_hash: str, user_op_hash: str) -> UserOpResult | None:
-        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        receipt = self.chain.receipt(bytes.fromhex(tx_hash[2:]))
+        if receipt is None:
+            return None
         return decode_user_op_result(
             logs=receipt["logs"],
-            entry_point=self.entry_point.address,
+            entry_point=self.entry_point,
             user_op_hash=user_op_hash,
             transaction_hash=tx_hash,
             block_number=int(receipt["blockNumber"]),

@@ -19,10 +19,9 @@ from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import load_artifact, load_npm_artifact
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.bindings import bind_npm, bind_ours
+from orchestrator.chain.bindings import Contract
 from orchestrator.chain.canonical import deploy_canonical
 from orchestrator.chain.transactor import Transactor
-from orchestrator.chain.vault_binding import deploy_vault_factory
 from orchestrator.errors import InvalidValue
 from orchestrator.localmarket.addressbook import AddressBook, CoreContracts, TokenEntry
 from orchestrator.localmarket.pricing import (
@@ -34,7 +33,7 @@ from orchestrator.localmarket.pricing import (
 )
 from orchestrator.market.snapshot import AssetSnapshot
 
-__all__ = ["MarketConfig", "deploy_market", "deploy_uniswap"]
+__all__ = ["MarketConfig", "deploy_market", "deploy_uniswap", "deploy_vault_factory"]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_UINT256 = 2**256 - 1
@@ -47,6 +46,28 @@ GAS_APPROVE = 80_000
 GAS_CREATE_POOL = 5_500_000
 GAS_NPM_MINT = 700_000
 GAS_PER_OBSERVATION_SLOT = 30_000
+GAS_DEPLOY_VAULT_FACTORY = 7_000_000
+
+
+def deploy_vault_factory(
+    tx: Transactor,
+    *,
+    admin: str,
+    usdc: str,
+    uniswap_v3_factory: str,
+    fee_recipient: str,
+    fee_bps: int,
+    min_block_time_s: int,
+) -> Contract:
+    """One call deploys the factory and its IndexVault implementation. `min_block_time_s` is
+    the chain's shortest time between blocks: every mandate's pools need an oracle ring of
+    ceil(twap window / min_block_time_s) + 1 observations."""
+    return tx.deploy(
+        load_artifact("VaultFactory"),
+        admin, usdc, uniswap_v3_factory, fee_recipient, fee_bps, min_block_time_s,
+        gas=GAS_DEPLOY_VAULT_FACTORY,
+    )  # fmt: skip
+
 
 # The minimum block time the local VaultFactory declares (seconds). A mandate needs every
 # pool's oracle ring to hold ceil(twap window / this) + 1 observations: at 60 s a 30-minute
@@ -134,26 +155,24 @@ def deploy_market(
     """Deploy everything and return the address book. `assets` must not contain USDC."""
     if not assets:
         raise InvalidValue("a market needs at least one asset", name="assets", value=assets)
-    w3 = chain.w3
     progress(
         "deploying the canonical deployer, Multicall3 and EntryPoint v0.8; WETH9, Uniswap V3, "
         "SwapRouter02, QuoterV2, USDC"
     )
     core = deploy_uniswap(tx, platform_fee_bps=config.platform_fee_bps)
     token_artifact = load_artifact("TestToken")
-    usdc = bind_ours(w3, "TestToken", core.usdc)
-    factory = bind_npm(w3, "UniswapV3Factory", core.uniswap_v3_factory)
-    npm = bind_npm(w3, "NonfungiblePositionManager", core.nonfungible_position_manager)
+    usdc = chain.contract("TestToken", core.usdc)
+    factory = chain.npm_contract("UniswapV3Factory", core.uniswap_v3_factory)
+    npm = chain.npm_contract("NonfungiblePositionManager", core.nonfungible_position_manager)
 
     progress(f"deploying {len(assets)} tokens")
     decimals = [token_decimals(a.symbol) for a in assets]
-    token_factory = w3.eth.contract(abi=token_artifact.abi, bytecode=token_artifact.bytecode)
     constructors = [
-        token_factory.constructor(f"{a.name} (local test)", a.symbol, d, tx.address)
+        tx.constructor(token_artifact, f"{a.name} (local test)", a.symbol, d, tx.address)
         for a, d in zip(assets, decimals, strict=True)
     ]
     receipts = tx.send_all([(c, GAS_TOKEN_DEPLOY) for c in constructors])
-    tokens = [bind_ours(w3, "TestToken", str(r["contractAddress"])) for r in receipts]
+    tokens = [chain.contract("TestToken", str(r["contractAddress"])) for r in receipts]
 
     depths = [
         pool_depth_usd(
@@ -221,7 +240,7 @@ def deploy_market(
             deadline,
         )
         if config.observation_cardinality > 1:
-            pool_contract = bind_npm(w3, "UniswapV3Pool", pool)
+            pool_contract = chain.npm_contract("UniswapV3Pool", pool)
             seeding.append(
                 (pool_contract.functions.increaseObservationCardinalityNext(config.observation_cardinality),
                  60_000 + GAS_PER_OBSERVATION_SLOT * config.observation_cardinality)

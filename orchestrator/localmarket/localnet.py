@@ -84,7 +84,7 @@ def _market_is_there(chain: Chain, book_path: Path) -> AddressBook | None:
     if book.chain_id != chain.chain_id:
         return None
     for address in (book.contracts.vault_factory, book.contracts.entry_point):
-        if not chain.w3.eth.get_code(address):  # type: ignore[arg-type]
+        if not chain.code(address):
             return None
     return book
 

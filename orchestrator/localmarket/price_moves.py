@@ -26,17 +26,16 @@ from typing import TYPE_CHECKING, Literal
 
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
-from web3.types import TxReceipt
 
 from orchestrator.chain.abi import decode as abi_decode
-from orchestrator.chain.bindings import bind_npm, bind_ours
-from orchestrator.chain.transactor import Sendable, Transactor
+from orchestrator.chain.transactor import Sendable, Transactor, TxReceipt
 from orchestrator.chain.uniswap import pool_states
+from orchestrator.domain.prices import Q96
+from orchestrator.domain.units import PIPS, USDC_DECIMALS, mul_div_up
 from orchestrator.errors import InputError, InvalidValue, UnexpectedAnswer
 from orchestrator.localmarket.addressbook import TokenEntry
 from orchestrator.localmarket.deploy import GAS_APPROVE, GAS_MINT
 from orchestrator.localmarket.pricing import (
-    USDC_DECIMALS,
     price_usd_from_sqrt_price_x96,
     sqrt_price_x96_for_usd_price,
 )
@@ -53,8 +52,6 @@ __all__ = [
     "within_tolerance",
 ]
 
-Q96 = 2**96
-FEE_DENOMINATOR = 1_000_000  # Uniswap fee tiers are in hundredths of a bip
 DEFAULT_ARBITRAGEUR_INDEX = 6
 # Explicit gas (py-evm's estimate is slow). A swap inside one tick-bitmap word uses about
 # 115-135k; each further word it walks (256 tick spacings: a factor of about 4.6 in price at
@@ -97,10 +94,6 @@ def sqrt_price_x96_for(
     return sqrt_price_x96_for_usd_price(scaled, token_decimals, token_is_token0)
 
 
-def _mul_div_up(a: int, b: int, denominator: int) -> int:
-    return -(-(a * b) // denominator)
-
-
 def amount_in_to_reach(
     sqrt_price_x96: int, target_sqrt_price_x96: int, liquidity: int, fee: int
 ) -> int:
@@ -118,16 +111,14 @@ def amount_in_to_reach(
             name="sqrt_price_x96",
             value=(sqrt_price_x96, target_sqrt_price_x96, liquidity),
         )
-    if not 0 <= fee < FEE_DENOMINATOR:
-        raise InvalidValue(
-            f"fee must be in [0, {FEE_DENOMINATOR}), got {fee}", name="fee", value=fee
-        )
+    if not 0 <= fee < PIPS:
+        raise InvalidValue(f"fee must be in [0, {PIPS}), got {fee}", name="fee", value=fee)
     if target_sqrt_price_x96 < sqrt_price_x96:  # zeroForOne: token0 in, price falls
-        step = _mul_div_up(liquidity << 96, sqrt_price_x96 - target_sqrt_price_x96, sqrt_price_x96)
+        step = mul_div_up(liquidity << 96, sqrt_price_x96 - target_sqrt_price_x96, sqrt_price_x96)
         net = -(-step // target_sqrt_price_x96)
     else:  # oneForZero: token1 in, price rises
-        net = _mul_div_up(liquidity, target_sqrt_price_x96 - sqrt_price_x96, Q96)
-    return net + _mul_div_up(net, fee, FEE_DENOMINATOR - fee)
+        net = mul_div_up(liquidity, target_sqrt_price_x96 - sqrt_price_x96, Q96)
+    return net + mul_div_up(net, fee, PIPS - fee)
 
 
 def within_tolerance(
@@ -252,7 +243,7 @@ def set_prices(
     book, c = market.book, market.book.contracts
     tokens = [book.token(symbol) for symbol in prices_usd]
     targets = [_target(t, prices_usd[t.symbol]) for t in tokens]
-    states = pool_states(chain.w3, c.multicall3, [t.pool for t in tokens])
+    states = pool_states(chain, c.multicall3, [t.pool for t in tokens])
 
     plans: list[_Plan | None] = []
     for token, target, state in zip(tokens, targets, states, strict=True):
@@ -312,7 +303,7 @@ def _send(market: LocalMarket, plans: list[_Plan], arbitrageur_index: int) -> di
     sent back to back, then awaited in order. Returns each symbol's swap receipt."""
     if not plans:
         return {}
-    w3, c = market.chain.w3, market.book.contracts
+    chain, c = market.chain, market.book.contracts
     arbitrageur = Transactor(market.chain, market.chain.accounts[arbitrageur_index])
     market.deployer.resync()  # other code may have sent from the deployer's key since
     totals: dict[str, int] = {}
@@ -321,10 +312,10 @@ def _send(market: LocalMarket, plans: list[_Plan], arbitrageur_index: int) -> di
     mints: list[tuple[Sendable, int]] = []
     approvals: list[tuple[Sendable, int]] = []
     for address, total in totals.items():
-        erc20 = bind_ours(w3, "TestToken", address)
+        erc20 = chain.contract("TestToken", address)
         mints.append((erc20.functions.mint(arbitrageur.address, total), GAS_MINT))
         approvals.append((erc20.functions.approve(c.swap_router02, total), GAS_APPROVE))
-    router = bind_npm(w3, "SwapRouter02", c.swap_router02)
+    router = chain.npm_contract("SwapRouter02", c.swap_router02)
     swaps: list[tuple[Sendable, int]] = [
         (
             router.functions.exactInputSingle(

@@ -12,12 +12,13 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from math import isqrt
 
+from orchestrator.domain.prices import Q96
+from orchestrator.domain.units import USDC_DECIMALS
 from orchestrator.errors import InvalidValue
 
 __all__ = [
     "MAX_SQRT_RATIO",
     "MIN_SQRT_RATIO",
-    "USDC_DECIMALS",
     "full_range_ticks",
     "pool_depth_usd",
     "price_usd_from_sqrt_price_x96",
@@ -26,11 +27,9 @@ __all__ = [
     "token_decimals",
 ]
 
-USDC_DECIMALS = 6
 MIN_SQRT_RATIO = 4_295_128_739
 MAX_SQRT_RATIO = 1_461_446_703_485_210_103_287_273_052_203_988_822_378_723_970_342
 MAX_TICK = 887_272
-Q96 = 2**96
 
 # Native decimals of well-known assets where they are not 18 (BTC-likes use 8; several
 # L1s and USD-pegged tokens use 6). Everything else is minted with 18.

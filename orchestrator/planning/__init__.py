@@ -5,20 +5,15 @@ plan_sell(holdings, fraction_bps, cash_usdc, fee_bps)                       -> S
 plan_rebalance(holdings, prices, targets, regime, bands)                    -> RebalancePlan
 """
 
-from orchestrator.domain.legs import Direction, Holding, PlannedLeg, TokenRef
 from orchestrator.planning.buy import BuyPlan, plan_buy
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.planning.sell import SellPlan, plan_sell
 
 __all__ = [
     "BuyPlan",
-    "Direction",
-    "Holding",
-    "PlannedLeg",
     "RebalanceBands",
     "RebalancePlan",
     "SellPlan",
-    "TokenRef",
     "plan_buy",
     "plan_rebalance",
     "plan_sell",

@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from orchestrator.domain.legs import BPS, Direction, PlannedLeg, TokenRef, split_by_weights
+from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
+from orchestrator.domain.units import (
+    BPS,
+    Bps,
+    TokenUnits,
+    UsdcUnits,
+    fee_rounded_down,
+    split_by_weights,
+    usdc_units,
+)
 from orchestrator.errors import InputError
 from orchestrator.strategy.signal import Regime
 
 
 @dataclass(frozen=True)
 class BuyPlan:
-    usdc_amount: int  # what the owner pays in, fee included (USDC base units)
-    fee_usdc: int  # floor(usdc_amount * fee_bps / 10_000), as the vault computes it
+    usdc_amount: UsdcUnits  # what the owner pays in, fee included
+    fee_usdc: UsdcUnits  # floor(usdc_amount * fee_bps / 10_000), as the vault computes it
     legs: tuple[PlannedLeg, ...]
-    cash_usdc: int  # stays in the vault as USDC (bear regime, or nothing left to buy)
+    cash_usdc: UsdcUnits  # stays in the vault as USDC (bear regime, or nothing left to buy)
     regime: Regime
     dropped: tuple[tuple[str, str], ...]  # (symbol, why) for targets that got no leg
 
@@ -25,13 +34,13 @@ class BuyPlan:
 
 
 def plan_buy(
-    usdc_amount: int,
+    usdc_amount: UsdcUnits,
     *,
-    fee_bps: int,
+    fee_bps: Bps,
     weights_bps: Mapping[str, int],
     tokens: Sequence[TokenRef],
     regime: Regime,
-    min_leg_usdc: int,
+    min_leg_usdc: UsdcUnits,
 ) -> BuyPlan:
     """Legs for a buy. Bear regime: no legs, everything after the fee is held as USDC (the
     index is in stablecoins). Bull: the amount after the fee is split by target weight;
@@ -47,8 +56,8 @@ def plan_buy(
         raise InputError(f"the minimum leg must be at least 1 base unit, got {min_leg_usdc}")
     if not 0 <= fee_bps < BPS:
         raise InputError(f"platform fee {fee_bps} bps is out of range")
-    fee = usdc_amount * fee_bps // BPS
-    spend = usdc_amount - fee
+    fee = fee_rounded_down(usdc_amount, fee_bps)
+    spend = usdc_units(usdc_amount - fee)
     by_symbol = {t.symbol: t for t in tokens}
     dropped: list[tuple[str, str]] = []
     if regime is Regime.BEAR:
@@ -73,7 +82,7 @@ def plan_buy(
         return BuyPlan(usdc_amount, fee, (), spend, regime, tuple(dropped))
     shares = split_by_weights(spend, eligible)
     legs = tuple(
-        PlannedLeg(by_symbol[s], Direction.BUY, shares[s], weights_bps[s])
+        PlannedLeg(by_symbol[s], Direction.BUY, TokenUnits(shares[s]), Bps(weights_bps[s]))
         for s in sorted(eligible, key=lambda s: (-eligible[s], s))
     )
-    return BuyPlan(usdc_amount, fee, legs, 0, regime, tuple(dropped))
+    return BuyPlan(usdc_amount, fee, legs, usdc_units(0), regime, tuple(dropped))

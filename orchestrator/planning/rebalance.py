@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from orchestrator.domain.legs import BPS, Direction, Holding, PlannedLeg, TokenRef
+from orchestrator.domain.legs import Direction, Holding, PlannedLeg, TokenRef
+from orchestrator.domain.units import BPS, Bps, TokenUnits
 from orchestrator.strategy.signal import Regime
 
 
@@ -66,11 +67,13 @@ def plan_rebalance(
         value = values_usdc.get(symbol, 0)
         target = nav * targets.get(symbol, 0) // BPS
         if symbol not in targets:
-            sells.append(PlannedLeg(holding.token, Direction.SELL, holding.amount, 0))
+            sells.append(PlannedLeg(holding.token, Direction.SELL, holding.amount, Bps(0)))
         elif _beyond(value * BPS - nav * targets[symbol], threshold) and value > 0:
-            amount = holding.amount * (value - target) // value
+            amount = TokenUnits(holding.amount * (value - target) // value)
             if amount > 0:  # the vault rejects a zero-amount leg
-                sells.append(PlannedLeg(holding.token, Direction.SELL, amount, targets[symbol]))
+                sells.append(
+                    PlannedLeg(holding.token, Direction.SELL, amount, Bps(targets[symbol]))
+                )
         elif value > target:
             skipped.append((symbol, "within band"))
     for symbol, weight in sorted(targets.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -93,12 +96,12 @@ def plan_rebalance(
         for leg in sells
     )
     budget = cash_usdc + sell_value * (BPS - bands.proceeds_haircut_bps) // BPS
-    wanted = sum(amount for _, amount, _ in buys)
+    wanted = sum(usdc for _, usdc, _ in buys)
     planned_buys = []
-    for token, amount, weight in buys:
-        scaled = amount if wanted <= budget else amount * budget // wanted
+    for token, usdc, weight in buys:
+        scaled = usdc if wanted <= budget else usdc * budget // wanted
         if scaled >= bands.min_trade_usdc:
-            planned_buys.append(PlannedLeg(token, Direction.BUY, scaled, weight))
+            planned_buys.append(PlannedLeg(token, Direction.BUY, TokenUnits(scaled), Bps(weight)))
         else:
             skipped.append((token.symbol, "too small once scaled to the cash available"))
     return RebalancePlan(regime, nav, tuple(sells), tuple(planned_buys), tuple(skipped))

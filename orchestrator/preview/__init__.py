@@ -1,33 +1,17 @@
-"""The preview, pure given quotes, fees and gas: what a trade will do, before signing."""
+"""The preview, pure given quotes + fees + gas: what a trade will do, before signing."""
 
-from orchestrator.domain.impact import ImpactTier, impact_tier, price_impact_bps
-from orchestrator.domain.prices import mid_out, token_is_token0, value_in_usdc
-from orchestrator.preview.build import (
-    GasFacts,
-    LegQuote,
-    PreviewContext,
-    build_preview,
-    choose_slippage,
-)
-from orchestrator.preview.model import GasPreview, LegPreview, Preview, PreviewKind
-from orchestrator.preview.slippage import auto_slippage_bps, min_out
+from orchestrator.preview.build import GasFacts, PreviewContext, build_preview, choose_max_slippage
+from orchestrator.preview.model import GasPreview, Preview, PreviewKind
+from orchestrator.preview.slippage import auto_max_slippage_bps, check_max_slippage
 
 __all__ = [
     "GasFacts",
     "GasPreview",
-    "ImpactTier",
-    "LegPreview",
-    "LegQuote",
     "Preview",
     "PreviewContext",
     "PreviewKind",
-    "auto_slippage_bps",
+    "auto_max_slippage_bps",
     "build_preview",
-    "choose_slippage",
-    "impact_tier",
-    "mid_out",
-    "min_out",
-    "price_impact_bps",
-    "token_is_token0",
-    "value_in_usdc",
+    "check_max_slippage",
+    "choose_max_slippage",
 ]

@@ -1,4 +1,4 @@
-"""Assemble a Preview from a plan, its quotes and the gas estimate. Pure.
+"""Assemble a Preview from a plan's quoted legs and the gas estimate. Pure.
 
 Rounding: min-outs and values round down, impact rounds up, the buy fee is exactly the
 vault's `floor(amount * fee_bps / 10_000)`; a sell's fee is computed on the expected gross
@@ -6,42 +6,46 @@ and on the minimum gross the same way, so both totals are what the vault would p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from orchestrator.domain.impact import ImpactTier, impact_tier, price_impact_bps
-from orchestrator.domain.legs import BPS, Direction, PlannedLeg
-from orchestrator.domain.prices import mid_out, token_is_token0, value_in_usdc
+from orchestrator.domain.impact import ImpactTier
+from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import (
+    BPS,
+    WEI_PER_ETH,
+    Bps,
+    Gas,
+    TokenUnits,
+    UsdcUnits,
+    Wei,
+    fee_rounded_down,
+    mul_div_up,
+    usdc_units,
+)
 from orchestrator.errors import InputError
-from orchestrator.preview.model import GasPreview, LegPreview, Preview, PreviewKind
-from orchestrator.preview.slippage import auto_slippage_bps, check_user_slippage, min_out
+from orchestrator.preview.model import GasPreview, Preview, PreviewKind
+from orchestrator.preview.slippage import auto_max_slippage_bps, check_max_slippage
 
-USDC_DECIMALS = 6
-WEI_PER_ETH = 10**18
+__all__ = ["GasFacts", "PreviewContext", "build_preview", "choose_max_slippage"]
 
-
-@dataclass(frozen=True)
-class LegQuote:
-    """A planned leg with its pool's mid price and the quoter's answer."""
-
-    leg: PlannedLeg
-    sqrt_price_x96: int
-    amount_out: int
+NO_FRACTION = Bps(0)  # a buy or a withdrawal sells no share of the holdings
 
 
 @dataclass(frozen=True)
 class GasFacts:
-    likely_gas: int
-    max_gas: int
-    likely_fee_per_gas_wei: int
-    max_fee_per_gas_wei: int
-    eth_price_usdc: int | None  # USDC base units per 1 ETH, from a pool; None if unknown
+    likely_gas: Gas
+    max_gas: Gas
+    likely_fee_per_gas_wei: Wei
+    max_fee_per_gas_wei: Wei
+    eth_price_usdc: UsdcUnits | None  # per 1 ETH, at a pool's mid price; None if unknown
     deploys_account: bool
     creates_vault: bool
 
     def preview(self) -> GasPreview:
-        likely = self.likely_gas * self.likely_fee_per_gas_wei
-        most = self.max_gas * self.max_fee_per_gas_wei
+        likely = Wei(self.likely_gas * self.likely_fee_per_gas_wei)
+        most = Wei(self.max_gas * self.max_fee_per_gas_wei)
         return GasPreview(
             likely_gas=self.likely_gas,
             max_gas=self.max_gas,
@@ -55,10 +59,11 @@ class GasFacts:
             creates_vault=self.creates_vault,
         )
 
-    def usdc(self, wei: int) -> int | None:
+    def usdc(self, wei: Wei) -> UsdcUnits | None:
+        """`wei` in USDC at the ETH pool's mid price; costs round up."""
         if self.eth_price_usdc is None:
             return None
-        return -(-wei * self.eth_price_usdc // WEI_PER_ETH)  # costs round up
+        return usdc_units(mul_div_up(wei, self.eth_price_usdc, WEI_PER_ETH))
 
 
 @dataclass(frozen=True)
@@ -72,58 +77,31 @@ class PreviewContext:
     ttl_s: int
     deadline_s: int
     regime: str
-    fee_bps: int
+    fee_bps: Bps
     user_op_hash: str
     user_op: dict[str, str]
     force: bool = False  # accept legs at >= 15% impact
 
 
-def choose_slippage(user_bps: int | None, gas: GasFacts, value_usdc: int) -> tuple[int, bool]:
-    """(max slippage in bps, whether it was chosen automatically)."""
-    if user_bps is not None:
-        return check_user_slippage(user_bps), False
-    return auto_slippage_bps(
-        gas.usdc(gas.likely_gas * gas.likely_fee_per_gas_wei), value_usdc
-    ), True
+def choose_max_slippage(
+    max_slippage_bps: int | None, gas: GasFacts, value_usdc: int
+) -> tuple[Bps, bool]:
+    """(max slippage in bps, whether it was chosen automatically): the user's, checked,
+    else from the gas cost as a share of the value."""
+    if max_slippage_bps is not None:
+        return check_max_slippage(max_slippage_bps), False
+    likely_cost = gas.usdc(Wei(gas.likely_gas * gas.likely_fee_per_gas_wei))
+    return auto_max_slippage_bps(likely_cost, value_usdc), True
 
 
-def _leg_preview(q: LegQuote, usdc: str, slippage_bps: int) -> LegPreview:
-    leg, token = q.leg, q.leg.token
-    is0 = token_is_token0(token.address, usdc)
-    zero_for_one = is0 if leg.direction is Direction.SELL else not is0
-    mid = mid_out(leg.amount_in, q.sqrt_price_x96, zero_for_one=zero_for_one)
-    impact = price_impact_bps(q.amount_out, mid, token.fee)
-    buying = leg.direction is Direction.BUY
-    pair = f"USDC/{token.symbol}" if buying else f"{token.symbol}/USDC"
-    return LegPreview(
-        symbol=token.symbol,
-        token=token.address,
-        direction=leg.direction.value,
-        route=f"Uniswap V3 {pair} {token.fee / 10_000:.2f}%",
-        pool=token.pool,
-        pool_fee=token.fee,
-        amount_in=leg.amount_in,
-        in_decimals=USDC_DECIMALS if buying else token.decimals,
-        expected_out=q.amount_out,
-        min_out=min_out(q.amount_out, slippage_bps),
-        out_decimals=token.decimals if buying else USDC_DECIMALS,
-        mid_out=mid,
-        price_impact_bps=impact,
-        impact_tier=impact_tier(impact),
-        target_bps=leg.target_bps,
-    )
-
-
-def _usdc_value(leg: LegPreview, amount: int, quotes: dict[str, LegQuote], usdc: str) -> int:
+def _usdc_value(leg: GuardedLeg, amount: TokenUnits, sqrt_price_x96: int, usdc: str) -> int:
     """A leg's output in USDC base units at mid (a sell's output already is USDC)."""
-    if leg.direction == Direction.SELL.value:
+    if leg.direction is Direction.SELL:
         return amount
-    return value_in_usdc(
-        amount, quotes[leg.symbol].sqrt_price_x96, token_is_0=token_is_token0(leg.token, usdc)
-    )
+    return value_in_usdc(amount, sqrt_price_x96, token_is_0=token_is_token0(leg.token, usdc))
 
 
-def _impact_warnings(legs: Sequence[LegPreview], force: bool) -> tuple[list[str], bool, bool]:
+def _impact_warnings(legs: Sequence[GuardedLeg], force: bool) -> tuple[list[str], bool, bool]:
     warnings, confirm, blocked = [], False, False
     for leg in legs:
         pct = f"{leg.price_impact_bps / 100:.2f}%"
@@ -141,41 +119,48 @@ def _impact_warnings(legs: Sequence[LegPreview], force: bool) -> tuple[list[str]
     return warnings, confirm or blocked, blocked
 
 
+def _values(legs: Sequence[GuardedLeg], prices: Mapping[str, int], usdc: str) -> tuple[int, int]:
+    """(expected, least) output of the legs in USDC at mid: at the quotes, at the min-outs."""
+    expected = sum(_usdc_value(g, g.expected_out, prices[g.symbol], usdc) for g in legs)
+    least = sum(_usdc_value(g, g.min_out, prices[g.symbol], usdc) for g in legs)
+    return expected, least
+
+
 def build_preview(
     kind: PreviewKind,
-    quotes: Sequence[LegQuote],
+    quotes: Sequence[QuotedLeg],
     *,
     ctx: PreviewContext,
     gas: GasFacts,
-    slippage_bps: int,
+    max_slippage_bps: Bps,
     slippage_is_auto: bool,
-    usdc_amount: int,
-    cash_usdc: int,
-    fraction_bps: int = 0,
+    usdc_amount: UsdcUnits,
+    cash_usdc: UsdcUnits,
+    fraction_bps: Bps = NO_FRACTION,
     dropped: Sequence[tuple[str, str]] = (),
 ) -> Preview:
-    """`usdc_amount`: a buy's USDC paid in (fee included); ignored for sells (computed)."""
+    """`usdc_amount`: a buy's USDC paid in (fee included); ignored for sells (computed).
+    Each quoted leg is guarded with min-out = its quote less `max_slippage_bps`."""
     if ctx.ttl_s <= 0:
         raise InputError(f"a preview must live a positive time, got {ctx.ttl_s} s")
-    by_symbol = {q.leg.token.symbol: q for q in quotes}
-    legs = tuple(_leg_preview(q, ctx.usdc, slippage_bps) for q in quotes)
-    expected = sum(_usdc_value(leg, leg.expected_out, by_symbol, ctx.usdc) for leg in legs)
-    least = sum(_usdc_value(leg, leg.min_out, by_symbol, ctx.usdc) for leg in legs)
+    prices = {q.token.symbol: q.sqrt_price_x96 for q in quotes}
+    legs = tuple(q.guarded_by_slippage(max_slippage_bps, usdc=ctx.usdc) for q in quotes)
+    expected, least = _values(legs, prices, ctx.usdc)
     if kind is PreviewKind.BUY:
-        fee = usdc_amount * ctx.fee_bps // BPS
+        fee = fee_rounded_down(usdc_amount, ctx.fee_bps)
         value, min_value = expected + cash_usdc, least + cash_usdc
     elif kind is PreviewKind.WITHDRAW:  # in kind: no swap, no fee; cash_usdc = value at mid
-        fee, value, min_value = 0, cash_usdc, cash_usdc
+        fee, value, min_value = usdc_units(0), cash_usdc, cash_usdc
     else:
-        gross, min_gross = expected + cash_usdc, least + cash_usdc
-        fee = gross * ctx.fee_bps // BPS
+        gross, min_gross = usdc_units(expected + cash_usdc), usdc_units(least + cash_usdc)
+        fee = fee_rounded_down(gross, ctx.fee_bps)
         usdc_amount = gross
-        value, min_value = gross - fee, min_gross - min_gross * ctx.fee_bps // BPS
+        value, min_value = gross - fee, min_gross - fee_rounded_down(min_gross, ctx.fee_bps)
     # weighted by each leg's USDC size: a buy's input, a sell's output at mid
-    sizes = [leg.amount_in if leg.direction == Direction.BUY.value else leg.mid_out for leg in legs]
+    sizes = [g.amount_in if g.direction is Direction.BUY else g.mid_out for g in legs]
     weight = sum(sizes)
-    weighted = sum(leg.price_impact_bps * size for leg, size in zip(legs, sizes, strict=True))
-    impact = -(-weighted // weight) if weight else 0
+    weighted = sum(g.price_impact_bps * size for g, size in zip(legs, sizes, strict=True))
+    impact = mul_div_up(weighted, 1, weight) if weight else 0
     warnings, confirm, blocked = _impact_warnings(legs, ctx.force)
     gas_preview = gas.preview()
     if gas_preview.likely_cost_usdc is not None and value > 0:
@@ -186,8 +171,8 @@ def build_preview(
         warnings.append("this operation also deploys your smart account (first use)")
     if gas.creates_vault:
         warnings.append("this operation also creates your vault (first buy)")
-    if not slippage_is_auto and slippage_bps > 1_000:
-        warnings.append(f"max slippage {slippage_bps / 100:.2f}% is unusually wide")
+    if not slippage_is_auto and max_slippage_bps > 1_000:
+        warnings.append(f"max slippage {max_slippage_bps / 100:.2f}% is unusually wide")
     verb = "not bought" if kind is PreviewKind.BUY else "not sold"
     warnings += [f"{symbol} {verb}: {why}" for symbol, why in dropped]
     return Preview(
@@ -202,14 +187,14 @@ def build_preview(
         usdc_amount=usdc_amount,
         fee_bps=ctx.fee_bps,
         platform_fee_usdc=fee,
-        max_slippage_bps=slippage_bps,
+        max_slippage_bps=max_slippage_bps,
         slippage_is_auto=slippage_is_auto,
         legs=legs,
         cash_usdc=cash_usdc,
         fraction_bps=fraction_bps,
-        expected_value_usdc=value,
-        min_expected_value_usdc=min_value,
-        price_impact_bps=impact,
+        expected_value_usdc=usdc_units(value),
+        min_expected_value_usdc=usdc_units(min_value),
+        price_impact_bps=Bps(impact),
         gas=gas_preview,
         warnings=tuple(warnings),
         needs_explicit_confirmation=confirm,

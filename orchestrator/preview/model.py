@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from orchestrator.domain.impact import ImpactTier
+from orchestrator.domain.legs import GuardedLeg
+from orchestrator.domain.units import Bps, Gas, Pips, UsdcUnits, Wei
 
 
 class PreviewKind(StrEnum):
@@ -22,37 +23,17 @@ class PreviewKind(StrEnum):
     MANDATE = "mandate"  # setMandate or revokeKeeper: no legs, no fee; terms in `mandate`
 
 
-class LegPreview(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    symbol: str
-    token: str
-    direction: str  # "buy" (USDC -> token) or "sell" (token -> USDC)
-    route: str  # e.g. "Uniswap V3 USDC/BTC 0.30%"
-    pool: str
-    pool_fee: int
-    amount_in: int
-    in_decimals: int
-    expected_out: int
-    min_out: int  # rounds down
-    out_decimals: int
-    mid_out: int  # at the pool's mid price, before the LP fee and impact
-    price_impact_bps: int  # rounds up
-    impact_tier: ImpactTier
-    target_bps: int
-
-
 class GasPreview(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    likely_gas: int
-    max_gas: int
-    likely_fee_per_gas_wei: int
-    max_fee_per_gas_wei: int
-    likely_cost_wei: int
-    max_cost_wei: int
-    likely_cost_usdc: int | None  # None when no ETH price is known on this network
-    max_cost_usdc: int | None
+    likely_gas: Gas
+    max_gas: Gas
+    likely_fee_per_gas_wei: Wei
+    max_fee_per_gas_wei: Wei
+    likely_cost_wei: Wei
+    max_cost_wei: Wei
+    likely_cost_usdc: UsdcUnits | None  # None when no ETH price is known on this network
+    max_cost_usdc: UsdcUnits | None
     deploys_account: bool
     creates_vault: bool
 
@@ -64,7 +45,7 @@ class AllowedPoolTerms(BaseModel):
 
     symbol: str
     token: str
-    fee: int  # pool fee tier, in hundredths of a bip (3000 = 0.30%)
+    fee: Pips  # pool fee tier (3000 = 0.30%)
 
 
 class MandateTerms(BaseModel):
@@ -79,12 +60,12 @@ class MandateTerms(BaseModel):
 
     action: Literal["set", "revoke"]
     keeper: str | None
-    max_slippage_bps: int  # per keeper leg, below the reference (spot and TWAP halves) output
+    max_slippage_bps: Bps  # per keeper leg, below the reference (spot and TWAP halves) output
     min_interval_s: int  # between two rebalances
     twap_window_s: int  # pool history the TWAP averages
-    loss_budget_usdc: int  # USDC base units of loss vs the reference per loss window
+    loss_budget_usdc: UsdcUnits  # of loss vs the reference per loss window
     loss_window_s: int  # over which a full budget leaks out of the used budget
-    loss_cap_usdc: int  # USDC base units of loss in total under this mandate, ever
+    loss_cap_usdc: UsdcUnits  # of loss in total under this mandate, ever
     epoch: int  # set: the epoch the new mandate gets; revoke: the current one
     allowed: tuple[AllowedPoolTerms, ...]
 
@@ -100,17 +81,17 @@ class Preview(BaseModel):
     created_at_s: int
     expires_at_s: int
     regime: str
-    usdc_amount: int  # buy: paid in (fee included); sell: gross (proceeds expected + cash)
-    fee_bps: int
-    platform_fee_usdc: int  # buy: exact; sell: on the expected gross (exact once filled)
-    max_slippage_bps: int
+    usdc_amount: UsdcUnits  # buy: paid in (fee included); sell: gross (proceeds + cash)
+    fee_bps: Bps
+    platform_fee_usdc: UsdcUnits  # buy: exact; sell: on the expected gross (exact once filled)
+    max_slippage_bps: Bps  # each leg's min-out is its quote less this (rounded down)
     slippage_is_auto: bool
-    legs: tuple[LegPreview, ...]
-    cash_usdc: int  # buy: left as USDC in the vault; sell: vault cash paid out
-    fraction_bps: int  # sell: share of every holding sold; buy: 0
-    expected_value_usdc: int  # buy: holdings added at mid; sell: USDC paid to the owner
-    min_expected_value_usdc: int  # the same with every leg at its min-out (rounds down)
-    price_impact_bps: int  # value-weighted over the legs
+    legs: tuple[GuardedLeg, ...]
+    cash_usdc: UsdcUnits  # buy: left as USDC in the vault; sell: vault cash paid out
+    fraction_bps: Bps  # sell: share of every holding sold; buy: 0
+    expected_value_usdc: UsdcUnits  # buy: holdings added at mid; sell: USDC paid to the owner
+    min_expected_value_usdc: UsdcUnits  # the same with every leg at its min-out (rounds down)
+    price_impact_bps: Bps  # value-weighted over the legs
     gas: GasPreview
     warnings: tuple[str, ...]
     needs_explicit_confirmation: bool  # a leg at >= 10% impact
@@ -121,7 +102,7 @@ class Preview(BaseModel):
     user_op: dict[str, str]  # the unsigned op in ERC-4337 JSON-RPC form (gas and fees set)
     mandate: MandateTerms | None = None  # kind "mandate" only: the terms being signed
 
-    def leg(self, symbol: str) -> LegPreview:
+    def leg(self, symbol: str) -> GuardedLeg:
         for leg in self.legs:
             if leg.symbol == symbol:
                 return leg

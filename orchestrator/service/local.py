@@ -17,7 +17,6 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from orchestrator.chain import Chain, Transactor, connect
-from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.localnode import DEFAULT_STATE_INTERVAL_S
 from orchestrator.chain.uniswap import (
     Quote,
@@ -101,12 +100,12 @@ class LocalMarket:
 
     def pool_rows(self) -> list[PoolRow]:
         states = pool_states(
-            self.chain.w3, self.book.contracts.multicall3, [t.pool for t in self.book.tokens]
+            self.chain, self.book.contracts.multicall3, [t.pool for t in self.book.tokens]
         )
         return pool_rows(self.book.tokens, states)
 
     def fund_usdc(self, address: str, amount: int) -> None:
-        usdc = bind_ours(self.chain.w3, "TestToken", self.book.contracts.usdc)
+        usdc = self.chain.contract("TestToken", self.book.contracts.usdc)
         self.deployer.send(usdc.functions.mint(address, amount), gas=100_000)
 
     def buy_token_with_usdc(self, symbol: str, amount_in_usdc: int) -> SwapOutcome:
@@ -116,8 +115,8 @@ class LocalMarket:
         token = self.book.token(symbol)
         c = self.book.contracts
         request = QuoteRequest(c.usdc, token.address, token.fee, amount_in_usdc)
-        quote: Quote = quote_exact_input_single(self.chain.w3, c.quoter_v2, request)
-        erc20 = bind_ours(self.chain.w3, "TestToken", token.address)
+        quote: Quote = quote_exact_input_single(self.chain, c.quoter_v2, request)
+        erc20 = self.chain.contract("TestToken", token.address)
         before = int(erc20.functions.balanceOf(self.deployer.address).call())
         receipt = swap_exact_input_single(
             self.deployer, c.swap_router02, request, amount_out_min=quote.amount_out
@@ -267,7 +266,7 @@ def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) ->
             f"{ctx.chain.label} is not a local chain: test funds cannot be minted there",
             hint="Send USDC and ETH to your smart account from another wallet.",
         )
-    usdc = bind_ours(ctx.chain.w3, "TestToken", ctx.book.contracts.usdc)
+    usdc = ctx.chain.contract("TestToken", ctx.book.contracts.usdc)
     minter = Transactor(ctx.chain, ctx.chain.accounts[0])
     minter.send(usdc.functions.mint(ctx.account.address, usdc_amount), gas=100_000)
     ctx.chain.set_balance(ctx.account.address, eth_wei)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
@@ -39,7 +40,7 @@ from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.identity import is_identity_break, successor
 from orchestrator.strategy.ledger import NavPoint, Rename, Run, Side, Trade
 from orchestrator.strategy.signal import Regime, RegimeReading, closes_of, regime_path
-from orchestrator.strategy.weights import BPS, target_weights
+from orchestrator.strategy.weights import target_weights
 
 __all__ = ["DUST_GAS_SHARE", "BacktestResult", "index_weights", "run_backtest", "simulate"]
 

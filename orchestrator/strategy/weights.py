@@ -28,15 +28,14 @@ from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
+from orchestrator.domain.units import BPS
 from orchestrator.errors import ConfigError, StrategyError
 from orchestrator.market.snapshot import AssetSnapshot
 from orchestrator.strategy.config import CostConfig, UniverseConfig, WeightsConfig
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.universe import select_universe
 
-__all__ = ["BPS", "TargetWeights", "capped_weights", "round_to_bps", "target_weights"]
-
-BPS = 10_000
+__all__ = ["TargetWeights", "capped_weights", "round_to_bps", "target_weights"]
 
 
 @dataclass(frozen=True)

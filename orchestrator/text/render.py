@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from orchestrator.domain.units import USDC_DECIMALS, WEI_PER_ETH
 from orchestrator.ledger import LogRow, PnL
 from orchestrator.preview.model import Preview, PreviewKind
 from orchestrator.trading.confirm import Execution
 from orchestrator.trading.holdings import HoldingsView
-
-USDC_DECIMALS = 6
 
 
 def units(amount: int, decimals: int) -> Decimal:
@@ -27,7 +26,7 @@ def gas_usd(amount_usdc: int) -> str:
 
 
 def eth(wei: int) -> str:
-    return f"{units(wei, 18):.6f} ETH"
+    return f"{Decimal(wei) / WEI_PER_ETH:.6f} ETH"
 
 
 def pct(bps: int) -> str:
@@ -95,11 +94,10 @@ def execution_text(e: Execution) -> str:
         f"  gas used {r.actual_gas_used:,} (estimated {e.preview.gas.likely_gas:,}), "
         f"paid {eth(r.actual_gas_cost_wei)}",
     ]
-    short = [f for f in e.fills if f.amount_out < f.amount_out_min]
+    short = [f for f in e.fills if f.amount_out < f.min_out]
     if e.fills:
         worst = min(
-            ((f.amount_out - f.amount_out_min) * 10_000 // max(f.amount_out_min, 1), f.symbol)
-            for f in e.fills
+            ((f.amount_out - f.min_out) * 10_000 // max(f.min_out, 1), f.symbol) for f in e.fills
         )
         lines.append(
             f"  {len(e.fills)} legs filled, each at or above its min-out "
@@ -129,7 +127,7 @@ def holdings_text(h: HoldingsView, limit: int = 30) -> str:
 
 
 def pnl_text(r: PnL, eth_price_usdc: int | None) -> str:
-    gas_usd = f" ≈ {usd(r.gas_paid_wei * eth_price_usdc // 10**18)}" if eth_price_usdc else ""
+    gas_usd = f" ≈ {usd(r.gas_paid_wei * eth_price_usdc // WEI_PER_ETH)}" if eth_price_usdc else ""
     return "\n".join(
         [
             f"equity           {usd(r.equity_usdc)} (holdings {usd(r.market_value_usdc)} "

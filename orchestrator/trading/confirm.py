@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils.crypto import keccak
-
-from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
+from orchestrator.chain.vault_binding import SWAPPED
+from orchestrator.domain.legs import Direction, FilledLeg, PlannedLeg, TokenRef
+from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import (
     AccountMoved,
     ContractReverted,
@@ -22,7 +22,6 @@ from orchestrator.errors import (
     UserOpNotSent,
 )
 from orchestrator.execution.userop_result import UserOpResult
-from orchestrator.ledger.journal_records import Fill
 from orchestrator.ledger.reconcile import revert_text
 from orchestrator.preview.model import Preview, PreviewKind
 from orchestrator.trading.context import TradingContext
@@ -30,14 +29,12 @@ from orchestrator.trading.reads import quote_legs
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import sign_user_op
 
-SWAPPED_TOPIC = "0x" + keccak(text="Swapped(address,address,uint256,uint256)").hex()
-
 
 @dataclass(frozen=True)
 class Execution:
     preview: Preview
     result: UserOpResult
-    fills: tuple[Fill, ...]
+    fills: tuple[FilledLeg, ...]
     already_done: bool = False  # the quote id had been confirmed before: nothing re-sent
 
 
@@ -51,11 +48,11 @@ def _planned_again(ctx: TradingContext, preview: Preview) -> list[PlannedLeg]:
 
 def requote(ctx: TradingContext, preview: Preview) -> None:
     """Raise PriceUpdated if any leg's fresh quote is below its reviewed min-out."""
-    fresh = quote_legs(ctx.chain.w3, ctx.book, _planned_again(ctx, preview))
+    fresh = quote_legs(ctx.chain, ctx.book, _planned_again(ctx, preview))
     moved = [
-        (leg.symbol, q.amount_out, leg.min_out)
+        (leg.symbol, int(q.quoted_out), int(leg.min_out))
         for leg, q in zip(preview.legs, fresh, strict=True)
-        if q.amount_out < leg.min_out
+        if q.quoted_out < leg.min_out
     ]
     if moved:
         raise PriceUpdated(preview.quote_id, moved)
@@ -85,13 +82,13 @@ def _check(ctx: TradingContext, preview: Preview, accept_high_impact: bool) -> N
         )
 
 
-def fills_from(preview: Preview, result: UserOpResult, vault: str) -> tuple[Fill, ...]:
+def fills_from(preview: Preview, result: UserOpResult, vault: str) -> tuple[FilledLeg, ...]:
     """Per leg: what the vault's `Swapped` events say it received, next to the min-out."""
     got: dict[str, tuple[int, int]] = {}
     for log in result.logs:
         if log.address.lower() != vault.lower() or not log.topics:
             continue
-        if log.topics[0].lower() != SWAPPED_TOPIC or len(log.topics) < 3:
+        if log.topics[0].lower() != SWAPPED.topic_hex or len(log.topics) < 3:
             continue
         token_in = "0x" + log.topics[1][-40:]
         token_out = "0x" + log.topics[2][-40:]
@@ -102,7 +99,15 @@ def fills_from(preview: Preview, result: UserOpResult, vault: str) -> tuple[Fill
     fills = []
     for leg in preview.legs:
         amount_in, amount_out = got.get(leg.token.lower(), (0, 0))
-        fills.append(Fill(leg.token, leg.symbol, amount_in, leg.min_out, amount_out))
+        fills.append(
+            FilledLeg(
+                token=leg.token,
+                symbol=leg.symbol,
+                amount_in=TokenUnits(amount_in),
+                min_out=leg.min_out,
+                amount_out=TokenUnits(amount_out),
+            )
+        )
     return tuple(fills)
 
 

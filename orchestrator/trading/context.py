@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eth_account.signers.local import LocalAccount
-from web3.contract import Contract
 
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.vault_binding import owner_salt
+from orchestrator.chain.calls import call_raw
+from orchestrator.chain.vault_binding import FACTORY_CONFIG, PREDICT_VAULT, owner_salt
 from orchestrator.domain.legs import TokenRef
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import ONE_USDC, Bps, UsdcUnits, usdc_units
 from orchestrator.execution.userop_submitter import UserOpSubmitter
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import AddressBook
@@ -40,10 +40,9 @@ class TradingContext:
     salt: bytes = field(default_factory=owner_salt)
     ttl_s: int = 120  # how long a preview can be confirmed
     deadline_margin_s: int = 1_200  # the vault call's deadline, after the preview expires
-    min_leg_usdc: int = 1_000_000  # dust: no leg below $1
+    min_leg_usdc: UsdcUnits = ONE_USDC  # dust: no leg below $1
     wall_clock: Callable[[], float] = time.time
     _account: SmartAccount | None = None
-    _factory: Contract | None = None
     _vault: str | None = None
     _targets: Targets | None = None
 
@@ -58,26 +57,22 @@ class TradingContext:
             self._account = smart_account(self.chain, self.aa, self.owner.address)
         return self._account
 
-    @property
-    def factory(self) -> Contract:
-        if self._factory is None:
-            self._factory = bind_ours(
-                self.chain.w3, "VaultFactory", self.book.contracts.vault_factory
-            )
-        return self._factory
-
     def vault_address(self) -> str:
         """Deterministic (CREATE2 from the owner and the salt): asked once."""
         if self._vault is None:
-            predict = self.factory.functions.predictVault(self.account.address, self.salt)
-            self._vault = str(predict.call())
+            factory = self.book.contracts.vault_factory
+            data = call_raw(
+                self.chain, factory, PREDICT_VAULT.call(self.account.address, self.salt)
+            )
+            (self._vault,) = PREDICT_VAULT.decode(data)
         return self._vault
 
     def vault_exists(self) -> bool:
-        return bool(self.chain.w3.eth.get_code(self.vault_address()))  # type: ignore[arg-type]
+        return bool(self.chain.code(self.vault_address()))
 
-    def fee_bps(self) -> int:
-        return int(self.factory.functions.config().call()[1])
+    def fee_bps(self) -> Bps:
+        config = call_raw(self.chain, self.book.contracts.vault_factory, FACTORY_CONFIG.call())
+        return Bps(int(FACTORY_CONFIG.decode(config)[1]))
 
     def tokens(self) -> list[TokenRef]:
         return token_refs(self.book)
@@ -93,13 +88,13 @@ class TradingContext:
         return self._targets
 
     def chain_now_s(self) -> int:
-        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+        return self.chain.timestamp()
 
-    def eth_price_usdc(self) -> int | None:
+    def eth_price_usdc(self) -> UsdcUnits | None:
         """USDC base units per 1 ETH at the ETH pool's mid price, if the network lists ETH."""
         ref = next((t for t in self.tokens() if t.symbol in ETH_SYMBOLS), None)
         if ref is None:
             return None
-        sqrt_price = mid_prices(self.chain.w3, self.book, [ref])[ref.symbol]
+        sqrt_price = mid_prices(self.chain, self.book, [ref])[ref.symbol]
         is0 = token_is_token0(ref.address, self.book.contracts.usdc)
-        return value_in_usdc(10**ref.decimals, sqrt_price, token_is_0=is0)
+        return usdc_units(value_in_usdc(10**ref.decimals, sqrt_price, token_is_0=is0))

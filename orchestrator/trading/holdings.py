@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestrator.domain.legs import BPS
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import BPS
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import mid_prices, vault_balances
 
@@ -48,9 +48,9 @@ def holdings(ctx: TradingContext) -> HoldingsView:
     )
     if regime == "bear":
         weights = {}
-    balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    balances = vault_balances(ctx.chain, ctx.book, vault)
     refs = [t for t in ctx.tokens() if balances.tokens.get(t.symbol) or t.symbol in weights]
-    prices = mid_prices(ctx.chain.w3, ctx.book, refs) if refs else {}
+    prices = mid_prices(ctx.chain, ctx.book, refs) if refs else {}
     usdc = ctx.book.contracts.usdc
     values = {
         t.symbol: value_in_usdc(

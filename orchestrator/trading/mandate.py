@@ -23,19 +23,18 @@ from eth_utils.address import (
     to_checksum_address,
 )
 
-from orchestrator.chain.abi import decode as abi_decode
 from orchestrator.chain.multicall import aggregate_raw
 from orchestrator.chain.vault_binding import (
-    LOSS_USED_CALL,
-    MANDATE_CALL,
-    MANDATE_EPOCH_CALL,
-    MANDATE_TYPES,
-    Mandate,
-    allowed_pool_call,
+    ALLOWED_POOL,
+    LOSS_USED,
+    MANDATE_EPOCH,
+    MANDATE_OF,
     decode_allowed_pool,
-    decode_loss_used,
     decode_mandate,
+    mandate_from_struct,
 )
+from orchestrator.domain.mandate import Mandate
+from orchestrator.domain.units import Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError, InvalidMandate, NoVault
 from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
 from orchestrator.preview.build import PreviewContext
@@ -73,17 +72,19 @@ class MandateView:
 
     vault: str
     keeper: str | None  # None: never set, or revoked
-    max_slippage_bps: int
+    max_slippage_bps: Bps
     min_interval_s: int
     twap_window_s: int
-    loss_budget_usdc: int  # USDC base units per loss window
+    loss_budget_usdc: UsdcUnits  # per loss window
     loss_window_s: int
-    loss_cap_usdc: int  # USDC base units in total under this mandate
+    loss_cap_usdc: UsdcUnits  # in total under this mandate
     epoch: int  # 0: never set
     allowed: tuple[AllowedPoolTerms, ...]
-    loss_used_usdc: int  # as of the latest block, after leaking (the vault rounds the leak down)
+    loss_used_usdc: (
+        UsdcUnits  # as of the latest block, after leaking (the vault rounds the leak down)
+    )
     last_rebalance_s: int  # 0: never rebalanced
-    loss_spent_usdc: int  # the total loss under the current mandate so far
+    loss_spent_usdc: UsdcUnits  # the total loss under the current mandate so far
 
     @property
     def ever_set(self) -> bool:
@@ -188,16 +189,18 @@ def read_mandate(ctx: TradingContext) -> MandateView:
 
 def _read(ctx: TradingContext, vault: str) -> MandateView:
     tokens = ctx.book.tokens
-    calls = [(vault, MANDATE_CALL), (vault, MANDATE_EPOCH_CALL), (vault, LOSS_USED_CALL)] + [
-        (vault, allowed_pool_call(t.address)) for t in tokens
+    calls = [
+        (vault, MANDATE_OF.call()),
+        (vault, MANDATE_EPOCH.call()),
+        (vault, LOSS_USED.call()),
+        *((vault, ALLOWED_POOL.call(t.address)) for t in tokens),
     ]
-    results = aggregate_raw(ctx.chain.w3, ctx.book.contracts.multicall3, calls,
-                            allow_failure=False)  # fmt: skip
+    results = aggregate_raw(ctx.chain, ctx.book.contracts.multicall3, calls, allow_failure=False)
     out = [data for _, data in results]
-    (_keeper, slippage, interval, twap, budget, window, cap) = abi_decode(MANDATE_TYPES, out[0])
-    # the limits stay readable after a revocation: decode_mandate would give None
-    (epoch,) = abi_decode(["uint32"], out[1])
-    used, last, spent = decode_loss_used(out[2])
+    # the limits stay readable after a revocation (decode_mandate would give None)
+    limits = mandate_from_struct(MANDATE_OF.decode(out[0])[0])
+    (epoch,) = MANDATE_EPOCH.decode(out[1])
+    used, last, spent = LOSS_USED.decode(out[2])
     allowed = []
     for token, data in zip(tokens, out[3:], strict=True):
         fee = decode_allowed_pool(data)
@@ -207,17 +210,17 @@ def _read(ctx: TradingContext, vault: str) -> MandateView:
     return MandateView(
         vault=vault,
         keeper=None if current is None else current.keeper,
-        max_slippage_bps=slippage,
-        min_interval_s=interval,
-        twap_window_s=twap,
-        loss_budget_usdc=budget,
-        loss_window_s=window,
-        loss_cap_usdc=cap,
-        epoch=epoch,
+        max_slippage_bps=limits.max_slippage_bps,
+        min_interval_s=limits.min_interval_s,
+        twap_window_s=limits.twap_window_s,
+        loss_budget_usdc=limits.loss_budget_usdc,
+        loss_window_s=limits.loss_window_s,
+        loss_cap_usdc=limits.loss_cap_usdc,
+        epoch=int(epoch),
         allowed=tuple(allowed),
-        loss_used_usdc=used,
-        last_rebalance_s=last,
-        loss_spent_usdc=spent,
+        loss_used_usdc=usdc_units(int(used)),
+        last_rebalance_s=int(last),
+        loss_spent_usdc=usdc_units(int(spent)),
     )
 
 
@@ -248,7 +251,7 @@ def _preview(
 ) -> Preview:
     """Simulate the op once (gas), then the Preview with no legs, no fee, no deadline."""
     draft = _Draft.simulate(ctx, calls, creates_vault=False)
-    base: PreviewContext = _context(ctx, draft, calls, 0, NOT_APPLICABLE, fee_bps=0)
+    base: PreviewContext = _context(ctx, draft, calls, 0, NOT_APPLICABLE, fee_bps=Bps(0))
     preview = Preview(
         quote_id=base.quote_id,
         kind=PreviewKind.MANDATE,

@@ -12,23 +12,23 @@ from dataclasses import replace
 from decimal import Decimal
 
 from orchestrator.chain.calls import call_batch
-from orchestrator.chain.vault_binding import Leg
+from orchestrator.chain.vault_binding import LegStruct, unguarded_legs
+from orchestrator.domain.legs import Direction, Holding, PlannedLeg, QuotedLeg
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import BPS, Bps, Gas, UsdcUnits, Wei, usdc_units
 from orchestrator.errors import ConfigError, ContractReverted, InputError, NotEnoughFunds, NoVault
-from orchestrator.planning import Direction, Holding, PlannedLeg, plan_buy, plan_sell
+from orchestrator.planning import plan_buy, plan_sell
 from orchestrator.preview import (
     GasFacts,
-    LegQuote,
     Preview,
     PreviewContext,
     PreviewKind,
     build_preview,
-    choose_slippage,
-    min_out,
+    choose_max_slippage,
 )
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.reads import LegQuoteRead, mid_prices, usdc_balance, vault_balances
+from orchestrator.trading.reads import QuotesRead, mid_prices, usdc_balance, vault_balances
 from orchestrator.wallet.builder import DraftUserOp, draft_user_op
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls
@@ -54,10 +54,10 @@ class _Draft:
         self.prepared = draft.complete(ctx.chain, outputs)
         est = self.prepared.estimate
         self.gas = GasFacts(
-            likely_gas=est.likely_gas,
-            max_gas=est.max_gas,
-            likely_fee_per_gas_wei=est.likely_fee_per_gas_wei,
-            max_fee_per_gas_wei=est.max_fee_per_gas_wei,
+            likely_gas=Gas(est.likely_gas),
+            max_gas=Gas(est.max_gas),
+            likely_fee_per_gas_wei=Wei(est.likely_fee_per_gas_wei),
+            max_fee_per_gas_wei=Wei(est.max_fee_per_gas_wei),
             eth_price_usdc=ctx.eth_price_usdc(),
             deploys_account=draft.deploys_account,
             creates_vault=creates_vault,
@@ -77,7 +77,9 @@ class _Draft:
         added = fitted.pre_verification_gas - op.pre_verification_gas
         if added > 0:  # charged in full: the likely and the most gas both grow by it
             self.gas = replace(
-                self.gas, likely_gas=self.gas.likely_gas + added, max_gas=self.gas.max_gas + added
+                self.gas,
+                likely_gas=Gas(self.gas.likely_gas + added),
+                max_gas=Gas(self.gas.max_gas + added),
             )
         op = fitted
         op_hash = user_op_hash(op, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
@@ -91,7 +93,7 @@ def _context(
     deadline_s: int,
     regime: str,
     *,
-    fee_bps: int,
+    fee_bps: Bps,
     force: bool = False,
 ) -> PreviewContext:
     op_hash, op = draft.finalise(calls)
@@ -112,41 +114,38 @@ def _context(
     )
 
 
-def _legs_with_min_outs(quotes: Sequence[LegQuote], slippage_bps: int) -> list[Leg]:
-    legs = []
-    for q in quotes:
-        token, floor = q.leg.token, min_out(q.amount_out, slippage_bps)
-        legs.append(Leg(token.address, token.fee, q.leg.amount_in, floor))
-    return legs
-
-
-def _unguarded(legs: Sequence[PlannedLeg]) -> list[Leg]:
-    """The legs with min-out 0: what the gas simulation runs (gas does not depend on it)."""
-    return [Leg(leg.token.address, leg.token.fee, leg.amount_in, 0) for leg in legs]
+def _guarded(
+    ctx: TradingContext, quotes: Sequence[QuotedLeg], max_slippage_bps: Bps
+) -> list[LegStruct]:
+    usdc = ctx.book.contracts.usdc
+    return [
+        LegStruct(g.token, g.pool_fee, g.amount_in, g.min_out)
+        for g in (q.guarded_by_slippage(max_slippage_bps, usdc=usdc) for q in quotes)
+    ]
 
 
 def _quote_and_simulate(
     ctx: TradingContext, legs: Sequence[PlannedLeg], draft_calls: Sequence[Call], creates: bool
-) -> tuple[list[LegQuote], _Draft]:
+) -> tuple[list[QuotedLeg], _Draft]:
     """The quotes and the gas simulations, independent of each other, in one JSON-RPC batch
     (a node runs its members side by side). A leg that cannot be quoted is reported before
     a simulation's revert: it names the leg."""
     draft = draft_user_op(ctx.chain, ctx.account, draft_calls)
-    read = LegQuoteRead(ctx.book, tuple(legs))
+    read = QuotesRead(ctx.book, tuple(legs))
     outputs = call_batch(ctx.chain, [read.call(), *draft.sims.calls])
     quotes = read.decode(outputs[0])
     return quotes, _Draft(ctx, draft, outputs[1:], creates_vault=creates)
 
 
-def _value_of_quotes(ctx: TradingContext, quotes: Sequence[LegQuote]) -> int:
+def _value_of_quotes(ctx: TradingContext, quotes: Sequence[QuotedLeg]) -> int:
     usdc = ctx.book.contracts.usdc
     total = 0
     for q in quotes:
-        if q.leg.direction is Direction.SELL:
-            total += q.amount_out
+        if q.direction is Direction.SELL:
+            total += q.quoted_out
         else:
-            is0 = token_is_token0(q.leg.token.address, usdc)
-            total += value_in_usdc(q.amount_out, q.sqrt_price_x96, token_is_0=is0)
+            is0 = token_is_token0(q.token.address, usdc)
+            total += value_in_usdc(q.quoted_out, q.sqrt_price_x96, token_is_0=is0)
     return total
 
 
@@ -165,7 +164,7 @@ def _record(ctx: TradingContext, preview: Preview) -> Preview:
 
 def preview_buy(
     ctx: TradingContext,
-    usdc_amount: int,
+    usdc_amount: UsdcUnits,
     *,
     max_slippage_bps: int | None = None,
     force: bool = False,
@@ -176,7 +175,7 @@ def preview_buy(
             f"the amount must be positive, got {_usd(usdc_amount)}",
             hint="e.g. `indexvault buy 10000` invests $10,000.",
         )
-    balance = usdc_balance(ctx.chain.w3, ctx.book, ctx.account.address)
+    balance = usdc_balance(ctx.chain, ctx.book, ctx.account.address)
     if usdc_amount > balance:
         raise NotEnoughFunds(
             f"{_usd(usdc_amount)} is more than your smart account's balance of "
@@ -205,7 +204,7 @@ def preview_buy(
     creates_vault = not ctx.vault_exists()
     deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
 
-    def calls(legs: Sequence[Leg]) -> list[Call]:
+    def calls(legs: Sequence[LegStruct]) -> list[Call]:
         return buy_calls(
             ctx.book,
             account=ctx.account.address, vault=ctx.vault_address(), salt=ctx.salt,
@@ -213,10 +212,11 @@ def preview_buy(
             max_fee_bps=fee_bps, deadline_s=deadline,
         )  # fmt: skip
 
-    draft_calls = calls(_unguarded(plan.legs))
+    draft_calls = calls(unguarded_legs(plan.legs))
     quotes, draft = _quote_and_simulate(ctx, plan.legs, draft_calls, creates_vault)
-    slippage, auto = choose_slippage(max_slippage_bps, draft.gas, _value_of_quotes(ctx, quotes))
-    final_calls = calls(_legs_with_min_outs(quotes, slippage))
+    value = _value_of_quotes(ctx, quotes)
+    slippage, auto = choose_max_slippage(max_slippage_bps, draft.gas, value)
+    final_calls = calls(_guarded(ctx, quotes, slippage))
     preview = build_preview(
         PreviewKind.BUY,
         quotes,
@@ -224,7 +224,7 @@ def preview_buy(
             ctx, draft, final_calls, deadline, targets.regime.value, fee_bps=fee_bps, force=force
         ),
         gas=draft.gas,
-        slippage_bps=slippage,
+        max_slippage_bps=slippage,
         slippage_is_auto=auto,
         usdc_amount=usdc_amount,
         cash_usdc=plan.cash_usdc,
@@ -240,34 +240,35 @@ def _require_vault(ctx: TradingContext, action: str) -> str:
 
 
 def preview_sell(
-    ctx: TradingContext, fraction_bps: int, *, max_slippage_bps: int | None = None
+    ctx: TradingContext, fraction_bps: Bps, *, max_slippage_bps: int | None = None
 ) -> Preview:
     """Selling `fraction_bps` of every holding and of the vault's cash, paid out in USDC."""
     vault = _require_vault(ctx, "sell")
-    balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    balances = vault_balances(ctx.chain, ctx.book, vault)
     fee_bps = ctx.fee_bps()
     refs = {t.symbol: t for t in ctx.tokens()}
     holdings = [Holding(refs[s], amount) for s, amount in balances.tokens.items() if amount]
     plan = plan_sell(holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc, fee_bps=fee_bps)
     deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
 
-    def calls(legs: Sequence[Leg]) -> list[Call]:
+    def calls(legs: Sequence[LegStruct]) -> list[Call]:
         return sell_calls(
             vault=vault, legs=legs, fraction_bps=fraction_bps, max_fee_bps=fee_bps,
             deadline_s=deadline,
         )  # fmt: skip
 
-    quotes, draft = _quote_and_simulate(ctx, plan.legs, calls(_unguarded(plan.legs)), False)
-    slippage, auto = choose_slippage(max_slippage_bps, draft.gas, _value_of_quotes(ctx, quotes))
-    final_calls = calls(_legs_with_min_outs(quotes, slippage))
+    quotes, draft = _quote_and_simulate(ctx, plan.legs, calls(unguarded_legs(plan.legs)), False)
+    value = _value_of_quotes(ctx, quotes)
+    slippage, auto = choose_max_slippage(max_slippage_bps, draft.gas, value)
+    final_calls = calls(_guarded(ctx, quotes, slippage))
     preview = build_preview(
         PreviewKind.SELL,
         quotes,
         ctx=_context(ctx, draft, final_calls, deadline, _regime_or_unknown(ctx), fee_bps=fee_bps),
         gas=draft.gas,
-        slippage_bps=slippage,
+        max_slippage_bps=slippage,
         slippage_is_auto=auto,
-        usdc_amount=0,
+        usdc_amount=usdc_units(0),
         cash_usdc=plan.cash_usdc,
         fraction_bps=fraction_bps,
         dropped=plan.skipped,
@@ -278,7 +279,7 @@ def preview_sell(
 def preview_withdraw(ctx: TradingContext) -> Preview:
     """Every token and the USDC to the owner's smart account, no swaps, no fee."""
     vault = _require_vault(ctx, "withdraw")
-    balances = vault_balances(ctx.chain.w3, ctx.book, vault)
+    balances = vault_balances(ctx.chain, ctx.book, vault)
     held = [t for t in ctx.book.tokens if balances.tokens.get(t.symbol)]
     addresses = [t.address for t in held] + ([ctx.book.contracts.usdc] if balances.usdc else [])
     if not addresses:
@@ -287,7 +288,7 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
     draft = _Draft.simulate(ctx, calls, creates_vault=False)
     # in kind: the value is the holdings at mid, with nothing that can slip
     refs = {t.symbol: t for t in ctx.tokens()}
-    prices = mid_prices(ctx.chain.w3, ctx.book, [refs[t.symbol] for t in held])
+    prices = mid_prices(ctx.chain, ctx.book, [refs[t.symbol] for t in held])
     usdc = ctx.book.contracts.usdc
     value = balances.usdc + sum(
         value_in_usdc(
@@ -295,17 +296,17 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
         )
         for t in held
     )
-    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx), fee_bps=0)
+    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx), fee_bps=Bps(0))
     preview = build_preview(
         PreviewKind.WITHDRAW,
         [],
         ctx=base,
         gas=draft.gas,
-        slippage_bps=0,
+        max_slippage_bps=Bps(0),
         slippage_is_auto=False,
-        usdc_amount=0,
-        cash_usdc=value,
-        fraction_bps=10_000,
+        usdc_amount=usdc_units(0),
+        cash_usdc=usdc_units(value),
+        fraction_bps=Bps(BPS),
     )
     return _record(ctx, preview)
 

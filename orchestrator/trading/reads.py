@@ -8,14 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hexbytes import HexBytes
-from web3 import Web3
-from web3.types import TxParams
-
-from orchestrator.chain.abi import encode as abi_encode
-from orchestrator.chain.calls import EthCall
-from orchestrator.chain.multicall import aggregate_call, aggregate_raw, decode_aggregate, selector
-from orchestrator.chain.reverts import is_revert, revert_from_exception
+from orchestrator.chain.backends import Chain
+from orchestrator.chain.calls import EthCall, call_batch, call_raw
+from orchestrator.chain.multicall import aggregate_call, aggregate_raw, decode_aggregate
 from orchestrator.chain.uniswap import (
     QUOTE_GAS_PER_LEG,
     Quote,
@@ -27,21 +22,20 @@ from orchestrator.chain.uniswap import (
     quote_batched,
     quote_calls,
 )
-from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
+from orchestrator.chain.vault_binding import BALANCE_OF
+from orchestrator.domain.legs import Direction, PlannedLeg, QuotedLeg, TokenRef
+from orchestrator.domain.units import Pips, TokenUnits, UsdcUnits, usdc_units
 from orchestrator.errors import ContractReverted, InputError, UnexpectedAnswer
 from orchestrator.localmarket.addressbook import AddressBook
-from orchestrator.preview.build import LegQuote
-
-_BALANCE_OF = selector("balanceOf(address)")
 
 
 def token_refs(book: AddressBook) -> list[TokenRef]:
-    return [TokenRef(t.symbol, t.address, t.decimals, t.fee, t.pool) for t in book.tokens]
+    return [TokenRef(t.symbol, t.address, t.decimals, Pips(t.fee), t.pool) for t in book.tokens]
 
 
-def mid_prices(w3: Web3, book: AddressBook, tokens: Sequence[TokenRef]) -> dict[str, int]:
+def mid_prices(chain: Chain, book: AddressBook, tokens: Sequence[TokenRef]) -> dict[str, int]:
     """sqrtPriceX96 of each token's USDC pool, by symbol."""
-    states = pool_states(w3, book.contracts.multicall3, [t.pool for t in tokens])
+    states = pool_states(chain, book.contracts.multicall3, [t.pool for t in tokens])
     return {t.symbol: s.sqrt_price_x96 for t, s in zip(tokens, states, strict=True)}
 
 
@@ -51,26 +45,28 @@ def _request(usdc: str, leg: PlannedLeg) -> QuoteRequest:
     return QuoteRequest(leg.token.address, usdc, leg.token.fee, leg.amount_in)
 
 
-def _checked(leg: PlannedLeg, quote: Quote | ContractReverted) -> int:
+def _checked(leg: PlannedLeg, quote: Quote | ContractReverted) -> TokenUnits:
     if not isinstance(quote, Quote):
         raise InputError(
             f"no quote for {leg.token_in} -> {leg.token_out} ({leg.amount_in} base units): {quote}",
             hint="The pool may lack liquidity for this size; try a smaller amount.",
         )
-    return quote.amount_out
+    return TokenUnits(quote.amount_out)
 
 
-def quote_outs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[int]:
+def quote_outs(chain: Chain, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[TokenUnits]:
     """Every leg's QuoterV2 output, in one call (InputError naming a leg it cannot quote)."""
     if not legs:
         return []
     c = book.contracts
-    quotes = quote_batched(w3, c.quoter_v2, c.multicall3, [_request(c.usdc, leg) for leg in legs])
+    quotes = quote_batched(
+        chain, c.quoter_v2, c.multicall3, [_request(c.usdc, leg) for leg in legs]
+    )
     return [_checked(leg, quote) for leg, quote in zip(legs, quotes, strict=True)]
 
 
 @dataclass(frozen=True)
-class LegQuoteRead:
+class QuotesRead:
     """Each leg's pool state and QuoterV2 output in one Multicall3 `eth_call`: built here,
     sent by the caller (alone, or batched with other calls), decoded here."""
 
@@ -86,7 +82,7 @@ class LegQuoteRead:
             c.multicall3, calls, gas=QUOTE_GAS_PER_LEG * len(self.legs) + 1_000_000
         )
 
-    def decode(self, output: bytes | ContractReverted) -> list[LegQuote]:
+    def decode(self, output: bytes | ContractReverted) -> list[QuotedLeg]:
         results = decode_aggregate(output)
         states = results[: 2 * len(self.legs)]
         for leg, (ok, _) in zip(self.legs, states[::2], strict=True):
@@ -97,44 +93,38 @@ class LegQuoteRead:
         prices = decode_pool_states(states)
         quotes = results[2 * len(self.legs) :]
         return [
-            LegQuote(leg, price.sqrt_price_x96, _checked(leg, decode_quote(ok, data)))
+            QuotedLeg(leg, price.sqrt_price_x96, _checked(leg, decode_quote(ok, data)))
             for leg, price, (ok, data) in zip(self.legs, prices, quotes, strict=True)
         ]
 
 
-def quote_legs(w3: Web3, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[LegQuote]:
+def quote_legs(chain: Chain, book: AddressBook, legs: Sequence[PlannedLeg]) -> list[QuotedLeg]:
     """Every leg quoted by QuoterV2, with its pool's mid price, in one `eth_call`."""
     if not legs:
         return []
-    read = LegQuoteRead(book, tuple(legs))
-    call = read.call()
-    params: TxParams = {"to": call.to, "data": HexBytes(call.data), "gas": call.gas or 0}
-    try:
-        raw = bytes(w3.eth.call(params))
-    except Exception as error:
-        if is_revert(error):
-            raise revert_from_exception(error) from error
-        raise
-    return read.decode(raw)
+    read = QuotesRead(book, tuple(legs))
+    (output,) = call_batch(chain, [read.call()])
+    return read.decode(output)
 
 
 @dataclass(frozen=True)
 class Balances:
-    tokens: dict[str, int]  # symbol -> base units
-    usdc: int
+    tokens: dict[str, TokenUnits]  # symbol -> base units
+    usdc: UsdcUnits
 
 
-def vault_balances(w3: Web3, book: AddressBook, holder: str) -> Balances:
+def vault_balances(chain: Chain, book: AddressBook, holder: str) -> Balances:
     """`holder`'s balance of every listed token and of USDC, in one call."""
     addresses = [*(t.address for t in book.tokens), book.contracts.usdc]
-    data = _BALANCE_OF + abi_encode(["address"], [holder])
-    results = aggregate_raw(w3, book.contracts.multicall3, [(a, data) for a in addresses],
-                            allow_failure=False)  # fmt: skip
-    values = [int.from_bytes(out, "big") for _, out in results]
-    return Balances({t.symbol: v for t, v in zip(book.tokens, values, strict=False)}, values[-1])
+    data = BALANCE_OF.call(holder)
+    results = aggregate_raw(
+        chain, book.contracts.multicall3, [(a, data) for a in addresses], allow_failure=False
+    )
+    values = [TokenUnits(int.from_bytes(out, "big")) for _, out in results]
+    tokens = {t.symbol: v for t, v in zip(book.tokens, values, strict=False)}
+    return Balances(tokens, usdc_units(values[-1]))
 
 
-def usdc_balance(w3: Web3, book: AddressBook, holder: str) -> int:
-    data = _BALANCE_OF + abi_encode(["address"], [holder])
-    raw = w3.eth.call({"to": book.contracts.usdc, "data": HexBytes(data)})
-    return int.from_bytes(bytes(raw), "big")
+def usdc_balance(chain: Chain, book: AddressBook, holder: str) -> UsdcUnits:
+    raw = call_raw(chain, book.contracts.usdc, BALANCE_OF.call(holder))
+    return usdc_units(int.from_bytes(raw, "big"))

@@ -40,11 +40,11 @@ def vault_pnl(ctx: TradingContext) -> PnL:
     usdc = ctx.book.contracts.usdc
     actions = []
     if ctx.vault_exists():
-        events = read_vault_events(ctx.chain.w3, vault, from_block=first_block(ctx))
+        events = read_vault_events(ctx.chain, vault, from_block=first_block(ctx))
         actions = group_actions(events)
     book = replay(actions, usdc=usdc)
     refs = ctx.tokens()
-    sqrt_prices = mid_prices(ctx.chain.w3, ctx.book, refs)
+    sqrt_prices = mid_prices(ctx.chain, ctx.book, refs)
     prices = {}
     for ref in refs:
         square = sqrt_prices[ref.symbol] ** 2
@@ -59,7 +59,7 @@ def vault_pnl(ctx: TradingContext) -> PnL:
 def vault_log(ctx: TradingContext) -> list[LogRow]:
     if not ctx.vault_exists():
         return []
-    return read_log(ctx.chain.w3, ctx.journal, ctx.vault_address(), from_block=first_block(ctx))
+    return read_log(ctx.chain, ctx.journal, ctx.vault_address(), from_block=first_block(ctx))
 
 
 def draw_treemap(ctx: TradingContext, report: PnL, path: Path) -> Path:

@@ -99,7 +99,7 @@ def draft_user_op(
     fees: Fees | None = None,
 ) -> DraftUserOp:
     """The unsigned op and its gas simulations. Reads code, nonce and fees."""
-    fees = fees or suggest_fees(chain.w3)
+    fees = fees or suggest_fees(chain)
     draft = unsigned_user_op(chain, account, calls, nonce_key=nonce_key)
     return DraftUserOp(draft, gas_simulations(account.aa.entry_point, draft, fees))
 

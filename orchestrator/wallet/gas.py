@@ -43,13 +43,12 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from eth_account import Account
-from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.crypto import keccak
 
-from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import EthCall, call_batch
 from orchestrator.chain.fees import Fees
+from orchestrator.chain.vault_binding import DEPOSIT_OF, HANDLE_OPS
 from orchestrator.errors import CallWouldRevert, ContractReverted, InputError, InsufficientPrefund
 from orchestrator.wallet.simulation import decode_execution_result, simulation_call
 from orchestrator.wallet.smart_account import decode_account_revert
@@ -85,12 +84,7 @@ TX_BASE_GAS = 21_000
 GENEROUS_VERIFICATION_GAS = 3_000_000
 GENEROUS_CALL_GAS = 20_000_000  # a 100-leg first buy executes ~10.5M
 PENALTY_FREE_UNUSED_GAS = 40_000  # EntryPoint PENALTY_GAS_THRESHOLD
-_HANDLE_OPS = function_signature_to_4byte_selector(
-    "handleOps((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)[],address)"
-)
-_PACKED_USEROP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
 _PLACEHOLDER_BENEFICIARY = "0x" + "ff" * 20
-_BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 
 
 @cache
@@ -111,10 +105,7 @@ def pre_verification_gas(op: UserOperation) -> int:
     """Gas the EntryPoint cannot meter for `op`: the bundle transaction's base cost and the
     op's calldata (as the one op of a `handleOps` call), plus the unmetered overhead."""
     signed_like = op.replace(signature=op.signature or dummy_signature())
-    calldata = _HANDLE_OPS + abi_encode(
-        [f"{_PACKED_USEROP}[]", "address"],
-        [[signed_like.packed().as_abi_tuple()], _PLACEHOLDER_BENEFICIARY],
-    )
+    calldata = HANDLE_OPS.call([signed_like.packed().as_abi_tuple()], _PLACEHOLDER_BENEFICIARY)
     return TX_BASE_GAS + _calldata_gas(calldata) + BUNDLE_OVERHEAD_GAS
 
 
@@ -242,7 +233,7 @@ def gas_simulations(entry_point: str, op: UserOperation, fees: Fees) -> GasSimul
             pre_verification_gas=pvg,
         ),
     )
-    deposit = EthCall(to=entry_point, data=_BALANCE_OF + abi_encode(["address"], [op.sender]))
+    deposit = EthCall(to=entry_point, data=DEPOSIT_OF.call(op.sender))
     return GasSimulations(entry_point, base, pvg, fees, (probe, measure, deposit))
 
 
@@ -325,7 +316,7 @@ def finish_estimate(
 def check_prefund(chain: Chain, op: UserOperation, *, deposit_wei: int | None = None) -> None:
     """Raise InsufficientPrefund unless the sender's ETH plus EntryPoint deposit covers
     the op's maximum cost (what the EntryPoint demands up front)."""
-    balance = int(chain.w3.eth.get_balance(op.sender))  # type: ignore[arg-type]
+    balance = chain.balance_wei(op.sender)
     available = balance + (deposit_wei or 0)
     if available < op.max_cost_wei:
         raise InsufficientPrefund(

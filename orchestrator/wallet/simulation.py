@@ -25,12 +25,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from eth_utils.abi import function_signature_to_4byte_selector
-
 from orchestrator.artifacts.load import Artifact, repo_root
-from orchestrator.chain.abi import decode as abi_decode
-from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.calls import ZERO_ADDRESS, EthCall
+from orchestrator.chain.vault_binding import SIMULATE_HANDLE_OP
 from orchestrator.errors import ContractReverted, SetupError
 from orchestrator.wallet.userop import UserOperation
 
@@ -44,12 +41,6 @@ __all__ = [
 
 SIMULATION_GAS = 29_000_000  # eth_call gas: room for generous user-op limits (< 30M blocks)
 SIMULATION_SENDER_BALANCE_WEI = 10**24  # the override: enough for any simulated prefund
-_SIMULATE_HANDLE_OP = function_signature_to_4byte_selector(
-    "simulateHandleOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),"
-    "address,bytes)"
-)
-_EXECUTION_RESULT = "(uint256,uint256,uint256,uint256,bool,bytes)"
-_PACKED_USEROP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
 _SIMULATIONS_PATH = "@account-abstraction/contracts/artifacts/EntryPointSimulations.json"
 
 
@@ -92,9 +83,8 @@ def simulation_call(
 ) -> EthCall:
     """The `eth_call` of `EntryPointSimulations.simulateHandleOp(op, target, targetCallData)`
     at the EntryPoint's address (its code replaced for the call), not yet sent."""
-    data = _SIMULATE_HANDLE_OP + abi_encode(
-        [_PACKED_USEROP, "address", "bytes"],
-        [op.packed().as_abi_tuple(), target or ZERO_ADDRESS, target_call_data],
+    data = SIMULATE_HANDLE_OP.call(
+        op.packed().as_abi_tuple(), target or ZERO_ADDRESS, target_call_data
     )
     state: dict[str, dict[str, Any]] = {
         entry_point: {"code": simulations_artifact().deployed_bytecode},
@@ -108,7 +98,7 @@ def decode_execution_result(output: bytes | ContractReverted) -> ExecutionResult
     reason) is raised."""
     if isinstance(output, ContractReverted):
         raise output
-    (result,) = abi_decode([_EXECUTION_RESULT], output)
+    (result,) = SIMULATE_HANDLE_OP.decode(output)
     pre_op_gas, paid, account_vd, paymaster_vd, target_success, target_result = result
     return ExecutionResult(
         pre_op_gas=int(pre_op_gas),

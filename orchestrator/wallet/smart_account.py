@@ -20,14 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from orchestrator.artifacts.load import load_npm_artifact
 from orchestrator.chain.abi import encode as abi_encode
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.bindings import bind_npm
 from orchestrator.chain.calls import call_raw
 from orchestrator.chain.canonical import (
     ENTRY_POINT_V08,
@@ -37,6 +35,16 @@ from orchestrator.chain.canonical import (
 from orchestrator.chain.create2 import create2_address, create_address
 from orchestrator.chain.reverts import decode_revert_data
 from orchestrator.chain.transactor import Transactor
+from orchestrator.chain.vault_binding import (
+    ACCOUNT_ADDRESS,
+    CREATE_ACCOUNT,
+    DEPOSIT_OF,
+    EXECUTE,
+    EXECUTE_BATCH,
+    GET_NONCE,
+    INITIALIZE_ACCOUNT,
+    SENDER_CREATOR,
+)
 from orchestrator.errors import (
     ConfigError,
     ContractReverted,
@@ -59,12 +67,6 @@ __all__ = [
     "verify_account_abstraction",
 ]
 
-_EXECUTE = function_signature_to_4byte_selector("execute(address,uint256,bytes)")
-_EXECUTE_BATCH = function_signature_to_4byte_selector("executeBatch((address,uint256,bytes)[])")
-_CREATE_ACCOUNT = function_signature_to_4byte_selector("createAccount(address,uint256)")
-_INITIALIZE = function_signature_to_4byte_selector("initialize(address)")
-_GET_NONCE = function_signature_to_4byte_selector("getNonce(address,uint192)")
-_BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 MAX_SALT = 2**256 - 1
 
 
@@ -140,15 +142,14 @@ def deploy_account_abstraction(tx: Transactor) -> AAContracts:
 def verify_account_abstraction(chain: Chain, aa: AAContracts) -> None:
     """Refuse clearly when an expected contract has no code, or the factory is not wired to
     this EntryPoint (its implementation and SenderCreator must be the derived ones)."""
-    w3 = chain.w3
     for name, address in (
         ("EntryPoint", aa.entry_point),
         ("SimpleAccountFactory", aa.simple_account_factory),
     ):
-        if not w3.eth.get_code(address):  # type: ignore[arg-type]
+        if not chain.code(address):
             raise MissingContract(name=name, address=address)
-    factory = bind_npm(w3, "SimpleAccountFactory", aa.simple_account_factory)
-    wired_creator = factory.functions.senderCreator().call()
+    data = call_raw(chain, aa.simple_account_factory, SENDER_CREATOR.call())
+    (wired_creator,) = SENDER_CREATOR.decode(data)
     if to_checksum_address(wired_creator) != aa.sender_creator:
         raise ConfigError(
             f"SimpleAccountFactory {aa.simple_account_factory} belongs to another EntryPoint "
@@ -180,11 +181,9 @@ def encode_calls(calls: Sequence[Call]) -> bytes:
         raise InputError("a user operation needs at least one call")
     if len(calls) == 1:
         only = calls[0]
-        return _EXECUTE + abi_encode(
-            ["address", "uint256", "bytes"], [only.target, only.value_wei, only.data]
-        )
+        return EXECUTE.call(only.target, only.value_wei, only.data)
     encoded = [(c.target, c.value_wei, c.data) for c in calls]
-    return _EXECUTE_BATCH + abi_encode(["(address,uint256,bytes)[]"], [encoded])
+    return EXECUTE_BATCH.call(encoded)
 
 
 def decode_account_revert(data: bytes) -> tuple[int | None, ContractReverted]:
@@ -198,7 +197,7 @@ def decode_account_revert(data: bytes) -> tuple[int | None, ContractReverted]:
 
 
 def _initializer(owner: str) -> bytes:
-    return _INITIALIZE + abi_encode(["address"], [owner])
+    return INITIALIZE_ACCOUNT.call(owner)
 
 
 def counterfactual_address(aa: AAContracts, owner: str, salt: int = 0) -> str:
@@ -229,32 +228,32 @@ class SmartAccount:
     @property
     def factory_data(self) -> bytes:
         """`createAccount(owner, salt)`: the initCode after the factory address."""
-        return _CREATE_ACCOUNT + abi_encode(["address", "uint256"], [self.owner, self.salt])
+        return CREATE_ACCOUNT.call(self.owner, self.salt)
 
     def is_deployed(self, chain: Chain) -> bool:
-        return bool(chain.w3.eth.get_code(self.address))  # type: ignore[arg-type]
+        return bool(chain.code(self.address))
 
     def nonce(self, chain: Chain, key: int = 0) -> int:
         """`EntryPoint.getNonce(sender, key)`: key << 64 | next sequence number."""
         if not 0 <= key < 2**192:
             raise InputError(f"nonce key must be a uint192, got {key}")
-        data = _GET_NONCE + abi_encode(["address", "uint192"], [self.address, key])
+        data = GET_NONCE.call(self.address, key)
         return int.from_bytes(call_raw(chain, self.aa.entry_point, data), "big")
 
     def balance_wei(self, chain: Chain) -> int:
-        return int(chain.w3.eth.get_balance(self.address))  # type: ignore[arg-type]
+        return chain.balance_wei(self.address)
 
     def deposit_wei(self, chain: Chain) -> int:
         """The account's EntryPoint deposit (spent before its ETH balance)."""
-        data = _BALANCE_OF + abi_encode(["address"], [self.address])
+        data = DEPOSIT_OF.call(self.address)
         return int.from_bytes(call_raw(chain, self.aa.entry_point, data), "big")
 
 
 def smart_account(chain: Chain, aa: AAContracts, owner: str, salt: int = 0) -> SmartAccount:
     """The owner's account, its off-chain address checked against `factory.getAddress`."""
     account = SmartAccount.counterfactual(aa, owner, salt)
-    factory = bind_npm(chain.w3, "SimpleAccountFactory", aa.simple_account_factory)
-    on_chain = to_checksum_address(factory.functions.getAddress(account.owner, salt).call())
+    data = call_raw(chain, aa.simple_account_factory, ACCOUNT_ADDRESS.call(account.owner, salt))
+    on_chain = to_checksum_address(ACCOUNT_ADDRESS.decode(data)[0])
     if on_chain != account.address:
         raise ConfigError(
             f"SimpleAccountFactory.getAddress({account.owner}, {salt}) is {on_chain}, but the "

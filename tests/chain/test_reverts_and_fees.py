@@ -41,7 +41,7 @@ def test_revert_string_from_real_router_is_decoded(fresh_market: LocalMarket) ->
     c, token = fresh_market.book.contracts, fresh_market.book.tokens[1]
     fresh_market.fund_usdc(fresh_market.deployer.address, 500 * 10**6)
     request = QuoteRequest(c.usdc, token.address, token.fee, 500 * 10**6)
-    quoted = quote_exact_input_single(fresh_market.chain.w3, c.quoter_v2, request).amount_out
+    quoted = quote_exact_input_single(fresh_market.chain, c.quoter_v2, request).amount_out
     with pytest.raises(ContractReverted) as caught:
         swap_exact_input_single(
             fresh_market.deployer, c.swap_router02, request, amount_out_min=quoted + 1
@@ -76,7 +76,7 @@ def test_suggested_base_fee_is_what_the_next_block_charges(fresh_market: LocalMa
     # a revert (earlier tests revert snapshots) is priced from the pre-revert tip. One
     # mined block puts the header and anvil's tracker back in step.
     fresh_market.chain.mine(1)
-    fees = suggest_fees(w3)
+    fees = suggest_fees(fresh_market.chain)
     assert fees.base_fee_per_gas > 0
     assert fees.max_fee_per_gas == 2 * fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     assert fees.likely_fee_per_gas <= fees.max_fee_per_gas

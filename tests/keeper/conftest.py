@@ -18,7 +18,8 @@ from eth_utils.crypto import keccak
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.vault_binding import Leg, Mandate, encode_legs, owner_salt
+from orchestrator.chain.vault_binding import LegStruct, mandate_struct, owner_salt
+from orchestrator.domain.mandate import Mandate
 from orchestrator.keeper.cycle import Keeper
 from orchestrator.keeper.journal import KeeperJournal
 from orchestrator.keeper.schedule import next_weekly_s
@@ -77,12 +78,10 @@ class KeeperEnv:
         usdc = bind_ours(chain.w3, "TestToken", book.contracts.usdc)
         owner.send(usdc.functions.approve(address, buy_usdc), gas=100_000)
         spend = buy_usdc * 9_900 // 10_000 // len(symbols)  # the 10 bps fee leaves room
-        legs = [Leg(book.token(s).address, book.token(s).fee, spend, 1) for s in symbols]
+        legs = [LegStruct(book.token(s).address, book.token(s).fee, spend, 1) for s in symbols]
         vault = bind_ours(chain.w3, "IndexVault", address)
         deadline = chain.timestamp() + 3_600
-        owner.send(
-            vault.functions.buy(buy_usdc, encode_legs(legs), 100, deadline), gas=GAS_OWNER_CALL
-        )
+        owner.send(vault.functions.buy(buy_usdc, legs, 100, deadline), gas=GAS_OWNER_CALL)
         return Vault(name, owner, address)
 
     def set_mandate(
@@ -100,7 +99,7 @@ class KeeperEnv:
         pools = [(book.token(s).address, book.token(s).fee) for s in chosen]
         contract = bind_ours(self.chain.w3, "IndexVault", vault.address)
         vault.owner.send(
-            contract.functions.setMandate(mandate.encoded(), pools), gas=GAS_OWNER_CALL
+            contract.functions.setMandate(mandate_struct(mandate), pools), gas=GAS_OWNER_CALL
         )
         return mandate
 
@@ -110,7 +109,7 @@ class KeeperEnv:
         from orchestrator.trading.reads import mid_prices, token_refs
 
         book = self.market.book
-        prices = mid_prices(self.chain.w3, book, token_refs(book))
+        prices = mid_prices(self.chain, book, token_refs(book))
         values = {
             t.symbol: value_in_usdc(
                 self.balance(t.address, vault), prices[t.symbol],

@@ -202,7 +202,7 @@ def test_rebalances_appear_in_the_vault_transaction_log(kenv: KeeperEnv) -> None
     kenv.chain.increase_time(1_900)
     report = kenv.keeper.run_once(kenv.bull)
     assert _outcomes(report)[v.address] is ActionState.DONE
-    actions = group_actions(read_vault_events(kenv.chain.w3, v.address, from_block=0))
+    actions = group_actions(read_vault_events(kenv.chain, v.address, from_block=0))
     kinds = [a.kind for a in actions]
     assert kinds.count("rebalance") == 1
     rebalance = next(a for a in actions if a.kind == "rebalance")

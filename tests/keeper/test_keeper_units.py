@@ -12,16 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestrator.chain.abi import encode as abi_encode
-from orchestrator.chain.vault_binding import Mandate
-from orchestrator.domain.legs import Direction, PlannedLeg, TokenRef
+from orchestrator.domain.legs import Direction, PlannedLeg, QuotedLeg, TokenRef
+from orchestrator.domain.mandate import Mandate
+from orchestrator.domain.units import min_out_rounded_down
 from orchestrator.keeper.journal import ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.plan import (
-    GuardedLeg,
     allowed_targets,
     apply_floors,
     fund_buys,
-    guard,
-    min_out_of,
     oracle_blocked,
     plan_vault,
 )
@@ -138,30 +136,34 @@ def _leg(symbol: str, direction: Direction, amount: int) -> PlannedLeg:
     return PlannedLeg(next(t for t in TOKENS if t.symbol == symbol), direction, amount, 0)
 
 
+def _quoted(symbol: str, direction: Direction, amount: int, out: int) -> QuotedLeg:
+    return QuotedLeg(_leg(symbol, direction, amount), Q96, out)
+
+
 def test_min_out_rounds_down_and_floors_raise_or_drop() -> None:
-    assert min_out_of(1_000_001, 50) == 995_000  # 995000.995 rounds down
-    legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50),
-            guard(_leg("BBB", Direction.SELL, 10), 1_000, 50),
-            guard(_leg("CCC", Direction.SELL, 10), 1_000, 50)]  # fmt: skip
-    kept, dropped = apply_floors(legs, [(1_010, 998), (1_200, 1_001), NO_TWAP])
-    assert [(g.leg.token.symbol, g.min_out) for g in kept] == [("AAA", 998)]
+    assert min_out_rounded_down(1_000_001, 50) == 995_000  # 995000.995 rounds down
+    legs = [_quoted("AAA", Direction.SELL, 10, 1_000),
+            _quoted("BBB", Direction.SELL, 10, 1_000),
+            _quoted("CCC", Direction.SELL, 10, 1_000)]  # fmt: skip
+    kept, dropped = apply_floors(
+        legs, [(1_010, 998), (1_200, 1_001), NO_TWAP], max_slippage_bps=50, usdc=USDC_ADDR
+    )
+    assert [(g.symbol, g.min_out) for g in kept] == [("AAA", 998)]
     assert [s for s, _ in dropped] == ["BBB", "CCC"]
-    with pytest.raises(ValueError, match="tolerance"):
-        min_out_of(1, 10_000)
+    with pytest.raises(ValueError, match="max slippage"):
+        min_out_rounded_down(1, 10_000)
 
 
 def test_buys_never_spend_more_than_cash_plus_the_sells_min_outs() -> None:
-    sells = [GuardedLeg(_leg("AAA", Direction.SELL, 10**18), 600, 590)]
-    buys = [guard(_leg("BBB", Direction.BUY, 800), 4_000, 0),
-            guard(_leg("CCC", Direction.BUY, 400), 2_000, 0)]  # fmt: skip
-    kept, dropped, scaled = fund_buys(buys, cash_usdc=310, sells=sells, tolerance_bps=0,
-                                      min_trade_usdc=1)  # fmt: skip
+    sells = [_quoted("AAA", Direction.SELL, 10**18, 600).guarded(590, usdc=USDC_ADDR)]
+    buys = [_quoted("BBB", Direction.BUY, 800, 4_000),
+            _quoted("CCC", Direction.BUY, 400, 2_000)]  # fmt: skip
+    kept, dropped, scaled = fund_buys(buys, cash_usdc=310, sells=sells, min_trade_usdc=1)
     assert scaled
     assert dropped == []
-    assert sum(b.leg.amount_in for b in kept) <= 900
-    assert [(b.leg.amount_in, b.quoted_out) for b in kept] == [(600, 3_000), (300, 1_500)]
-    same, _, scaled_again = fund_buys(buys, cash_usdc=10_000, sells=sells, tolerance_bps=0,
-                                      min_trade_usdc=1)  # fmt: skip
+    assert sum(b.amount_in for b in kept) <= 900
+    assert [(b.amount_in, b.quoted_out) for b in kept] == [(600, 3_000), (300, 1_500)]
+    same, _, scaled_again = fund_buys(buys, cash_usdc=10_000, sells=sells, min_trade_usdc=1)
     assert not scaled_again
     assert same == buys
 
@@ -209,13 +211,16 @@ def test_finishing_a_cycle_with_a_reason_closes_waiting_vaults(tmp_path: Path) -
 
 
 def test_oracle_reasons_are_the_ones_time_cures() -> None:
-    legs = [guard(_leg("AAA", Direction.SELL, 10), 1_000, 50)]
-    _, no_twap = apply_floors(legs, [NO_TWAP])
-    _, off_twap = apply_floors(legs, [(1_300, 1_100)])
-    _, unsettled = apply_floors(legs, [f"{UNSETTLED} (spot tick 5, window halves 1 and 200)"])
+    legs = [_quoted("AAA", Direction.SELL, 10, 1_000)]
+    _, no_twap = apply_floors(legs, [NO_TWAP], max_slippage_bps=50, usdc=USDC_ADDR)
+    _, off_twap = apply_floors(legs, [(1_300, 1_100)], max_slippage_bps=50, usdc=USDC_ADDR)
+    _, unsettled = apply_floors(
+        legs, [f"{UNSETTLED} (spot tick 5, window halves 1 and 200)"], max_slippage_bps=50,
+        usdc=USDC_ADDR,
+    )  # fmt: skip
     small = _revert("CardinalityTooLow(address,uint256,uint256)",
                     ["address", "uint256", "uint256"], ["0x" + "11" * 20, 16, 31])  # fmt: skip
-    _, small_ring = apply_floors(legs, [guard_reason(small)])
+    _, small_ring = apply_floors(legs, [guard_reason(small)], max_slippage_bps=50, usdc=USDC_ADDR)
     assert oracle_blocked(no_twap)
     assert oracle_blocked(off_twap)
     assert oracle_blocked(unsettled)

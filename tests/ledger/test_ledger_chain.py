@@ -19,14 +19,12 @@ from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.chain.vault_binding import (
-    Leg,
-    Mandate,
-    VaultPlatform,
-    deploy_vault_factory,
-    encode_legs,
+    LegStruct,
+    mandate_struct,
     owner_salt,
     usdc_amount_for,
 )
+from orchestrator.domain.mandate import Mandate
 from orchestrator.errors import AlreadySubmitted
 from orchestrator.execution import SelfBundler
 from orchestrator.ledger import (
@@ -40,7 +38,7 @@ from orchestrator.ledger import (
     replay,
 )
 from orchestrator.ledger.event_records import Sold, VaultCreated
-from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S, deploy_vault_factory
 from orchestrator.service import LocalMarket
 from orchestrator.wallet import (
     AAContracts,
@@ -52,6 +50,7 @@ from orchestrator.wallet import (
     smart_account,
     user_op_hash,
 )
+from tests.vaults.platform import VaultPlatform
 
 FEE_BPS = 10
 USDC = 10**6
@@ -90,12 +89,12 @@ class Env:
         erc20 = bind_ours(self.market.chain.w3, "TestToken", token)
         return int(erc20.functions.balanceOf(holder).call())
 
-    def legs(self, count: int, usdc_each: int = LEG_USDC, start: int = 0) -> list[Leg]:
+    def legs(self, count: int, usdc_each: int = LEG_USDC, start: int = 0) -> list[LegStruct]:
         c, tokens = self.market.book.contracts, self.market.book.tokens[start : start + count]
         requests = [QuoteRequest(c.usdc, t.address, t.fee, usdc_each) for t in tokens]
-        quotes = quote_batched(self.market.chain.w3, c.quoter_v2, c.multicall3, requests)
+        quotes = quote_batched(self.market.chain, c.quoter_v2, c.multicall3, requests)
         return [
-            Leg(t.address, t.fee, usdc_each, q.amount_out)  # type: ignore[union-attr]
+            LegStruct(t.address, t.fee, usdc_each, q.amount_out)  # type: ignore[union-attr]
             for t, q in zip(tokens, quotes, strict=True)
         ]
 
@@ -114,31 +113,27 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
     owner, keeper = Transactor(chain, chain.accounts[1]), Transactor(chain, chain.accounts[2])
     vault, _ = env.platform.create_vault(owner, owner.address, owner_salt("ledger"))
 
-    def buy(legs: list[Leg], extra_cash: int) -> int:
+    def buy(legs: list[LegStruct], extra_cash: int) -> int:
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS) + extra_cash
         env.market.fund_usdc(owner.address, amount)
         owner.send(env.usdc.functions.approve(vault.address, amount), gas=80_000)
-        owner.send(
-            vault.functions.buy(amount, encode_legs(legs), FEE_BPS, env.deadline()), gas=GAS_BUY
-        )
+        owner.send(vault.functions.buy(amount, list(legs), FEE_BPS, env.deadline()), gas=GAS_BUY)
         return amount
 
     deposits = buy(env.legs(3), extra_cash=40 * USDC) + buy(env.legs(2, start=1), extra_cash=0)
     tokens = [t.address for t in env.market.book.tokens[:3]]
     # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
     fees = [env.market.book.tokens[i].fee for i in range(3)]
-    sells = [Leg(t, fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
+    sells = [LegStruct(t, fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
              for t, fee in zip(tokens, fees, strict=True)]  # fmt: skip
     owner_usdc = env.balance(env.usdc.address, owner.address)
-    owner.send(
-        vault.functions.sell(encode_legs(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY
-    )
+    owner.send(vault.functions.sell(list(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY)
     paid = env.balance(env.usdc.address, owner.address) - owner_usdc
 
     first = env.market.book.tokens[0]
     mandate = Mandate(keeper.address, 100, 3_600, 1_800, 50 * USDC, 7 * 24 * 3_600, 200 * USDC)
     allowed = [(t.address, t.fee) for t in env.market.book.tokens[:3]]
-    owner.send(vault.functions.setMandate(mandate.encoded(), allowed), gas=500_000)
+    owner.send(vault.functions.setMandate(mandate_struct(mandate), allowed), gas=500_000)
     chain.increase_time(1_900)  # let the TWAP window fill
     amount = env.balance(first.address, vault.address) // 10
     _, floor = vault.functions.oracleQuote(first.address, first.fee, amount, True).call()
@@ -147,7 +142,7 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
     owner.send(vault.functions.revokeKeeper(), gas=100_000)
     owner.send(vault.functions.withdrawInKind([tokens[1], env.usdc.address]), gas=300_000)
 
-    events = read_vault_events(chain.w3, vault.address)
+    events = read_vault_events(chain, vault.address)
     actions = group_actions(events)
     assert [a.kind for a in actions] == [
         "vault_created", "buy", "buy", "sell", "mandate", "rebalance", "keeper_revoked",
@@ -164,7 +159,7 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
     assert actions[5].timestamp_s == block["timestamp"]
     assert actions[4].event.mandate == mandate  # type: ignore[attr-defined]
     # the same history when eth_getLogs ranges are capped at 2 blocks
-    assert read_vault_events(chain.w3, vault.address, max_block_range=2) == events
+    assert read_vault_events(chain, vault.address, max_block_range=2) == events
 
     book = replay(actions, usdc=env.usdc.address)
     held = book.holdings()
@@ -215,9 +210,9 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
         journal.begin_submission(quote_id, op_hash, account.address, op.nonce, None, now)
         return sign(op)
 
-    def buy_calls(legs: list[Leg]) -> list[Call]:
+    def buy_calls(legs: list[LegStruct]) -> list[Call]:
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS)
-        buy = _call(vault, "buy", amount, encode_legs(legs), FEE_BPS, env.deadline())
+        buy = _call(vault, "buy", amount, list(legs), FEE_BPS, env.deadline())
         return [_call(env.usdc, "approve", vault.address, amount), buy]
 
     # (a) submitted, then the process "crashed" before recording the outcome
@@ -228,8 +223,8 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     bundler.submit(sign(prepare_user_op(chain, account, [_call(vault, "revokeKeeper")]).op))
     # (c) a buy whose second leg under-delivers, forced through: included, charged, reverted
     legs = env.legs(2)
-    quoted = legs[1].amount_out_min.to_bytes(32, "big")
-    greedy = (legs[1].amount_out_min * 2).to_bytes(32, "big")
+    quoted = legs[1].min_out.to_bytes(32, "big")
+    greedy = (legs[1].min_out * 2).to_bytes(32, "big")
 
     def make_greedy(op: UserOperation) -> UserOperation:
         assert op.call_data.count(quoted) == 1
@@ -245,7 +240,7 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     assert {s.quote_id for s in journal.unfinished_submissions()} == {
         "q-buy", "q-lost", "q-greedy", "q-never",
     }  # fmt: skip
-    report = reconcile(w3, aa.entry_point, journal, now_s=chain.timestamp() + 10_000)
+    report = reconcile(chain, aa.entry_point, journal, now_s=chain.timestamp() + 10_000)
     assert (w3.eth.get_transaction_count(bundler.bundler.address), w3.eth.block_number) == (
         sent, block,
     )  # fmt: skip  # reading only: nothing sent, nothing mined
@@ -276,9 +271,9 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     assert journal.gas_paid_wei(account.address) == (
         result.actual_gas_cost_wei + failed.actual_gas_cost_wei
     )
-    assert reconcile(w3, aa.entry_point, journal).settlements == ()  # nothing left
+    assert reconcile(chain, aa.entry_point, journal).settlements == ()  # nothing left
 
-    rows = read_log(w3, journal, vault.address)
+    rows = read_log(chain, journal, vault.address)
     assert [(r.kind, r.quote_id) for r in rows[:2]] == [("vault_created", None), ("buy", "q-buy")]
     assert (rows[1].gas_wei, rows[1].tx_hash) == (
         result.actual_gas_cost_wei, result.transaction_hash,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.domain.legs import FilledLeg
 from orchestrator.errors import (
     AlreadySubmitted,
     InputError,
@@ -22,7 +23,6 @@ from orchestrator.errors import (
 )
 from orchestrator.ledger import (
     SCHEMA_VERSION,
-    Fill,
     Journal,
 )
 
@@ -30,6 +30,14 @@ OWNER = "0x" + "11" * 20
 VAULT = "0x" + "22" * 20
 TOKEN = "0x" + "33" * 20
 OP_HASH = "0x" + "ab" * 32
+
+
+def _fill(token: str, symbol: str, amount_in: int, min_out: int, out: int) -> FilledLeg:
+    return FilledLeg(
+        token=token, symbol=symbol, amount_in=amount_in, min_out=min_out, amount_out=out
+    )
+
+
 OTHER_OP_HASH = "0x" + "cd" * 32
 TX_HASH = "0x" + "ef" * 32
 PREVIEW = json.dumps({"legs": [{"token": TOKEN, "amount_in": "1000000"}], "fee_usdc": "1000"})
@@ -75,7 +83,7 @@ def test_a_buy_goes_through_its_whole_lifecycle(journal: Journal) -> None:
     assert journal.unfinished_submissions() == [sub]
     journal.record_tx_hash("q1", TX_HASH)
     journal.record_receipt("q1", TX_HASH, 42, True, 250_000, 3 * 10**19, None)  # > 2**63 wei
-    fills = [Fill(TOKEN, "AAA", 10**6, 5 * 10**20, 5 * 10**20 + 17)]  # > 64-bit amounts
+    fills = [_fill(TOKEN, "AAA", 10**6, 5 * 10**20, 5 * 10**20 + 17)]  # > 64-bit amounts
     journal.record_fills("q1", fills)
 
     (entry,) = journal.entries(owner=OWNER)
@@ -213,11 +221,11 @@ def test_receipts_and_fills_are_idempotent_and_conflicts_refused(journal: Journa
     assert journal.entries()[0].state == "failed"
     with pytest.raises(QuoteConflict):  # the chain says it landed: it cannot be dropped
         journal.mark_dropped("q1", "never reached the chain")
-    fills = [Fill(TOKEN, "AAA", 1, 2, 3)]
+    fills = [_fill(TOKEN, "AAA", 1, 2, 3)]
     journal.record_fills("q1", fills)
     journal.record_fills("q1", fills)
     with pytest.raises(QuoteConflict, match="fills"):
-        journal.record_fills("q1", [Fill(TOKEN, "AAA", 1, 2, 4)])
+        journal.record_fills("q1", [_fill(TOKEN, "AAA", 1, 2, 4)])
 
 
 def test_a_receipt_found_later_wins_over_dropped(journal: Journal) -> None:

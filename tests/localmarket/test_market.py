@@ -52,12 +52,12 @@ def test_bigger_caps_get_deeper_pools(market: LocalMarket) -> None:
     by_cap = sorted(tokens, key=lambda t: t.snapshot_market_cap_usd)
     assert by_cap[0].seeded_depth_usd <= by_cap[-1].seeded_depth_usd
     small, big = by_cap[0], by_cap[-1]
-    c, w3 = market.book.contracts, market.chain.w3
+    c = market.book.contracts
     size = 20_000 * 10**6
     impacts = []
     for token in (small, big):
         quote = quote_exact_input_single(
-            w3, c.quoter_v2, QuoteRequest(c.usdc, token.address, token.fee, size)
+            market.chain, c.quoter_v2, QuoteRequest(c.usdc, token.address, token.fee, size)
         )
         value_usd = Decimal(quote.amount_out).scaleb(-token.decimals) * token.snapshot_price_usd
         impacts.append(1 - value_usd / Decimal(20_000))
@@ -74,13 +74,13 @@ def test_swap_delivers_what_quoterv2_quoted(fresh_market: LocalMarket) -> None:
 
 
 def test_batched_quotes_equal_single_quotes(market: LocalMarket) -> None:
-    c, w3 = market.book.contracts, market.chain.w3
+    c = market.book.contracts
     requests = [
         QuoteRequest(c.usdc, t.address, t.fee, (i + 1) * 333 * 10**6)
         for i, t in enumerate(market.book.tokens)
     ]
-    batched = quote_batched(w3, c.quoter_v2, c.multicall3, requests)
-    single = [quote_exact_input_single(w3, c.quoter_v2, r) for r in requests]
+    batched = quote_batched(market.chain, c.quoter_v2, c.multicall3, requests)
+    single = [quote_exact_input_single(market.chain, c.quoter_v2, r) for r in requests]
     # gas_estimate legitimately differs (a pool is warm for later calls in one batch)
     assert [
         (q.amount_out, q.sqrt_price_x96_after, q.initialized_ticks_crossed) for q in batched
@@ -88,10 +88,10 @@ def test_batched_quotes_equal_single_quotes(market: LocalMarket) -> None:
 
 
 def test_a_failing_leg_does_not_sink_the_batch(market: LocalMarket) -> None:
-    c, w3 = market.book.contracts, market.chain.w3
+    c = market.book.contracts
     good = QuoteRequest(c.usdc, market.book.tokens[0].address, market.book.tokens[0].fee, 10**6)
     no_pool = QuoteRequest(c.usdc, c.weth9, 3000, 10**6)
-    results = quote_batched(w3, c.quoter_v2, c.multicall3, [good, no_pool, good])
+    results = quote_batched(market.chain, c.quoter_v2, c.multicall3, [good, no_pool, good])
     assert results[0].amount_out == results[2].amount_out > 0  # type: ignore[union-attr]
     assert isinstance(results[1], ContractReverted)
 

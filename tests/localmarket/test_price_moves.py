@@ -146,9 +146,7 @@ def market(backend: str) -> Iterator[LocalMarket]:
 
 def states_of(market: LocalMarket) -> dict[str, PoolState]:
     tokens = market.book.tokens
-    states = pool_states(
-        market.chain.w3, market.book.contracts.multicall3, [t.pool for t in tokens]
-    )
+    states = pool_states(market.chain, market.book.contracts.multicall3, [t.pool for t in tokens])
     return {t.symbol: s for t, s in zip(tokens, states, strict=True)}
 
 

@@ -13,7 +13,7 @@ from eth_account import Account
 from eth_utils.crypto import keccak
 
 from orchestrator.chain.backends import dev_accounts
-from orchestrator.chain.vault_binding import Mandate
+from orchestrator.domain.mandate import Mandate
 from orchestrator.execution import BundlerClient
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT
 from orchestrator.networks import resolve_network
@@ -54,11 +54,11 @@ def test_buy_sell_withdraw_and_mandate_through_alto(ctx: TradingContext) -> None
     _through_alto(ctx, bought)
     assert bought.result.account_deployed
     assert bought.fills
-    assert all(f.amount_out >= f.amount_out_min > 0 for f in bought.fills)
+    assert all(f.amount_out >= f.min_out > 0 for f in bought.fills)
 
     sold = confirm(ctx, preview_sell(ctx, 5_000))
     _through_alto(ctx, sold)
-    assert all(f.amount_out >= f.amount_out_min for f in sold.fills)
+    assert all(f.amount_out >= f.min_out for f in sold.fills)
 
     mandate = Mandate(
         keeper=keeper_address(ctx.chain),

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.domain.legs import split_by_weights
+from orchestrator.domain.legs import Direction, Holding, TokenRef
+from orchestrator.domain.units import split_by_weights
 from orchestrator.errors import InputError
-from orchestrator.planning import BuyPlan, Direction, Holding, TokenRef, plan_buy, plan_sell
+from orchestrator.planning import BuyPlan, plan_buy, plan_sell
 from orchestrator.strategy.signal import Regime
 
 USDC = 10**6

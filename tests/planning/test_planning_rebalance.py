@@ -7,15 +7,8 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.planning import (
-    Direction,
-    Holding,
-    PlannedLeg,
-    RebalanceBands,
-    RebalancePlan,
-    TokenRef,
-    plan_rebalance,
-)
+from orchestrator.domain.legs import Direction, Holding, PlannedLeg, TokenRef
+from orchestrator.planning import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.strategy.signal import Regime
 
 USDC = 10**6

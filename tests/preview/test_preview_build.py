@@ -13,18 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from orchestrator.domain.impact import ImpactTier
+from orchestrator.domain.legs import Direction, PlannedLeg, QuotedLeg, TokenRef
+from orchestrator.domain.prices import mid_out
 from orchestrator.errors import InputError
 from orchestrator.localmarket.pricing import sqrt_price_x96_for_usd_price
-from orchestrator.planning import Direction, PlannedLeg, TokenRef
 from orchestrator.preview import (
     GasFacts,
-    ImpactTier,
-    LegQuote,
     Preview,
     PreviewContext,
     PreviewKind,
     build_preview,
-    mid_out,
 )
 
 USDC_ADDR = "0x" + "8" * 40
@@ -56,14 +55,14 @@ def gas(*, eth_price: int | None = None, deploys: bool = False, creates: bool = 
     return GasFacts(1_000_000, 1_500_000, 10**9, 2 * 10**9, eth_price, deploys, creates)
 
 
-def quote(token: TokenRef, direction: Direction, amount_in: int, out: int) -> LegQuote:
+def quote(token: TokenRef, direction: Direction, amount_in: int, out: int) -> QuotedLeg:
     leg = PlannedLeg(token, direction, amount_in, 5000)
-    return LegQuote(leg, SQRT.get(token.symbol, 2 * Q96), out)
+    return QuotedLeg(leg, SQRT.get(token.symbol, 2 * Q96), out)
 
 
 def preview(
     kind: PreviewKind,
-    quotes: Sequence[LegQuote],
+    quotes: Sequence[QuotedLeg],
     *,
     context: PreviewContext | None = None,
     gas_facts: GasFacts | None = None,
@@ -78,7 +77,7 @@ def preview(
         quotes,
         ctx=context or ctx(),
         gas=gas_facts or gas(),
-        slippage_bps=slippage,
+        max_slippage_bps=slippage,
         slippage_is_auto=auto,
         usdc_amount=usdc_amount,
         cash_usdc=cash,
@@ -145,7 +144,7 @@ def test_non_positive_ttl_rejected() -> None:
         preview(PreviewKind.BUY, [], usdc_amount=1, context=ctx(ttl_s=0))
 
 
-def impact_quotes(impacts: Sequence[int]) -> list[LegQuote]:
+def impact_quotes(impacts: Sequence[int]) -> list[QuotedLeg]:
     """Zero-fee pools: 4 USDC buys 1_000_000 units at mid; the quote sets the impact."""
     out = []
     for i, bps in enumerate(impacts):
@@ -229,7 +228,7 @@ def test_sell_impact_is_value_weighted_across_decimals() -> None:
         sqrt_price = sqrt_price_x96_for_usd_price(Decimal(price), decimals, is0)
         mid = mid_out(10**decimals, sqrt_price, zero_for_one=is0)
         leg = PlannedLeg(token, Direction.SELL, 10**decimals, 0)
-        legs.append(LegQuote(leg, sqrt_price, mid * (100 - short) // 100))
+        legs.append(QuotedLeg(leg, sqrt_price, mid * (100 - short) // 100))
     p = preview(PreviewKind.SELL, legs)
     assert p.leg("BTC").price_impact_bps >= 1000
     assert p.price_impact_bps >= 900  # value-weighted ~952; actual: 1
@@ -266,7 +265,7 @@ def test_preview_properties(
     direction = Direction.SELL if sell else Direction.BUY
     sqrt_price = Q96 * price_num // 1000
     quotes = [  # one leg per orientation
-        LegQuote(PlannedLeg(token, direction, amount, 0), sqrt_price, out)
+        QuotedLeg(PlannedLeg(token, direction, amount, 0), sqrt_price, out)
         for token, (amount, out) in zip((LOW, HIGH), legs, strict=False)
     ]
     kind = PreviewKind.SELL if sell else PreviewKind.BUY

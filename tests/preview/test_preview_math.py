@@ -8,22 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.domain.prices import usdc_to_token_mid
+from orchestrator.domain.impact import ImpactTier, impact_tier, price_impact_bps
+from orchestrator.domain.prices import mid_out, token_is_token0, usdc_to_token_mid, value_in_usdc
+from orchestrator.domain.units import min_out_rounded_down
 from orchestrator.errors import InputError
 from orchestrator.localmarket.pricing import sqrt_price_x96_for_usd_price
 from orchestrator.preview import (
     GasFacts,
-    ImpactTier,
-    auto_slippage_bps,
-    choose_slippage,
-    impact_tier,
-    mid_out,
-    min_out,
-    price_impact_bps,
-    token_is_token0,
-    value_in_usdc,
+    auto_max_slippage_bps,
+    check_max_slippage,
+    choose_max_slippage,
 )
-from orchestrator.preview.slippage import check_user_slippage
 
 USDC_ADDR = "0x" + "8" * 40
 LOW, HIGH = "0x" + "0" * 39 + "1", "0x" + "f" * 40  # token0 / token1 against USDC
@@ -142,15 +137,15 @@ def test_impact_tier_boundaries(bps: int, tier: ImpactTier) -> None:
 
 
 def test_min_out_hand_computed() -> None:
-    assert min_out(1_000_000, 50) == 995_000
-    assert min_out(999, 50) == 994  # 994.005 rounds down
-    assert min_out(12_345, 0) == 12_345
-    assert min_out(1, 1) == 0
+    assert min_out_rounded_down(1_000_000, 50) == 995_000
+    assert min_out_rounded_down(999, 50) == 994  # 994.005 rounds down
+    assert min_out_rounded_down(12_345, 0) == 12_345
+    assert min_out_rounded_down(1, 1) == 0
 
 
 @given(expected=st.integers(0, 10**30), slippage=st.integers(0, 10_000))
 def test_min_out_is_the_largest_within_tolerance(expected: int, slippage: int) -> None:
-    got = min_out(expected, slippage)
+    got = min_out_rounded_down(expected, slippage)
     assert got * 10_000 <= expected * (10_000 - slippage) < (got + 1) * 10_000
     assert got <= expected
 
@@ -167,23 +162,23 @@ def test_min_out_is_the_largest_within_tolerance(expected: int, slippage: int) -
     ],
 )
 def test_auto_slippage(gas_usdc: int | None, value_usdc: int, expected: int) -> None:
-    assert auto_slippage_bps(gas_usdc, value_usdc) == expected
+    assert auto_max_slippage_bps(gas_usdc, value_usdc) == expected
 
 
 @given(gas=st.integers(0, 10**12), value=st.integers(1, 10**15))
 def test_auto_slippage_clamped(gas: int, value: int) -> None:
-    assert 50 <= auto_slippage_bps(gas, value) <= 300
+    assert 50 <= auto_max_slippage_bps(gas, value) <= 300
 
 
 @pytest.mark.parametrize("bps", [1, 50, 2000])
 def test_user_slippage_accepted(bps: int) -> None:
-    assert check_user_slippage(bps) == bps
+    assert check_max_slippage(bps) == bps
 
 
 @pytest.mark.parametrize("bps", [0, -5, 2001])
 def test_user_slippage_rejected(bps: int) -> None:
     with pytest.raises(InputError, match="between 1 and 2000"):
-        check_user_slippage(bps)
+        check_max_slippage(bps)
 
 
 def gas(eth_price: int | None = 3000 * 10**6, fee_per_gas: int = 10**9) -> GasFacts:
@@ -200,13 +195,13 @@ def gas(eth_price: int | None = 3000 * 10**6, fee_per_gas: int = 10**9) -> GasFa
 
 def test_choose_slippage() -> None:
     # likely cost 1e15 wei = 0.001 ETH = 3 USDC
-    assert choose_slippage(None, gas(), 100 * 10**6) == (300, True)  # 3% of 100 USDC
-    assert choose_slippage(None, gas(), 200 * 10**6) == (150, True)
-    assert choose_slippage(None, gas(), 10_000 * 10**6) == (50, True)
-    assert choose_slippage(None, gas(eth_price=None), 100 * 10**6) == (50, True)
-    assert choose_slippage(75, gas(), 100 * 10**6) == (75, False)
+    assert choose_max_slippage(None, gas(), 100 * 10**6) == (300, True)  # 3% of 100 USDC
+    assert choose_max_slippage(None, gas(), 200 * 10**6) == (150, True)
+    assert choose_max_slippage(None, gas(), 10_000 * 10**6) == (50, True)
+    assert choose_max_slippage(None, gas(eth_price=None), 100 * 10**6) == (50, True)
+    assert choose_max_slippage(75, gas(), 100 * 10**6) == (75, False)
     with pytest.raises(InputError):
-        choose_slippage(2001, gas(), 100 * 10**6)
+        choose_max_slippage(2001, gas(), 100 * 10**6)
 
 
 def test_gas_preview_costs_round_up() -> None:

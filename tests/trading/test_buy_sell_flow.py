@@ -37,7 +37,7 @@ def test_buy_previews_exact_fee_and_lands_every_leg_above_its_min_out(trader: Tr
     assert t.usdc_of(vault) == 0  # every USDC after the fee went into a leg
     assert len(execution.fills) == len(preview.legs)
     for fill in execution.fills:
-        assert fill.amount_out >= fill.amount_out_min > 0
+        assert fill.amount_out >= fill.min_out > 0
         assert t.balance_of(fill.token, vault) == fill.amount_out
     usdc = t.market.book.contracts.usdc
     allowance = t.ctx.chain.w3.eth.call(
@@ -74,7 +74,7 @@ def test_sell_half_pays_usdc_to_the_account_then_withdraw_in_kind_empties_the_va
     assert received >= sell.min_expected_value_usdc
     for token, amount in before.items():
         assert t.balance_of(token, t.ctx.vault_address()) == amount - amount * 5_000 // 10_000
-    assert all(f.amount_out >= f.amount_out_min for f in done.fills)
+    assert all(f.amount_out >= f.min_out for f in done.fills)
 
     out = preview_withdraw(t.ctx)
     assert out.platform_fee_usdc == 0

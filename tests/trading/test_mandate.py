@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.chain.vault_binding import Mandate
+from orchestrator.domain.mandate import Mandate
 from orchestrator.errors import InputError, InvalidMandate
 from orchestrator.preview.model import AllowedPoolTerms, PreviewKind
 from orchestrator.service import keeper_address

@@ -14,18 +14,17 @@ from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
 from orchestrator.chain.uniswap import QuoteRequest, quote_batched
 from orchestrator.chain.vault_binding import (
-    Leg,
-    Mandate,
-    VaultPlatform,
-    deploy_vault_factory,
-    encode_legs,
+    LegStruct,
+    mandate_struct,
     owner_salt,
     usdc_amount_for,
 )
+from orchestrator.domain.mandate import Mandate
 from orchestrator.errors import ContractReverted
 from orchestrator.keeper.reads import discover_vaults
-from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S
+from orchestrator.localmarket.deploy import LOCAL_MIN_BLOCK_TIME_S, deploy_vault_factory
 from orchestrator.service import LocalMarket
+from tests.vaults.platform import VaultPlatform
 
 FEE_BPS = 10
 LEG_USDC = 1_000 * 10**6
@@ -74,32 +73,30 @@ def env(platform: VaultPlatform, fresh_market: LocalMarket) -> Iterator[Env]:
     keeper.resync()
 
 
-def _quoted_legs(env: Env, count: int = 3) -> list[Leg]:
+def _quoted_legs(env: Env, count: int = 3) -> list[LegStruct]:
     c, tokens = env.market.book.contracts, env.market.book.tokens[:count]
     requests = [QuoteRequest(c.usdc, t.address, t.fee, LEG_USDC) for t in tokens]
-    quotes = quote_batched(env.market.chain.w3, c.quoter_v2, c.multicall3, requests)
+    quotes = quote_batched(env.market.chain, c.quoter_v2, c.multicall3, requests)
     return [
-        Leg(t.address, t.fee, LEG_USDC, q.amount_out)  # type: ignore[union-attr]
+        LegStruct(t.address, t.fee, LEG_USDC, q.amount_out)  # type: ignore[union-attr]
         for t, q in zip(tokens, quotes, strict=True)
     ]
 
 
-def _buy(env: Env, legs: list[Leg]) -> int:
+def _buy(env: Env, legs: list[LegStruct]) -> int:
     amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS)
     env.market.fund_usdc(env.owner.address, amount)
     env.owner.send(env.usdc.functions.approve(env.vault.address, amount), gas=80_000)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(
-        env.vault.functions.buy(amount, encode_legs(legs), FEE_BPS, deadline), gas=GAS_BUY
-    )
+    env.owner.send(env.vault.functions.buy(amount, list(legs), FEE_BPS, deadline), gas=GAS_BUY)
     return amount
 
 
 def test_vault_is_created_where_predicted_and_registered(env: Env) -> None:
     assert env.vault.address == env.platform.predict_vault(env.owner.address, owner_salt())
-    w3 = env.market.chain.w3
+    chain = env.market.chain
     factory = env.platform.factory.address
-    discovered = discover_vaults(w3, factory, from_block=0, to_block=w3.eth.block_number)
+    discovered = discover_vaults(chain, factory, from_block=0, to_block=chain.block_number())
     assert (env.vault.address, env.owner.address) in [(v, o) for v, o, _ in discovered]  # the log
     assert env.vault.functions.owner().call() == env.owner.address
     with pytest.raises(ContractReverted) as caught:  # only the factory initialises, once
@@ -115,7 +112,7 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
     held_before = env.balance(env.usdc.address, factory)
     amount = _buy(env, legs)
     for leg in legs:
-        assert env.balance(leg.token, env.vault.address) == leg.amount_out_min  # exactly the quote
+        assert env.balance(leg.token, env.vault.address) == leg.min_out  # exactly the quote
     fee = amount * FEE_BPS // 10_000  # held by the factory until claimed, for the recipient
     assert env.balance(env.usdc.address, factory) - held_before == fee
     assert env.usdc.functions.allowance(env.owner.address, env.vault.address).call() == 0
@@ -125,7 +122,7 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
     bought = env.vault.events.Bought().process_receipt(receipt, errors=DISCARD)
     swapped = env.vault.events.Swapped().process_receipt(receipt, errors=DISCARD)
     assert bought[0]["args"]["usdcIn"] == amount
-    assert [e["args"]["amountOut"] for e in swapped] == [leg.amount_out_min for leg in legs]
+    assert [e["args"]["amountOut"] for e in swapped] == [leg.min_out for leg in legs]
     paid_before = env.balance(env.usdc.address, fee_recipient)
     env.keeper.send(env.platform.factory.functions.claimFees(), gas=100_000)  # anyone may claim
     assert env.balance(env.usdc.address, fee_recipient) - paid_before == held_before + fee
@@ -133,13 +130,13 @@ def test_buy_delivers_every_quoted_leg_and_takes_the_exact_fee(env: Env) -> None
 
 def test_an_under_delivering_leg_reverts_the_whole_buy_with_its_numbers(env: Env) -> None:
     legs = _quoted_legs(env)
-    greedy = Leg(legs[1].token, legs[1].fee, legs[1].amount_in, legs[1].amount_out_min + 1)
+    greedy = LegStruct(legs[1].token, legs[1].fee, legs[1].amount_in, legs[1].min_out + 1)
     with pytest.raises(ContractReverted) as caught:
         _buy(env, [legs[0], greedy, legs[2]])
     assert caught.value.error_name == "InsufficientOutput"
     token, out, minimum = caught.value.error_args
     assert token.lower() == greedy.token.lower()
-    assert (out, minimum) == (legs[1].amount_out_min, greedy.amount_out_min)
+    assert (out, minimum) == (legs[1].min_out, greedy.min_out)
     for leg in legs:  # nothing was bought
         assert env.balance(leg.token, env.vault.address) == 0
 
@@ -149,12 +146,10 @@ def test_selling_half_pays_the_owner_usdc_and_keeps_the_rest(env: Env) -> None:
     _buy(env, legs)
     held = {leg.token: env.balance(leg.token, env.vault.address) for leg in legs}
     # fraction mode: amount_in is the amount the vault will sell (the previewed amount)
-    sells = [Leg(leg.token, leg.fee, held[leg.token] * 5_000 // 10_000, 1) for leg in legs]
+    sells = [LegStruct(leg.token, leg.fee, held[leg.token] * 5_000 // 10_000, 1) for leg in legs]
     before = env.balance(env.usdc.address, env.owner.address)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(
-        env.vault.functions.sell(encode_legs(sells), 0, 5_000, 100, deadline), gas=GAS_BUY
-    )
+    env.owner.send(env.vault.functions.sell(list(sells), 0, 5_000, 100, deadline), gas=GAS_BUY)
     paid = env.balance(env.usdc.address, env.owner.address) - before
     assert paid > 0.95 * 1_500 * 10**6  # half of ~3,000 USDC, less fees and impact
     for token, amount in held.items():
@@ -185,7 +180,7 @@ def test_keeper_rebalances_only_within_the_mandate(env: Env) -> None:
         loss_cap_usdc=200 * 10**6,
     )
     allowed = [(leg.token, leg.fee) for leg in legs]
-    env.owner.send(env.vault.functions.setMandate(mandate.encoded(), allowed), gas=500_000)
+    env.owner.send(env.vault.functions.setMandate(mandate_struct(mandate), allowed), gas=500_000)
     env.market.chain.increase_time(1_900)  # let the TWAP window fill
 
     token = legs[0]
