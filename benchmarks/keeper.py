@@ -57,7 +57,7 @@ from hexbytes import HexBytes
 
 from orchestrator.chain import Transactor
 from orchestrator.chain.bindings import bind_ours
-from orchestrator.chain.vault_binding import LegStruct, mandate_struct, owner_salt
+from orchestrator.chain.vault_binding import mandate_struct, owner_salt
 from orchestrator.domain.mandate import Mandate
 from orchestrator.keeper.cycle import CycleReport, Keeper, VaultOutcome
 from orchestrator.keeper.journal import ActionState, KeeperJournal
@@ -206,7 +206,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
     market.deployer.resync()
     market.deployer.send_all([(usdc.functions.mint(o.address, BUY_USDC), GAS_MINT) for o in owners])
     spend = BUY_USDC * 9_900 // 10_000 // len(book.tokens)  # the 10 bps fee leaves room
-    buy_legs = [LegStruct(t.address, t.fee, spend, 1) for t in book.tokens]
+    buy_legs = [(t.address, t.fee, spend, 1) for t in book.tokens]
     mandate = Mandate(
         keeper, MANDATE_SLIPPAGE_BPS, MANDATE_INTERVAL_S, MANDATE_TWAP_S,
         MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S, MANDATE_LOSS_CAP_USDC,

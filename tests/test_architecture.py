@@ -33,16 +33,15 @@ def _modules() -> Iterator[tuple[str, ast.Module]]:
 
 
 def _imports(module: str, tree: ast.Module) -> Iterator[str]:
-    package = module if module.count(".") == 0 else module
+    """Every name imported, dotted in full (`from a import b` imports `a.b`)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
             if node.level:  # relative: resolve against this module's package
-                base = package.rsplit(".", node.level)[0]
-                yield f"{base}.{node.module}" if node.module else base
-            elif node.module is not None:
-                yield node.module
+                base = ".".join([*module.split(".")[: -node.level], *base.split(".")]).strip(".")
+            yield from (f"{base}.{alias.name}" for alias in node.names)
 
 
 def _within(name: str, prefixes: tuple[str, ...]) -> bool:

@@ -11,8 +11,8 @@ import typer
 
 from orchestrator.cli.trade_cmds import Yes, local_app
 from orchestrator.errors import InputError
-from orchestrator.localmarket.localnet import LocalStatus
 from orchestrator.service import local_down, local_reset_warning, local_status, local_up
+from orchestrator.service.models import LocalStatus
 
 __all__ = ["status_text"]
 

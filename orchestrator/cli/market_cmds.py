@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
+from orchestrator import service
 from orchestrator.cli.app import app
-from orchestrator.localmarket.report import format_pool_table
-from orchestrator.service import open_local_market, usd
+from orchestrator.service.models import format_pool_table
 
 MarketDataOption = Annotated[
     Path | None,
@@ -36,7 +36,7 @@ def market_show(
 ) -> None:
     """Build a local market from a snapshot, show its pools, and make one real swap."""
     started = time.perf_counter()
-    market = open_local_market(
+    market = service.open_local_market(
         chain_target=chain,
         market_data=market_data,
         date=date.date() if date else None,
@@ -62,10 +62,10 @@ def market_show(
         amount = swap_usd * 10**6
         market.fund_usdc(market.deployer.address, amount)
         outcome = market.buy_token_with_usdc(top.symbol, amount)
-        received = usd(outcome.received_out, top.decimals)
+        received = service.usd(outcome.received_out, top.decimals)
         typer.echo(
-            f"\nSwap via SwapRouter02: {usd(amount, 6):,} USDC -> {received} "
-            f"{top.symbol} (QuoterV2 quoted {usd(outcome.quoted_out, top.decimals)}; "
+            f"\nSwap via SwapRouter02: {service.usd(amount, 6):,} USDC -> {received} "
+            f"{top.symbol} (QuoterV2 quoted {service.usd(outcome.quoted_out, top.decimals)}; "
             f"gas {outcome.gas_used:,})"
         )
     finally:

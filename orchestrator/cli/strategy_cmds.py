@@ -7,35 +7,17 @@ where the data came from ("synthetic (seed=7)" when --market-data is omitted).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
-import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 
 from orchestrator.cli.app import app
 from orchestrator.errors import InputError
-from orchestrator.market.snapshot import MarketHistory
-from orchestrator.market.source import COINGECKO, open_market_source
-from orchestrator.market.stablecoins import load_exclusions_csv, stablecoins_beside
-from orchestrator.strategy.backtest import run_backtest
-from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
-from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
-from orchestrator.strategy.metrics import compute_metrics
-from orchestrator.strategy.rules_text import rules_text
-from orchestrator.strategy.sensitivity import (
-    default_variants,
-    markdown_grid,
-    markdown_rows,
-    one_at_a_time,
-    signal_grid,
-)
-from orchestrator.strategy.signal import closes_of, regime_at
-from orchestrator.strategy.weights import target_weights
+from orchestrator.service import strategy as facade
 
 __all__ = ["backtest", "sensitivity", "signal", "strategy", "weights"]
 
@@ -64,7 +46,12 @@ def _decimal(text: str | None, option: str) -> Decimal | None:
     return value
 
 
-def _date(text: str | None, history: MarketHistory) -> datetime.date:
+class _Dated(Protocol):
+    @property
+    def dates(self) -> tuple[datetime.date, ...]: ...
+
+
+def _date(text: str | None, history: _Dated) -> datetime.date:
     if text is None:
         return history.dates[-1]
     try:
@@ -73,28 +60,8 @@ def _date(text: str | None, history: MarketHistory) -> datetime.date:
         raise InputError(f"--date {text!r} is not a date", hint="Use YYYY-MM-DD.") from None
 
 
-def _config(top: int | None = None, cap: str | None = None) -> StrategyConfig:
-    config = DEFAULT_CONFIG
-    if top is not None:
-        config = dataclasses.replace(
-            config, universe=dataclasses.replace(config.universe, top_n=top)
-        )
-    cap_value = _decimal(cap, "--cap")
-    if cap_value is not None:
-        weights = dataclasses.replace(config.weights, cap=cap_value)
-        config = dataclasses.replace(config, weights=weights)
-    return config
-
-
-def _load(market_data: str | None, top_n: int = 100) -> tuple[MarketHistory, Exclusions]:
-    api_key = os.environ.get("COINGECKO_API_KEY")
-    history = open_market_source(market_data, top_n=top_n, api_key=api_key).history()
-    exclusions = BUILTIN_EXCLUSIONS
-    if market_data is not None and market_data != COINGECKO:
-        beside = stablecoins_beside(Path(market_data))
-        if beside is not None:
-            exclusions = exclusions.merged(load_exclusions_csv(beside))
-    return history, exclusions
+def _config(top: int | None = None, cap: str | None = None) -> facade.StrategyConfig:
+    return facade.strategy_config(top, _decimal(cap, "--cap"))
 
 
 def _print_json(payload: dict[str, object]) -> None:
@@ -120,21 +87,14 @@ def weights(
 ) -> None:
     """Target weights (bps) of the index on a date."""
     config = _config(top, cap)
-    options = dataclasses.replace(
-        config.weights,
-        max_pool_share=_decimal(max_pool_share, "--max-pool-share"),
-        max_gas_share=_decimal(max_gas_share, "--max-gas-share"),
-    )
-    history, exclusions = _load(market_data, config.universe.top_n)
+    pool_share = _decimal(max_pool_share, "--max-pool-share")
+    gas_share = _decimal(max_gas_share, "--max-gas-share")
+    history, exclusions = facade.load_market(market_data, config.universe.top_n)
     day = _date(date, history)
-    result = target_weights(
-        history.snapshot(day),
-        options,
-        config.universe,
-        exclusions=exclusions,
-        ticket_usd=_decimal(ticket, "--ticket"),
-        costs=config.costs,
-    )
+    result = facade.weights_on(
+        history, day, config, exclusions=exclusions, max_pool_share=pool_share,
+        max_gas_share=gas_share, ticket_usd=_decimal(ticket, "--ticket"),
+    )  # fmt: skip
     if as_json:
         payload: dict[str, object] = {
             "date": day.isoformat(),
@@ -163,11 +123,10 @@ def signal(
     as_json: JsonOpt = False,
 ) -> None:
     """The market regime (bull/bear) and its 0-100 gauge on a date."""
-    config = DEFAULT_CONFIG.signal
-    history, _ = _load(market_data)
+    config = facade.DEFAULT_CONFIG.signal
+    history, _ = facade.load_market(market_data)
     day = _date(date, history)
-    history.snapshot(day)  # an unknown date names the nearest available ones
-    reading = regime_at(closes_of(history, config.symbol), day, config)
+    reading = facade.regime_on(history, day)
     if as_json:
         _print_json(
             {
@@ -192,7 +151,7 @@ def signal(
 @app.command()
 def strategy() -> None:
     """The strategy's rules, generated from the live configuration."""
-    typer.echo(rules_text(DEFAULT_CONFIG), nl=False)
+    typer.echo(facade.strategy_rules(), nl=False)
 
 
 @app.command()
@@ -207,19 +166,13 @@ def backtest(
 ) -> None:
     """Backtest the strategy against the passive index and BTC, net of costs."""
     config = _config(top, cap)
-    history, exclusions = _load(market_data, config.universe.top_n)
+    history, exclusions = facade.load_market(market_data, config.universe.top_n)
     first = _date(start, history) if start else None
     last = _date(end, history) if end else None
-    result = run_backtest(history, config, start=first, end=last, exclusions=exclusions)
-    metrics = {
-        "strategy": compute_metrics(result.strategy),
-        "passive": compute_metrics(result.passive),
-        "btc": compute_metrics(result.btc),
-    }
+    result = facade.backtest(history, config, start=first, end=last, exclusions=exclusions)
+    metrics = facade.backtest_metrics(result)
     if plot is not None:
-        from orchestrator.strategy.plot import plot_backtest
-
-        plot_backtest(result, plot)
+        facade.plot_backtest(result, plot)
     if as_json:
         payload: dict[str, object] = {name: m.to_json() for name, m in metrics.items()}
         payload["source"] = history.source_label
@@ -247,7 +200,7 @@ def backtest(
 @app.command()
 def sensitivity(market_data: MarketData = None) -> None:
     """Markdown tables: the backtest under neighbouring parameter values (slow: ~30 s)."""
-    history, _ = _load(market_data)
-    passive, cells = signal_grid(history)
-    typer.echo(markdown_grid(passive, cells))
-    typer.echo(markdown_rows(one_at_a_time(history, default_variants())))
+    history, _ = facade.load_market(market_data)
+    grid, rows = facade.sensitivity_tables(history)
+    typer.echo(grid)
+    typer.echo(rows)

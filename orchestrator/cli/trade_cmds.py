@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from eth_account.signers.local import LocalAccount
 
+from orchestrator import service
 from orchestrator.cli.app import app
 from orchestrator.cli.wallet_cmds import _password
-from orchestrator.domain.units import USDC_DECIMALS, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError
-from orchestrator.preview.model import Preview
-from orchestrator.service import fund_test_account, open_trading
+from orchestrator.service.models import USDC_DECIMALS, Bps, Preview, UsdcUnits, Wei, usdc_units
 from orchestrator.text.render import (
     execution_text,
     holdings_text,
@@ -26,12 +24,6 @@ from orchestrator.text.render import (
     pnl_text,
     preview_text,
 )
-from orchestrator.trading.confirm import confirm
-from orchestrator.trading.context import TradingContext
-from orchestrator.trading.holdings import holdings
-from orchestrator.trading.previews import preview_buy, preview_sell, preview_withdraw
-from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
-from orchestrator.wallet.keystore import Keystore
 
 __all__ = ["parse_percent", "parse_usdc"]
 
@@ -83,11 +75,25 @@ def parse_percent(text: str) -> Bps:
     return Bps(int(bps))
 
 
-def _unlock(wallet: str) -> LocalAccount:
-    return Keystore().unlock(wallet, _password(confirm=False))
+def _session(network: str, wallet: str) -> service.Session:
+    """The owner's session: its address from the keystore file, the password asked when
+    something is signed."""
+    return service.open_session(network, wallet, password=lambda: _password(confirm=False))
 
 
-def _go(ctx: TradingContext, preview: Preview, yes: bool, accept_impact: bool) -> None:
+def _reading(network: str, wallet: str) -> service.Session:
+    """A session for reading. Reads need no key, but the CLI asks for the password up
+    front as it always has (a wrong one fails here), until front ends agree to drop it."""
+    session = _session(network, wallet)
+    try:
+        session.unlock()
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def _go(session: service.Session, preview: Preview, yes: bool, accept_impact: bool) -> None:
     typer.echo(preview_text(preview, int(time.time())))
     if preview.blocked:
         raise InputError(
@@ -99,7 +105,7 @@ def _go(ctx: TradingContext, preview: Preview, yes: bool, accept_impact: bool) -
     if preview.needs_explicit_confirmation and not accept_impact and not yes:
         accept_impact = typer.confirm("A leg moves its price 10% or more. Really?", default=False)
     typer.echo("re-quoting and sending…")
-    typer.echo(execution_text(confirm(ctx, preview, accept_high_impact=accept_impact)))
+    typer.echo(execution_text(session.confirm(preview, accept_high_impact=accept_impact)))
 
 
 @app.command()
@@ -114,9 +120,9 @@ def buy(
 ) -> None:
     """Buy the whole index in one user operation, after a preview."""
     usdc_amount = parse_usdc(amount)
-    with open_trading(network, _unlock(wallet)) as ctx:
-        preview = preview_buy(ctx, usdc_amount, max_slippage_bps=max_slippage, force=force)
-        _go(ctx, preview, yes, accept_impact)
+    with _reading(network, wallet) as session:
+        preview = session.preview_buy(usdc_amount, max_slippage_bps=max_slippage, force=force)
+        _go(session, preview, yes, accept_impact)
 
 
 @app.command()
@@ -130,9 +136,9 @@ def sell(
 ) -> None:
     """Sell a share of every holding to USDC, paid to your smart account."""
     fraction_bps = parse_percent(percent)
-    with open_trading(network, _unlock(wallet)) as ctx:
-        preview = preview_sell(ctx, fraction_bps, max_slippage_bps=max_slippage)
-        _go(ctx, preview, yes, accept_impact)
+    with _reading(network, wallet) as session:
+        preview = session.preview_sell(fraction_bps, max_slippage_bps=max_slippage)
+        _go(session, preview, yes, accept_impact)
 
 
 @app.command()
@@ -147,8 +153,8 @@ def withdraw(
         raise InputError(
             "withdrawals are in kind only", hint="Use --in-kind, or `sell` to receive USDC."
         )
-    with open_trading(network, _unlock(wallet)) as ctx:
-        _go(ctx, preview_withdraw(ctx), yes, False)
+    with _reading(network, wallet) as session:
+        _go(session, session.preview_withdraw(), yes, False)
 
 
 @app.command("holdings")
@@ -158,26 +164,26 @@ def show_holdings(
     treemap: Annotated[Path | None, typer.Option(help="Also draw a treemap PNG here.")] = None,
 ) -> None:
     """The vault's tokens at mid prices, against this week's targets."""
-    with open_trading(network, _unlock(wallet)) as ctx:
-        view = holdings(ctx)
+    with _reading(network, wallet) as session:
+        view = session.holdings()
         typer.echo(holdings_text(view))
         if treemap is not None and view.exists:
-            draw_treemap(ctx, vault_pnl(ctx), treemap)
+            session.draw_treemap(treemap)
             typer.echo(f"treemap written to {treemap}")
 
 
 @app.command("pnl")
 def show_pnl(network: Network = "local", wallet: Wallet = "default") -> None:
     """Cost basis, realised and unrealised P&L, fees and gas, rebuilt from chain events."""
-    with open_trading(network, _unlock(wallet)) as ctx:
-        typer.echo(pnl_text(vault_pnl(ctx), ctx.eth_price_usdc()))
+    with _reading(network, wallet) as session:
+        typer.echo(pnl_text(session.pnl(), session.eth_price_usdc()))
 
 
 @app.command("log")
 def show_log(network: Network = "local", wallet: Wallet = "default") -> None:
     """Every transaction of your vault (chain events merged with the journal)."""
-    with open_trading(network, _unlock(wallet)) as ctx:
-        typer.echo(log_text(vault_log(ctx)))
+    with _reading(network, wallet) as session:
+        typer.echo(log_text(session.log()))
 
 
 @local_app.command("fund")
@@ -187,6 +193,6 @@ def fund(
 ) -> None:
     """Mint test USDC to your smart account and give it 1 ETH for gas (local only)."""
     amount = parse_usdc(usdc)
-    with open_trading("local", _unlock(wallet)) as ctx:
-        fund_test_account(ctx, amount, eth_wei=10**18)
-        typer.echo(f"funded {ctx.account.address} with {usdc} USDC and 1 ETH")
+    with _reading("local", wallet) as session:
+        account = session.fund(amount, eth_wei=Wei(10**18))
+        typer.echo(f"funded {account} with {usdc} USDC and 1 ETH")

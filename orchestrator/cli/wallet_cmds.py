@@ -18,13 +18,7 @@ import typer
 
 from orchestrator.cli.app import app
 from orchestrator.errors import InputError, PasswordRejected
-from orchestrator.wallet.keystore import Keystore
-from orchestrator.wallet.smart_account import (
-    CANONICAL_V08,
-    AAContracts,
-    SmartAccount,
-    smart_account,
-)
+from orchestrator.service.wallets import Keystore, smart_account_addresses
 
 __all__ = ["PASSWORD_ENV", "create", "import_key", "list_wallets", "wallet_app"]
 
@@ -120,26 +114,11 @@ def list_wallets(
     """List wallets: name, owner address, and (with --factory) the smart account address."""
     keystore = Keystore(keystore_dir)
     wallets = keystore.list()
-    aa = None
-    if factory is not None:
-        aa = AAContracts(
-            entry_point=entry_point or CANONICAL_V08.entry_point, simple_account_factory=factory
-        )
     accounts: dict[str, str] = {}
-    verified = False
-    if aa is not None:
-        if rpc_url is not None:
-            from orchestrator.chain.backends import connect_rpc
-
-            with connect_rpc(rpc_url) as chain:
-                for info in wallets:
-                    if info.owner is not None:
-                        accounts[info.name] = smart_account(chain, aa, info.owner, salt).address
-            verified = True
-        else:
-            for info in wallets:
-                if info.owner is not None:
-                    accounts[info.name] = SmartAccount.counterfactual(aa, info.owner, salt).address
+    if factory is not None:
+        accounts = smart_account_addresses(
+            wallets, factory=factory, entry_point=entry_point, salt=salt, rpc_url=rpc_url
+        )
     if as_json:
         rows = [
             {
@@ -166,8 +145,6 @@ def list_wallets(
         if info.name in accounts:
             line += f"  smart account {accounts[info.name]}"
         typer.echo(line)
-    if aa is not None:
-        how = "checked against the factory" if verified else "computed off-chain; not checked"
-        typer.echo(
-            f"smart accounts: SimpleAccountFactory {aa.simple_account_factory}, salt {salt} ({how})"
-        )
+    if factory is not None:
+        how = "checked against the factory" if rpc_url else "computed off-chain; not checked"
+        typer.echo(f"smart accounts: SimpleAccountFactory {factory}, salt {salt} ({how})")

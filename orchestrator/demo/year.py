@@ -27,6 +27,7 @@ NAVs are integers (USDC base units) at the pools' mid prices; Decimal only on di
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 import time
@@ -37,49 +38,40 @@ from itertools import pairwise
 from pathlib import Path
 
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from orchestrator.artifacts.load import repo_root
-from orchestrator.chain import Chain, Transactor, connect
+from orchestrator import service
 from orchestrator.demo.year_data import (
     Vanished,
     YearWindow,
     choose_window,
     max_drawdown_bps,
-    nav_usdc,
     return_bps,
     weekly_prices,
     year_assets,
 )
-from orchestrator.domain.mandate import Mandate
-from orchestrator.domain.units import BPS, ONE_USDC, Bps, UsdcUnits, usdc_units
 from orchestrator.errors import InputError
-from orchestrator.keeper.cycle import Keeper, VaultOutcome
-from orchestrator.keeper.journal import ActionState, KeeperJournal
-from orchestrator.ledger import LogRow
-from orchestrator.ledger.journal import Journal
-from orchestrator.localmarket import deploy_market
-from orchestrator.localmarket.price_moves import set_prices
-from orchestrator.market.snapshot import MarketHistory
-from orchestrator.service import (
-    LOCAL_KEEPER_ACCOUNT,
-    LocalMarket,
-    fund_test_account,
-    keeper_address,
-    load_history,
-    trading_context,
+from orchestrator.service.models import (
+    BPS,
+    ONE_USDC,
+    ActionState,
+    Bps,
+    HoldingsView,
+    LogRow,
+    Targets,
+    UsdcUnits,
+    VaultOutcome,
+    Wei,
+    usdc_units,
 )
-from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
-from orchestrator.strategy.signal import Regime
+from orchestrator.service.strategy import (
+    DEFAULT_CONFIG,
+    MarketHistory,
+    Regime,
+    StrategyConfig,
+    current_targets,
+)
 from orchestrator.text.render import log_text, usd
-from orchestrator.trading.confirm import confirm
-from orchestrator.trading.context import TradingContext
-from orchestrator.trading.mandate import preview_set_mandate
-from orchestrator.trading.previews import preview_buy
-from orchestrator.trading.reads import mid_prices, token_refs, vault_balances
-from orchestrator.trading.reports import vault_log
-from orchestrator.trading.targets import Targets, current_targets
 
 __all__ = [
     "REAL_DATA",
@@ -95,7 +87,7 @@ USDC = ONE_USDC
 YEAR_BUY_USDC = usdc_units(10_000 * USDC)
 HOUR_S, DAY_S = 3_600, 86_400
 WEEK_S = 7 * DAY_S
-REAL_DATA = repo_root().parent / "shared" / "data" / "market" / "weekly_top100_2021_2023.csv"
+REAL_DATA = service.SHARED_MARKET_DATA / "weekly_top100_2021_2023.csv"
 
 TargetsFor = Callable[[MarketHistory, datetime.date, Sequence[str]], Targets]
 
@@ -162,14 +154,13 @@ class YearResult:
         return sum(o.gas_used or 0 for o in self.rebalances)
 
 
-def _owner(name: str) -> LocalAccount:
-    account: LocalAccount = Account.from_key(keccak(text=f"indexvault demo year: {name}"))
-    return account
+def _owner(name: str) -> service.LocalKeySigner:
+    return service.LocalKeySigner(Account.from_key(keccak(text=f"indexvault demo year: {name}")))
 
 
-def _move_to(chain: Chain, at_s: int) -> None:
-    if at_s > chain.timestamp():
-        chain.increase_time(at_s - chain.timestamp())
+def _move_to(market: service.LocalMarket, at_s: int) -> None:
+    if at_s > market.timestamp():
+        market.advance(at_s - market.timestamp())
 
 
 def _utc(at_s: int) -> str:
@@ -184,20 +175,13 @@ def _first_monday_s(now_s: int) -> int:
 
 
 def _open_market(chain_target: str, history: MarketHistory, date: datetime.date,
-                 tokens: int, echo: Callable[[str], None]) -> LocalMarket:  # fmt: skip
-    """open_local_market, with the index's largest members rather than the largest caps
-    (a stablecoin pool would sit idle all year)."""
-    assets = year_assets(history, date, tokens)
-    chain = connect(chain_target)
-    try:
-        deployer = Transactor(chain, chain.accounts[0])
-        book = deploy_market(chain, deployer, assets, market_source=history.source_label,
-                             market_is_synthetic=history.is_synthetic,
-                             progress=lambda m: echo(f"   · {m}"))  # fmt: skip
-    except BaseException:
-        chain.close()
-        raise
-    return LocalMarket(chain=chain, deployer=deployer, book=book)
+                 tokens: int, echo: Callable[[str], None]) -> service.LocalMarket:  # fmt: skip
+    """A market of the index's largest members rather than the largest caps (a stablecoin
+    pool would sit idle all year)."""
+    return service.open_local_market(
+        chain_target=chain_target, assets=year_assets(history, date, tokens), history=history,
+        progress=lambda m: echo(f"   · {m}"),
+    )  # fmt: skip
 
 
 def _action(outcome: VaultOutcome | None, regime: Regime, before: Regime) -> str:
@@ -223,52 +207,54 @@ def _line(w: Week) -> str:
 
 
 class _Year:
-    """The chain side of one run: the market, both owners' contexts, the keeper."""
+    """The chain side of one run: the market, both owners' sessions, the keeper."""
 
-    def __init__(self, market: LocalMarket, history: MarketHistory, journal: Journal,
-                 keeper_journal: KeeperJournal) -> None:  # fmt: skip
-        self.market, self.chain, self.book = market, market.chain, market.book
-        self.refs = token_refs(self.book)
-        self.managed = trading_context(self.chain, self.book, _owner("managed"),
-                                       journal=journal, history=history)  # fmt: skip
-        self.passive = trading_context(self.chain, self.book, _owner("passive"),
-                                       journal=journal, history=history)  # fmt: skip
-        # One bundler key, one nonce counter: two submitters on it would race for nonces.
-        self.passive.submitter = self.managed.submitter
-        key = Transactor(self.chain, self.chain.accounts[LOCAL_KEEPER_ACCOUNT])
-        self.keeper = Keeper(self.chain, self.book, keeper_journal, key, sleep=lambda _s: None)
+    def __init__(self, market: service.LocalMarket, history: MarketHistory, folder: Path) -> None:
+        self.market, self.book = market, market.book
+        journal = folder / "journal.sqlite"
+        self.managed = market.session(_owner("managed"), journal=journal, history=history)
+        self.passive = market.session(_owner("passive"), journal=journal, history=history)
+        self.keeper_journal = folder / "keeper.sqlite"
 
-    def buy(self, ctx: TradingContext, amount: UsdcUnits) -> int:
-        fund_test_account(ctx, amount, eth_wei=10**18)
-        done = confirm(ctx, preview_buy(ctx, amount))
-        return len(done.preview.legs)
+    def close(self) -> None:
+        self.managed.close()
+        self.passive.close()
 
-    def delegate(self, ctx: TradingContext, deposit: int) -> str:
+    def buy(self, owner: service.Session, amount: UsdcUnits) -> int:
+        owner.fund(amount, eth_wei=Wei(10**18))
+        done = owner.confirm(owner.preview_buy(amount))
+        return len(done.fills)
+
+    def delegate(self, owner: service.Session, deposit: int) -> str:
         """The owner's mandate, as a user operation: every pool, 2% max slippage vs the
         30-minute TWAP, a day between rebalances, a loss budget of 2% of the deposit
         per 30 days and at most 10% of it in total under this mandate."""
-        mandate = Mandate(
-            keeper=keeper_address(self.chain), max_slippage_bps=Bps(200), min_interval_s=DAY_S,
-            twap_window_s=1_800, loss_budget_usdc=usdc_units(deposit * 2 // 100),
-            loss_window_s=30 * DAY_S, loss_cap_usdc=usdc_units(deposit * 10 // 100),
+        budget = usdc_units(deposit * 2 // 100)
+        preview = owner.preview_set_mandate(
+            keeper=None, max_slippage_bps=Bps(200), min_interval_s=DAY_S, twap_window_s=1_800,
+            loss_budget_usdc=budget, loss_window_s=30 * DAY_S,
+            loss_cap_usdc=usdc_units(deposit * 10 // 100),
         )  # fmt: skip
-        confirm(ctx, preview_set_mandate(ctx, mandate, None))
-        return (f"   managed delegates to keeper {mandate.keeper} (a user operation): all "
-                f"{len(self.refs)} pools, max slippage 2% vs the 30-min TWAP, 1 day between "
-                f"rebalances, loss budget {usd(mandate.loss_budget_usdc)} per 30 days")  # fmt: skip
+        owner.confirm(preview)
+        assert preview.mandate is not None
+        return (f"   managed delegates to keeper {preview.mandate.keeper} (a user operation): "
+                f"all {len(self.book.tokens)} pools, max slippage 2% vs the 30-min TWAP, 1 day "
+                f"between rebalances, loss budget {usd(budget)} per 30 days")  # fmt: skip
+
+    def keeper_run(self, targets: Targets) -> list[VaultOutcome]:
+        return self.market.keeper_run(targets, journal=self.keeper_journal).outcomes
 
     def week(self, index: int, date: datetime.date, targets: Targets, action: str,
              outcome: VaultOutcome | None = None) -> Week:  # fmt: skip
-        chain, usdc = self.chain, self.book.contracts.usdc
-        prices = mid_prices(chain, self.book, self.refs)
-        m = vault_balances(chain, self.book, self.managed.vault_address())
-        p = vault_balances(chain, self.book, self.passive.vault_address())
+        m, p = self.managed.holdings(), self.passive.holdings()
         return Week(
             index, date, targets.regime, targets.reading.gauge, action,
-            nav_usdc(m.tokens, m.usdc, self.refs, prices, usdc),
-            nav_usdc(p.tokens, p.usdc, self.refs, prices, usdc),
-            m.usdc, dict(m.tokens), dict(p.tokens), outcome,
+            m.nav_usdc, p.nav_usdc, m.cash_usdc, _held(m), _held(p), outcome,
         )  # fmt: skip
+
+
+def _held(view: HoldingsView) -> dict[str, int]:
+    return {row.symbol: row.amount for row in view.rows if row.amount}
 
 
 def run_year(
@@ -292,7 +278,7 @@ def run_year(
         raise InputError(
             f"the year runs on a local chain (anvil or eth_tester), not {chain_target!r}"
         )
-    history = load_history(market_data, tokens=tokens)
+    history = service.load_history(market_data, tokens=tokens)
     if window_dates is None:
         window = choose_window(history, weeks)
     else:
@@ -310,37 +296,35 @@ def run_year(
     folder.mkdir(parents=True)
     echo(f"   {len(symbols)} tokens on a fresh chain ({time.perf_counter() - started:.0f} s); "
          f"weeks {dates[0]} to {dates[-1]}")  # fmt: skip
-    try:
-        with Journal(folder / "journal.sqlite") as journal, \
-                KeeperJournal(folder / "keeper.sqlite") as keeper_journal:  # fmt: skip
-            year = _Year(market, history, journal, keeper_journal)
-            t0 = _first_monday_s(market.chain.timestamp())
-            _move_to(market.chain, t0)
-            first = targets_for(history, dates[0], symbols)
-            legs = year.buy(year.managed, buy_usdc)
-            set_prices(market, prices[0])  # the passive owner buys at the same prices
-            year.buy(year.passive, buy_usdc)
-            set_prices(market, prices[0])
-            echo(year.delegate(year.managed, buy_usdc))
-            echo(f"   chain time {_utc(t0)} stands for {dates[0]}: one week of chain time per "
-                 "week of data (the log below shows chain time)")  # fmt: skip
-            action = f"both buy {usd(buy_usdc)} ({legs} legs)"
-            result.weeks.append(year.week(0, dates[0], first, action))
-            echo(_line(result.weeks[0]))
-            for i, date in enumerate(dates[1:], start=1):
-                _move_to(market.chain, t0 + i * WEEK_S)
-                set_prices(market, prices[i])
-                _move_to(market.chain, t0 + i * WEEK_S + HOUR_S)
-                targets = targets_for(history, date, symbols)
-                report = year.keeper.run_once(targets)
-                vault = year.managed.vault_address().lower()
-                outcome = next((o for o in report.outcomes if o.vault.lower() == vault), None)
-                action = _action(outcome, targets.regime, result.weeks[-1].regime)
-                result.weeks.append(year.week(i, date, targets, action, outcome))
-                echo(_line(result.weeks[-1]))
-            result.log = vault_log(year.managed)
-    finally:
-        market.close()
+    with contextlib.ExitStack() as stack:
+        stack.callback(market.close)
+        year = _Year(market, history, folder)
+        stack.callback(year.close)
+        t0 = _first_monday_s(market.timestamp())
+        _move_to(market, t0)
+        first = targets_for(history, dates[0], symbols)
+        legs = year.buy(year.managed, buy_usdc)
+        market.set_prices(prices[0])  # the passive owner buys at the same prices
+        year.buy(year.passive, buy_usdc)
+        market.set_prices(prices[0])
+        echo(year.delegate(year.managed, buy_usdc))
+        echo(f"   chain time {_utc(t0)} stands for {dates[0]}: one week of chain time per "
+             "week of data (the log below shows chain time)")  # fmt: skip
+        action = f"both buy {usd(buy_usdc)} ({legs} legs)"
+        result.weeks.append(year.week(0, dates[0], first, action))
+        echo(_line(result.weeks[0]))
+        for i, date in enumerate(dates[1:], start=1):
+            _move_to(market, t0 + i * WEEK_S)
+            market.set_prices(prices[i])
+            _move_to(market, t0 + i * WEEK_S + HOUR_S)
+            targets = targets_for(history, date, symbols)
+            outcomes = year.keeper_run(targets)
+            vault = year.managed.vault.lower()
+            outcome = next((o for o in outcomes if o.vault.lower() == vault), None)
+            action = _action(outcome, targets.regime, result.weeks[-1].regime)
+            result.weeks.append(year.week(i, date, targets, action, outcome))
+            echo(_line(result.weeks[-1]))
+        result.log = year.managed.log()
     result.elapsed_s = time.perf_counter() - started
     echo(year_table(result))
     return result

@@ -18,19 +18,23 @@ prices, and the arithmetic of the final table. No chain here.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
-from orchestrator.domain.legs import TokenRef
-from orchestrator.domain.prices import token_is_token0, value_in_usdc
-from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError, InvalidValue
-from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
-from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig, closes_of, regime_path
-from orchestrator.strategy.signal import Regime
-from orchestrator.strategy.universe import select_universe
+from orchestrator.service.models import BPS
+from orchestrator.service.strategy import (
+    DEFAULT_CONFIG,
+    AssetSnapshot,
+    MarketHistory,
+    Regime,
+    StrategyConfig,
+    closes_of,
+    regime_path,
+    select_universe,
+)
 
 __all__ = [
     "Switch",
@@ -38,7 +42,6 @@ __all__ = [
     "YearWindow",
     "choose_window",
     "max_drawdown_bps",
-    "nav_usdc",
     "return_bps",
     "weekly_prices",
     "year_assets",
@@ -157,23 +160,6 @@ def weekly_prices(
             row[symbol] = marks[symbol]
         rows.append(row)
     return rows, vanished
-
-
-def nav_usdc(
-    balances: Mapping[str, int],
-    cash_usdc: int,
-    tokens: Sequence[TokenRef],
-    sqrt_prices_x96: Mapping[str, int],
-    usdc: str,
-) -> int:
-    """Cash plus every holding at its pool's mid price, USDC base units (rounded down)."""
-    total = cash_usdc
-    for t in tokens:
-        amount = balances.get(t.symbol, 0)
-        if amount:
-            total += value_in_usdc(amount, sqrt_prices_x96[t.symbol],
-                                   token_is_0=token_is_token0(t.address, usdc))  # fmt: skip
-    return total
 
 
 def return_bps(start: int, end: int) -> int:

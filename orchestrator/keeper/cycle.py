@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, Final, TypeVar
 
 from hexbytes import HexBytes
+from pydantic.dataclasses import dataclass as model
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams
@@ -43,7 +44,7 @@ T = TypeVar("T")
 KEEPER_MAX_SLIPPAGE_BPS: Final = Bps(50)
 
 
-@dataclass(frozen=True)
+@model(frozen=True)
 class VaultOutcome:
     vault: str
     state: ActionState
@@ -53,7 +54,7 @@ class VaultOutcome:
     gas_used: int | None = None
 
 
-@dataclass
+@model
 class CycleReport:
     cycle_id: str | None
     kind: str

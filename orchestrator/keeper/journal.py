@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from orchestrator.errors import InvalidValue, JournalUnusable
+from pydantic.dataclasses import dataclass
+
+from orchestrator.errors import InvalidValue
+from orchestrator.storage import SqliteJournal
 
 __all__ = ["Action", "ActionState", "Cycle", "KeeperJournal"]
 
@@ -126,57 +127,15 @@ def _action(row: sqlite3.Row) -> Action:
     )  # fmt: skip
 
 
-class KeeperJournal:
+class KeeperJournal(SqliteJournal):
     """One file per keeper and network. Writes are short `BEGIN IMMEDIATE` transactions
     with `synchronous = FULL`: a row written is on disk before anything is broadcast."""
 
+    SCHEMA_VERSION = SCHEMA_VERSION
+    MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = {1: _SCHEMA}
+
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except sqlite3.Error as error:
-            raise JournalUnusable(self.path, f"cannot open ({error})") from error
-        self._db.row_factory = sqlite3.Row
-        self._open_schema()
-
-    def _open_schema(self) -> None:
-        try:
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA synchronous = FULL")
-        except sqlite3.DatabaseError as error:
-            raise JournalUnusable(self.path, f"not a SQLite database ({error})") from error
-        if str(mode).lower() != "wal":
-            raise JournalUnusable(self.path, f"cannot use WAL mode (got {mode!r})")
-        with self._write() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise JournalUnusable(
-                    self.path, f"schema version {version} is newer than this code's"
-                )
-            if version == 0:
-                for statement in _SCHEMA:
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> KeeperJournal:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        super().__init__(path, busy_timeout_s=BUSY_TIMEOUT_S, rows_by_name=True)
 
     # -- meta and vaults -------------------------------------------------------------------
     def meta(self, key: str) -> str | None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
-from orchestrator.errors import JournalUnusable
 from orchestrator.ledger.journal_records import PreviewRecord, ReceiptRecord, SubmissionRecord
 
 SCHEMA_VERSION = 1
@@ -61,36 +60,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         ) STRICT""",
     ),
 }
-
-
-def open_schema(db: sqlite3.Connection, path: str) -> None:
-    """WAL, foreign keys, durable commits; create or migrate the schema in one transaction
-    (two processes opening a new file at once: the second sees the first's tables)."""
-    try:
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA synchronous = FULL")
-    except sqlite3.DatabaseError as error:
-        raise JournalUnusable(path, f"not usable as a SQLite database ({error})") from error
-    if str(mode).lower() != "wal":
-        raise JournalUnusable(path, f"cannot use WAL mode (got {mode!r}); use a real file")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise JournalUnusable(
-                path, f"schema version {version} is newer than this code's ({SCHEMA_VERSION})"
-            )
-        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise JournalUnusable(path, "a SQLite database that is not a journal")
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[step]:
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 # -- rows ------------------------------------------------------------------------------------

@@ -14,24 +14,23 @@ raises `AlreadySubmitted`. It must be written (and is committed, `synchronous=FU
 before anything is broadcast; a crash after that leaves an unfinished submission, which
 `ledger.reconcile` settles from the chain and never re-sends.
 
-Storage: WAL mode, foreign keys on, every write in one transaction, schema version in
-`PRAGMA user_version`. Integers that may exceed 64 bits (token amounts, wei, nonces) are
-stored as decimal TEXT; addresses checksummed; hashes 0x + lower-case hex.
+Storage (`orchestrator.storage.SqliteJournal`): WAL mode, foreign keys on, every write in
+one transaction, schema version in `PRAGMA user_version`. Integers that may exceed 64 bits
+(token amounts, wei, nonces) are stored as decimal TEXT; addresses checksummed; hashes
+0x + lower-case hex.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
+from typing import ClassVar
 
 from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import (
     AlreadySubmitted,
-    JournalUnusable,
     PreviewExpired,
     QuoteConflict,
     QuoteNotConfirmed,
@@ -48,6 +47,7 @@ from orchestrator.ledger.journal_records import (
     SubmissionRecord,
     entry_state,
 )
+from orchestrator.storage import SqliteJournal
 
 __all__ = ["SCHEMA_VERSION", "Journal"]
 
@@ -55,52 +55,14 @@ SCHEMA_VERSION = _sql.SCHEMA_VERSION
 BUSY_TIMEOUT_S = 10.0
 
 
-class Journal:
+class Journal(SqliteJournal):
     """One connection to the journal file. Not thread-safe: one instance per thread."""
 
+    SCHEMA_VERSION: ClassVar[int] = _sql.SCHEMA_VERSION
+    MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = _sql.MIGRATIONS
+
     def __init__(self, path: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
-        except sqlite3.Error as error:
-            raise JournalUnusable(str(self.path), f"cannot open: {error}") from error
-        try:
-            _sql.open_schema(self._db, str(self.path))
-        except BaseException:
-            self._db.close()
-            raise
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; IMMEDIATE takes the write lock first, so read-then-write
-        checks inside it cannot interleave with another process's writes."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        super().__init__(path, busy_timeout_s=busy_timeout_s)
 
     # -- writes ----------------------------------------------------------------------------
     def record_preview(
@@ -290,15 +252,6 @@ class Journal:
         return sum(int(cost) for (cost,) in rows)
 
     # -- helpers ---------------------------------------------------------------------------
-    @contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """Several reads seeing one consistent state."""
-        self._db.execute("BEGIN")
-        try:
-            yield self._db
-        finally:
-            self._db.execute("COMMIT")
-
     def _require_preview(self, db: sqlite3.Connection, quote_id: str) -> PreviewRecord:
         recorded = _sql.preview(db, quote_id)
         if recorded is None:

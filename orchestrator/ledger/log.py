@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from eth_utils.address import to_checksum_address
+from pydantic.dataclasses import dataclass
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import call_raw

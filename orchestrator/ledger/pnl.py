@@ -19,9 +19,9 @@ separately in wei; converting it to USD is the caller's job.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
+from pydantic.dataclasses import dataclass
 
 from orchestrator.errors import InputError, MissingPrice
 from orchestrator.ledger.positions import Book

@@ -22,26 +22,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
 from orchestrator.chain.abi import decode as abi_decode
+from orchestrator.chain.backends import Chain
 from orchestrator.chain.transactor import Sendable, Transactor, TxReceipt
 from orchestrator.chain.uniswap import pool_states
 from orchestrator.domain.prices import Q96
 from orchestrator.domain.units import PIPS, USDC_DECIMALS, mul_div_up
 from orchestrator.errors import InputError, InvalidValue, UnexpectedAnswer
-from orchestrator.localmarket.addressbook import TokenEntry
+from orchestrator.localmarket.addressbook import AddressBook, TokenEntry
 from orchestrator.localmarket.deploy import GAS_APPROVE, GAS_MINT
 from orchestrator.localmarket.pricing import (
     price_usd_from_sqrt_price_x96,
     sqrt_price_x96_for_usd_price,
 )
 
-if TYPE_CHECKING:  # the facade imports this package: annotations only
-    from orchestrator.service import LocalMarket
+
+class LocalMarket(Protocol):
+    """What moving prices needs of a local market: its chain, its deployer (who mints),
+    and its address book."""
+
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def deployer(self) -> Transactor: ...
+
+    @property
+    def book(self) -> AddressBook: ...
+
 
 __all__ = [
     "DEFAULT_ARBITRAGEUR_INDEX",

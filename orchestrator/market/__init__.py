@@ -5,13 +5,10 @@ Data access only (I/O at the edges); the strategy in `orchestrator.strategy` is 
 
 from __future__ import annotations
 
-from orchestrator.market.snapshot import (
-    AssetSnapshot,
-    MarketHistory,
-    load_market_csv,
-    synthetic_market,
-)
+from orchestrator.market.csv_source import read_market_csv as load_market_csv
+from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.market.source import MarketDataSource, open_market_history
+from orchestrator.market.synthetic import generate_synthetic_market as synthetic_market
 
 __all__ = [
     "AssetSnapshot",

@@ -2,8 +2,9 @@
 
     AssetSnapshot      one coin on one date (Decimal money, integer rank)
     MarketHistory      every snapshot of one source, indexed by date; immutable
-    load_market_csv    read a CSV of the shared shape (see csv_source.py)
-    synthetic_market   the project's seeded synthetic market (see synthetic.py)
+
+Reading them is the sources' job (csv_source.py, synthetic.py, coingecko.py), which import
+this module and never the other way round.
 
 Identity is the symbol (the source data has no stable id); see strategy/universe.py for
 how renamed and reused symbols are handled.
@@ -16,17 +17,11 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
 
 from orchestrator.errors import MarketDataError
 
-__all__ = [
-    "AssetSnapshot",
-    "MarketHistory",
-    "load_market_csv",
-    "synthetic_market",
-]
+__all__ = ["AssetSnapshot", "MarketHistory"]
 
 
 @dataclass(frozen=True)
@@ -120,17 +115,3 @@ class MarketHistory:
         return tuple(
             d for d in self.dates if (start is None or d >= start) and (end is None or d <= end)
         )
-
-
-def load_market_csv(path: str | Path) -> MarketHistory:
-    """Read a market CSV (`date,symbol,name,price_usd,market_cap_usd,volume_24h_usd,rank`)."""
-    from orchestrator.market.csv_source import read_market_csv
-
-    return read_market_csv(path)
-
-
-def synthetic_market(n_assets: int = 100, n_weeks: int = 156, seed: int = 7) -> MarketHistory:
-    """The project's seeded synthetic market, labelled `synthetic (seed=N)`."""
-    from orchestrator.market.synthetic import generate_synthetic_market
-
-    return generate_synthetic_market(n_assets=n_assets, n_weeks=n_weeks, seed=seed)

@@ -1,53 +1,80 @@
-"""The facade both front ends (CLI, web) call."""
+"""The facade: every operation a front end (the CLI today, a web page next) offers a
+person, and nothing a front end needs beyond it (`orchestrator.service.models` for what
+it returns, `orchestrator.errors` for what it raises).
 
+    open_session(network, wallet)      a Session: previews, prepare/sign/submit, holdings,
+                                       P&L, log, mandate, fund, keeper_run
+    open_local_market(...)             an in-process test market (demo, tests) and its
+                                       sessions; local_up / local_advance: the persistent one
+    keeper_status / keeper_daily       the keeper's operator side
+    strategy                           weights, regime, rules, backtest (no chain)
+    wallets                            keystores and smart account addresses
+"""
+
+from orchestrator.artifacts.load import repo_root
+from orchestrator.service import models, strategy, wallets
+from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_status
 from orchestrator.service.local import (
     DEMO_GAS_ETH_WEI,
-    LOCAL_BUNDLER_ACCOUNT,
-    LOCAL_KEEPER_ACCOUNT,
-    QUOTE_TOKEN,
     LocalMarket,
     SwapOutcome,
+    fund_account,
     fund_test_account,
-    keeper_address,
-    keeper_journal_path,
-    keeper_status,
-    keeper_targets,
-    load_history,
     local_advance,
     local_down,
     local_reset_warning,
     local_status,
     local_up,
-    open_keeper,
     open_local_market,
-    open_trading,
     select_assets,
-    trading_context,
     usd,
 )
+from orchestrator.service.session import (
+    LOCAL_BUNDLER_ACCOUNT,
+    LOCAL_KEEPER_ACCOUNT,
+    Session,
+    keeper_address,
+    keeper_journal_path,
+    load_history,
+    open_session,
+    trading_context,
+)
+from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
+
+# Real market data beside the checkout (tests, benchmarks, the demo; read in place, never
+# copied); everything runs without it.
+SHARED_MARKET_DATA = repo_root().parent / "shared" / "data" / "market"
 
 __all__ = [
     "DEMO_GAS_ETH_WEI",
     "LOCAL_BUNDLER_ACCOUNT",
     "LOCAL_KEEPER_ACCOUNT",
-    "QUOTE_TOKEN",
+    "SHARED_MARKET_DATA",
+    "KeeperStatus",
+    "KeystoreSigner",
+    "LocalKeySigner",
     "LocalMarket",
+    "Session",
+    "Signer",
     "SwapOutcome",
+    "fund_account",
     "fund_test_account",
     "keeper_address",
+    "keeper_daily",
     "keeper_journal_path",
     "keeper_status",
-    "keeper_targets",
     "load_history",
     "local_advance",
     "local_down",
     "local_reset_warning",
     "local_status",
     "local_up",
-    "open_keeper",
+    "models",
     "open_local_market",
-    "open_trading",
+    "open_session",
     "select_assets",
+    "strategy",
     "trading_context",
     "usd",
+    "wallets",
 ]

@@ -1,22 +1,21 @@
-"""The facade both front ends (CLI, web) call. Orchestrates; holds no business rules.
+"""Local chains with a test market: the persistent local network (`local up`, `advance`),
+and in-process markets (the demo, tests, benchmarks) with their own sessions.
 
-Local markets (open, fund, swap), and trading: `open_trading` / `trading_context` give a
-TradingContext for one owner; the flows themselves are `orchestrator.trading`'s
-`preview_buy`, `preview_sell`, `preview_withdraw`, `confirm`, `holdings`.
+A test market mints tokens at will and moves prices with real swaps; none of this works
+on a public network, and every entry point here refuses one plainly.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from eth_account.signers.local import LocalAccount
-
 from orchestrator.chain import Chain, Transactor, connect
+from orchestrator.chain.calls import call_raw
 from orchestrator.chain.localnode import DEFAULT_STATE_INTERVAL_S
 from orchestrator.chain.uniswap import (
     Quote,
@@ -25,48 +24,48 @@ from orchestrator.chain.uniswap import (
     quote_exact_input_single,
     swap_exact_input_single,
 )
+from orchestrator.chain.vault_binding import BALANCE_OF, MINT
+from orchestrator.domain.units import ONE_USDC, Wei
 from orchestrator.errors import InputError
-from orchestrator.execution.userop_submitter import submitter_for
-from orchestrator.keeper.cycle import Keeper
-from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
+from orchestrator.execution.userop_submitter import UserOpSubmitter
+from orchestrator.keeper.cycle import CycleReport, Keeper
+from orchestrator.keeper.journal import KeeperJournal
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market, localnet
+from orchestrator.localmarket.addressbook import TokenEntry
 from orchestrator.localmarket.localnet import LocalDown, LocalStatus, LocalUp
+from orchestrator.localmarket.price_moves import PriceMove, set_prices
 from orchestrator.localmarket.report import PoolRow, pool_rows
-from orchestrator.market.snapshot import (
-    AssetSnapshot,
-    MarketHistory,
-    load_market_csv,
-    synthetic_market,
+from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
+from orchestrator.networks import open_chain, resolve_network
+from orchestrator.service.session import (
+    LOCAL_KEEPER_ACCOUNT,
+    Session,
+    load_history,
+    local_submitter,
 )
-from orchestrator.networks import indexvault_home, open_chain, resolve_network
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.targets import Targets, current_targets
+from orchestrator.trading.targets import Targets
+from orchestrator.wallet.signers import Signer
 
 __all__ = [
     "LocalMarket",
     "SwapOutcome",
+    "fund_account",
     "fund_test_account",
-    "load_history",
+    "local_advance",
     "local_down",
     "local_reset_warning",
     "local_status",
     "local_up",
     "open_local_market",
-    "open_trading",
     "select_assets",
-    "trading_context",
+    "usd",
 ]
 
 QUOTE_TOKEN = "USDC"  # noqa: S105 - a token symbol, not a secret
-
-
-def load_history(market_data: Path | None, *, tokens: int = 100) -> MarketHistory:
-    """A CSV snapshot file, or the seeded synthetic market when none is given (sized so
-    that `tokens` assets remain once USDC, the quote token, is set aside)."""
-    if market_data is not None:
-        return load_market_csv(market_data)
-    return synthetic_market(n_assets=max(100, tokens + 1))
+GAS_MINT = 100_000
+TRADER_ACCOUNT = 6  # the dev account that plays "another trader" moving prices
 
 
 def select_assets(
@@ -80,6 +79,35 @@ def select_assets(
     return [row for row in rows if row.symbol.upper() != QUOTE_TOKEN][:count]
 
 
+def usd(amount_base_units: int, decimals: int) -> Decimal:
+    """Base units to a Decimal amount, for display only."""
+    return Decimal(amount_base_units).scaleb(-decimals)
+
+
+def _require_local(chain: Chain, why: str, hint: str) -> None:
+    if not chain.is_local:
+        raise InputError(f"{chain.label} is not a local chain: {why}", hint=hint)
+
+
+def fund_account(
+    chain: Chain, book: AddressBook, account: str, usdc_amount: int, *, eth_wei: int
+) -> None:
+    """Local chains only: mint test USDC to `account` and give it ETH."""
+    _require_local(
+        chain,
+        "test funds cannot be minted there",
+        "Send USDC and ETH to your smart account from another wallet.",
+    )
+    minter = Transactor(chain, chain.accounts[0])
+    minter.send({"to": book.contracts.usdc, "data": MINT.call(account, usdc_amount)}, gas=GAS_MINT)
+    chain.set_balance(account, eth_wei)
+
+
+def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) -> None:
+    """`fund_account` for a trading context's smart account (tests, benchmarks)."""
+    fund_account(ctx.chain, ctx.book, ctx.account.address, usdc_amount, eth_wei=eth_wei)
+
+
 @dataclass(frozen=True)
 class SwapOutcome:
     symbol: str
@@ -91,13 +119,17 @@ class SwapOutcome:
 
 @dataclass
 class LocalMarket:
+    """A test market on a local chain this process opened (closing it closes the chain)."""
+
     chain: Chain
     deployer: Transactor
     book: AddressBook
+    _submitter: UserOpSubmitter | None = field(default=None, repr=False)
 
     def close(self) -> None:
         self.chain.close()
 
+    # -- the market ------------------------------------------------------------------------
     def pool_rows(self) -> list[PoolRow]:
         states = pool_states(
             self.chain, self.book.contracts.multicall3, [t.pool for t in self.book.tokens]
@@ -105,8 +137,12 @@ class LocalMarket:
         return pool_rows(self.book.tokens, states)
 
     def fund_usdc(self, address: str, amount: int) -> None:
-        usdc = self.chain.contract("TestToken", self.book.contracts.usdc)
-        self.deployer.send(usdc.functions.mint(address, amount), gas=100_000)
+        self.deployer.send(
+            {"to": self.book.contracts.usdc, "data": MINT.call(address, amount)}, gas=GAS_MINT
+        )
+
+    def _balance(self, token: str, holder: str) -> int:
+        return int(BALANCE_OF.decode(call_raw(self.chain, token, BALANCE_OF.call(holder)))[0])
 
     def buy_token_with_usdc(self, symbol: str, amount_in_usdc: int) -> SwapOutcome:
         """Quote with QuoterV2, then swap through SwapRouter02 with min-out = the quote."""
@@ -116,15 +152,81 @@ class LocalMarket:
         c = self.book.contracts
         request = QuoteRequest(c.usdc, token.address, token.fee, amount_in_usdc)
         quote: Quote = quote_exact_input_single(self.chain, c.quoter_v2, request)
-        erc20 = self.chain.contract("TestToken", token.address)
-        before = int(erc20.functions.balanceOf(self.deployer.address).call())
+        before = self._balance(token.address, self.deployer.address)
         receipt = swap_exact_input_single(
             self.deployer, c.swap_router02, request, amount_out_min=quote.amount_out
         )
-        after = int(erc20.functions.balanceOf(self.deployer.address).call())
+        after = self._balance(token.address, self.deployer.address)
         return SwapOutcome(
             symbol, amount_in_usdc, quote.amount_out, after - before, int(receipt["gasUsed"])
         )
+
+    def set_prices(self, prices_usd: Mapping[str, Decimal]) -> list[PriceMove]:
+        """Another trader moves each pool to its target USD price with one real swap."""
+        return set_prices(self, prices_usd)
+
+    def push_prices(self, moves_bps: Mapping[str, int]) -> None:
+        """Another trader swaps against the pools: a positive move buys the token with USDC
+        (its price rises), a negative one sells freshly minted tokens (it falls). Sizes are
+        a share of the pool's seeded depth, so the move is roughly `moves_bps`."""
+        trader = Transactor(self.chain, self.chain.accounts[TRADER_ACCOUNT])
+        self.deployer.resync()  # other code sent from the deployer's key since
+        c = self.book.contracts
+        for symbol, move in moves_bps.items():
+            token: TokenEntry = self.book.token(symbol)
+            depth_usdc = int(token.seeded_depth_usd) * ONE_USDC // 2
+            size_usdc = depth_usdc * abs(move) // 20_000
+            if move > 0:
+                self.fund_usdc(trader.address, size_usdc)
+                request = QuoteRequest(c.usdc, token.address, token.fee, size_usdc)
+            else:
+                amount = size_usdc * 10**token.decimals // int(token.snapshot_price_usd * ONE_USDC)
+                mint = MINT.call(trader.address, amount)
+                self.deployer.send({"to": token.address, "data": mint}, gas=GAS_MINT)
+                request = QuoteRequest(token.address, c.usdc, token.fee, amount)
+            swap_exact_input_single(trader, c.swap_router02, request, amount_out_min=0)
+
+    # -- its clock -------------------------------------------------------------------------
+    def timestamp(self) -> int:
+        return self.chain.timestamp()
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock forward and mine a block at the new time."""
+        self.chain.increase_time(seconds)
+
+    # -- people on it ----------------------------------------------------------------------
+    def session(
+        self,
+        signer: Signer,
+        *,
+        journal: Path,
+        history: MarketHistory | None,
+        keeper_journal: Path | None = None,
+        wall_clock: Callable[[], float] | None = None,
+    ) -> Session:
+        """An owner's session on this market, with its journal at `journal`. Every session
+        of one market shares its bundler key (one nonce counter: no race)."""
+        if self._submitter is None:
+            self._submitter = local_submitter(self.chain, self.book, None)
+        opened = Journal(journal)
+        return Session(
+            self.chain,
+            self.book,
+            journal=opened,
+            history=history,
+            signer=signer,
+            submitter=self._submitter,
+            keeper_journal=keeper_journal,
+            wall_clock=wall_clock or time.time,
+            on_close=(opened.close,),
+        )
+
+    def keeper_run(self, targets: Targets, *, journal: Path) -> CycleReport:
+        """One run of the local dev keeper with these targets, journaled at `journal`."""
+        key = Transactor(self.chain, self.chain.accounts[LOCAL_KEEPER_ACCOUNT])
+        with KeeperJournal(journal) as opened:
+            keeper = Keeper(self.chain, self.book, opened, key, sleep=lambda _s: None)
+            return keeper.run_once(targets)
 
 
 def open_local_market(
@@ -133,23 +235,27 @@ def open_local_market(
     market_data: Path | None = None,
     date: datetime.date | None = None,
     tokens: int = 100,
+    assets: Sequence[AssetSnapshot] | None = None,
+    history: MarketHistory | None = None,
     config: MarketConfig | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> LocalMarket:
-    """Start (or connect to) a local chain and deploy a market from a snapshot on it."""
-    history = load_history(market_data, tokens=tokens)
-    assets = select_assets(history, date, tokens)
+    """Start (or connect to) a local chain and deploy a market on it: `assets` if given,
+    else the `tokens` largest of the snapshot on `date` (`market_data`, or synthetic)."""
+    history = history or load_history(market_data, tokens=tokens)
+    chosen = list(assets) if assets is not None else select_assets(history, date, tokens)
     chain = connect(chain_target)
     try:
-        if not chain.is_local:
-            raise InputError(
-                f"{chain.label} is not a local chain: the test market mints tokens at will",
-                hint="Use `eth_tester` or `anvil`; on a testnet, use its address book.",
-            )
+        _require_local(
+            chain,
+            "the test market mints tokens at will",
+            "Use `eth_tester` or `anvil`; on a testnet, use its address book.",
+        )
         deployer = Transactor(chain, chain.accounts[0])
-        progress(f"market data: {history.source_label}, {assets[0].date}, {len(assets)} tokens")
+        if assets is None:
+            progress(f"market data: {history.source_label}, {chosen[0].date}, {len(chosen)} tokens")
         book = deploy_market(
-            chain, deployer, assets,
+            chain, deployer, chosen,
             market_source=history.source_label,
             market_is_synthetic=history.is_synthetic,
             config=config or MarketConfig(),
@@ -159,70 +265,6 @@ def open_local_market(
         chain.close()
         raise
     return LocalMarket(chain=chain, deployer=deployer, book=book)
-
-
-def usd(amount_base_units: int, decimals: int) -> Decimal:
-    """Base units to a Decimal amount, for display only."""
-    return Decimal(amount_base_units).scaleb(-decimals)
-
-
-# --- trading: the facade the CLI (and the web page) call -----------------------------------
-
-LOCAL_BUNDLER_ACCOUNT = 1  # dev account that sends handleOps on local chains
-LOCAL_KEEPER_ACCOUNT = 3  # dev account that runs the keeper on local chains
-
-
-def keeper_address(chain: Chain, configured: str | None = None) -> str:
-    """The keeper owners delegate to: the network's published keeper, or on a local chain
-    the dev keeper account."""
-    if configured:
-        return configured
-    if not chain.is_local:
-        raise InputError(
-            f"no keeper is configured for {chain.label}",
-            hint="Pass --keeper ADDRESS, or set keeper_address in the network file.",
-        )
-    return str(chain.accounts[LOCAL_KEEPER_ACCOUNT].address)
-
-
-DEMO_GAS_ETH_WEI = 10**18
-
-
-def trading_context(
-    chain: Chain,
-    book: AddressBook,
-    owner: LocalAccount,
-    *,
-    journal: Journal,
-    history: MarketHistory | None,
-    bundler_url: str | None = None,
-    wall_clock: Callable[[], float] | None = None,
-) -> TradingContext:
-    """Wire one owner's trading on `chain`: a bundler when configured, else self-bundling
-    from a dev account (local chains only)."""
-    bundler_key = (
-        Transactor(chain, chain.accounts[LOCAL_BUNDLER_ACCOUNT]) if chain.is_local else None
-    )
-    submitter = submitter_for(
-        chain, book.contracts.entry_point, bundler_url=bundler_url, bundler_key=bundler_key
-    )
-    ctx = TradingContext(
-        chain=chain, book=book, journal=journal, submitter=submitter, owner=owner, history=history
-    )
-    if wall_clock is not None:
-        ctx.wall_clock = wall_clock
-    return ctx
-
-
-@contextmanager
-def open_trading(network: str, owner: LocalAccount) -> Iterator[TradingContext]:
-    """A trading context on a configured network, with the journal in $INDEXVAULT_HOME."""
-    config = resolve_network(network)
-    with open_chain(config) as (chain, book), Journal(indexvault_home() / "journal.sqlite") as j:
-        history = load_history(config.market_data, tokens=len(book.tokens))
-        yield trading_context(
-            chain, book, owner, journal=j, history=history, bundler_url=config.bundler_url
-        )
 
 
 def local_up(
@@ -259,62 +301,6 @@ def local_reset_warning() -> str | None:
     return localnet.reset_warning()
 
 
-def fund_test_account(ctx: TradingContext, usdc_amount: int, *, eth_wei: int) -> None:
-    """Local chains only: mint test USDC to the owner's smart account and give it ETH."""
-    if not ctx.chain.is_local:
-        raise InputError(
-            f"{ctx.chain.label} is not a local chain: test funds cannot be minted there",
-            hint="Send USDC and ETH to your smart account from another wallet.",
-        )
-    usdc = ctx.chain.contract("TestToken", ctx.book.contracts.usdc)
-    minter = Transactor(ctx.chain, ctx.chain.accounts[0])
-    minter.send(usdc.functions.mint(ctx.account.address, usdc_amount), gas=100_000)
-    ctx.chain.set_balance(ctx.account.address, eth_wei)
-
-
-# --- keeper ----------------------------------------------------------------------------
-
-
-def keeper_journal_path(network: str) -> Path:
-    return indexvault_home() / f"keeper-{network}.sqlite"
-
-
-def keeper_targets(
-    history: MarketHistory, book: AddressBook, as_of: datetime.date | None = None
-) -> Targets:
-    """This run's targets and regime: as of `as_of`, else the network's market date (the
-    same date the buy flow uses)."""
-    date = as_of or datetime.date.fromisoformat(book.market_date)
-    return current_targets(history, date, [t.symbol for t in book.tokens])
-
-
-@contextmanager
-def open_keeper(network: str, key: LocalAccount | None) -> Iterator[tuple[Keeper, MarketHistory]]:
-    """The keeper on a configured network with its journal in $INDEXVAULT_HOME. `key` None:
-    the local dev keeper (local chains only)."""
-    config = resolve_network(network)
-    with open_chain(config) as (chain, book), KeeperJournal(keeper_journal_path(network)) as j:
-        if key is None:
-            if not chain.is_local:
-                raise InputError(
-                    f"{network} is not local: the keeper needs its own key",
-                    hint="Pass --wallet NAME (a keystore; password from INDEXVAULT_PASSWORD).",
-                )
-            key = chain.accounts[LOCAL_KEEPER_ACCOUNT]
-        history = load_history(config.market_data, tokens=len(book.tokens))
-        yield Keeper(chain, book, j, Transactor(chain, key)), history
-
-
-def keeper_status(network: str) -> tuple[list[Cycle], list[Action]]:
-    """The journal's recent cycles and the latest one's per-vault outcomes (no chain)."""
-    path = keeper_journal_path(network)
-    if not path.exists():
-        return [], []
-    with KeeperJournal(path) as j:
-        cycles = j.cycles()
-        return cycles, (j.actions(cycles[0].cycle_id) if cycles else [])
-
-
 def local_advance(seconds: int) -> int:
     """Local network only: move the persistent chain's clock forward (TWAP windows, mandate
     intervals, a week to the next cycle). Returns the new chain time."""
@@ -324,3 +310,6 @@ def local_advance(seconds: int) -> int:
     with open_chain(config) as (chain, _book):
         chain.increase_time(seconds)
         return chain.timestamp()
+
+
+DEMO_GAS_ETH_WEI = Wei(10**18)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from orchestrator.domain.units import USDC_DECIMALS, WEI_PER_ETH
-from orchestrator.ledger import LogRow, PnL
-from orchestrator.preview.model import Preview, PreviewKind
-from orchestrator.trading.confirm import Execution
-from orchestrator.trading.holdings import HoldingsView
+from orchestrator.service.models import (
+    USDC_DECIMALS,
+    WEI_PER_ETH,
+    Execution,
+    HoldingsView,
+    LogRow,
+    PnL,
+    Preview,
+    PreviewKind,
+)
 
 
 def units(amount: int, decimals: int) -> Decimal:
@@ -86,13 +91,12 @@ def preview_text(p: Preview, now_s: int) -> str:
 
 
 def execution_text(e: Execution) -> str:
-    r = e.result
     head = "already confirmed before: nothing sent again; " if e.already_done else ""
     lines = [
-        f"{head}done: user operation {r.user_op_hash} in block {r.block_number} "
-        f"(tx {r.transaction_hash})",
-        f"  gas used {r.actual_gas_used:,} (estimated {e.preview.gas.likely_gas:,}), "
-        f"paid {eth(r.actual_gas_cost_wei)}",
+        f"{head}done: user operation {e.user_op_hash} in block {e.block_number} "
+        f"(tx {e.transaction_hash})",
+        f"  gas used {e.actual_gas_used:,} (estimated {e.estimated_gas:,}), "
+        f"paid {eth(e.actual_gas_cost_wei)}",
     ]
     short = [f for f in e.fills if f.amount_out < f.min_out]
     if e.fills:

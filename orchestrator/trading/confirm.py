@@ -1,24 +1,35 @@
-"""Confirm a preview: check it, re-quote, sign, journal, submit once, record the fills.
+"""Confirm a preview in three steps, so that the key can be elsewhere (the browser):
+
+    request = prepare(ctx, preview)          # check it, re-quote, the unsigned op to sign
+    signature = signer.sign_hash(digest)     # the owner's key, here or in the browser
+    execution = submit(ctx, request, sig)    # the signature must recover to the owner;
+                                             # journal, submit once, record the fills
+    confirm(ctx, preview)                    # all three, with the context's own signer
 
 Order matters for "never twice": the journal's submission row (unique per quote id) is
 written before the op is broadcast; a crash after that leaves a row that `reconcile`
-settles from the chain, and the EntryPoint's nonce makes the op executable only once."""
+settles from the chain, and the EntryPoint's nonce makes the op executable only once.
+A quote id submitted before answers with its recorded outcome and sends nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.chain.vault_binding import SWAPPED
 from orchestrator.domain.legs import Direction, FilledLeg, PlannedLeg, TokenRef
-from orchestrator.domain.units import TokenUnits
+from orchestrator.domain.units import Gas, TokenUnits, Wei
 from orchestrator.errors import (
     AccountMoved,
     ContractReverted,
     IndexVaultError,
     InputError,
+    InvalidUserOperation,
     OperationReverted,
     PreviewExpired,
     PriceUpdated,
+    UnknownQuote,
     UserOpNotSent,
 )
 from orchestrator.execution.userop_result import UserOpResult
@@ -27,15 +38,70 @@ from orchestrator.preview.model import Preview, PreviewKind
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.reads import quote_legs
 from orchestrator.wallet.userop import UserOperation
-from orchestrator.wallet.userop_signing import sign_user_op
+from orchestrator.wallet.userop_signing import recover_user_op_signer, user_op_typed_data
+
+__all__ = ["Execution", "SigningRequest", "confirm", "fills_from", "prepare", "requote", "submit"]
 
 
-@dataclass(frozen=True)
-class Execution:
-    preview: Preview
-    result: UserOpResult
+class SigningRequest(BaseModel):
+    """What the owner signs to confirm a preview: the unsigned user operation, its EIP-712
+    typed data (`eth_signTypedData_v4`) and the digest both sign to (`user_op_hash`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    quote_id: str
+    owner: str  # the key that must sign (the smart account's owner)
+    chain_id: int
+    entry_point: str
+    user_op: dict[str, str]  # ERC-4337 JSON-RPC form, signature empty
+    user_op_hash: str
+    typed_data: dict[str, Any]
+
+
+class Execution(BaseModel):
+    """What a confirmation did: the op's receipt facts and each leg's fill."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    quote_id: str
+    kind: PreviewKind
+    user_op_hash: str
+    transaction_hash: str
+    block_number: int
+    success: bool
+    actual_gas_used: Gas
+    actual_gas_cost_wei: Wei
+    bundle_gas_used: Gas  # the whole bundle transaction
+    estimated_gas: Gas  # the preview's likely gas, for comparison
     fills: tuple[FilledLeg, ...]
     already_done: bool = False  # the quote id had been confirmed before: nothing re-sent
+    preview: Preview = Field(exclude=True, repr=False)
+    result: UserOpResult = Field(exclude=True, repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        preview: Preview,
+        result: UserOpResult,
+        fills: tuple[FilledLeg, ...],
+        already_done: bool = False,
+    ) -> Execution:
+        return cls(
+            quote_id=preview.quote_id,
+            kind=preview.kind,
+            user_op_hash=result.user_op_hash,
+            transaction_hash=result.transaction_hash,
+            block_number=result.block_number,
+            success=result.success,
+            actual_gas_used=Gas(result.actual_gas_used),
+            actual_gas_cost_wei=Wei(result.actual_gas_cost_wei),
+            bundle_gas_used=Gas(result.bundle_gas_used),
+            estimated_gas=preview.gas.likely_gas,
+            fills=fills,
+            already_done=already_done,
+            preview=preview,
+            result=result,
+        )
 
 
 def _planned_again(ctx: TradingContext, preview: Preview) -> list[PlannedLeg]:
@@ -111,30 +177,61 @@ def fills_from(preview: Preview, result: UserOpResult, vault: str) -> tuple[Fill
     return tuple(fills)
 
 
-def confirm(
+def prepare(
     ctx: TradingContext, preview: Preview, *, accept_high_impact: bool = False
-) -> Execution:
-    """Submit the previewed op once. A quote id confirmed before returns its recorded
-    outcome (settled from the chain if the earlier process died) and sends nothing."""
-    existing = ctx.journal.submission(preview.quote_id)
-    if existing is not None:
-        return _already(ctx, preview)
+) -> SigningRequest:
+    """Check the preview (expiry, chain, impact consent), re-quote every leg, check the
+    account's nonce, and return what the owner must sign. Sends nothing."""
     _check(ctx, preview, accept_high_impact)
     requote(ctx, preview)
     op = UserOperation.from_rpc(preview.user_op)
     nonce = ctx.account.nonce(ctx.chain)
     if nonce != op.nonce:
         raise AccountMoved(preview.quote_id, previewed_nonce=op.nonce, nonce=nonce)
-    signed = sign_user_op(
-        op, ctx.owner, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id
+    entry_point, chain_id = ctx.aa.entry_point, ctx.chain.chain_id
+    return SigningRequest(
+        quote_id=preview.quote_id,
+        owner=ctx.owner,
+        chain_id=chain_id,
+        entry_point=entry_point,
+        user_op=preview.user_op,
+        user_op_hash=preview.user_op_hash,
+        typed_data=_json_typed_data(op, entry_point=entry_point, chain_id=chain_id),
     )
+
+
+def _json_typed_data(op: UserOperation, *, entry_point: str, chain_id: int) -> dict[str, Any]:
+    """The typed data with bytes as 0x hex, as a browser wallet takes it."""
+    data = user_op_typed_data(op, entry_point=entry_point, chain_id=chain_id)
+    message = {
+        k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in data["message"].items()
+    }
+    return {**data, "message": message}
+
+
+def submit(ctx: TradingContext, request: SigningRequest, signature: bytes) -> Execution:
+    """Submit the previewed op, signed with `signature`, once: it must recover to the owner
+    (InvalidUserOperation otherwise, nothing sent); the journal records the confirmation
+    and the submission before anything is broadcast."""
+    preview = _journaled_preview(ctx, request.quote_id)
+    if ctx.journal.submission(preview.quote_id) is not None:
+        return _already(ctx, preview)
+    op = UserOperation.from_rpc(preview.user_op).replace(signature=signature)
+    signer = recover_user_op_signer(op, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
+    if signer.lower() != ctx.owner.lower():
+        raise InvalidUserOperation(
+            "signature",
+            signer,
+            f"recovers to {signer}, not to the owner {ctx.owner}; nothing was sent",
+            hint="Sign the operation's EIP-712 hash with the owner's key.",
+        )
     now = int(ctx.wall_clock())
     ctx.journal.record_confirmation(preview.quote_id, now)
     ctx.journal.begin_submission(
         preview.quote_id, preview.user_op_hash, op.sender, op.nonce, None, now
     )
     try:
-        result = ctx.submitter.submit(signed)
+        result = ctx.submitter.submit(op)
     except ContractReverted as error:  # rejected by the bundler/EntryPoint: not included
         ctx.journal.mark_dropped(preview.quote_id, f"rejected before inclusion: {error}")
         raise
@@ -144,6 +241,31 @@ def confirm(
     except IndexVaultError:
         raise  # unknown outcome (RPC down...): the row stays open for reconcile
     return _settle(ctx, preview, result)
+
+
+def confirm(
+    ctx: TradingContext, preview: Preview, *, accept_high_impact: bool = False
+) -> Execution:
+    """prepare, sign with the context's signer, submit. A quote id confirmed before returns
+    its recorded outcome (settled from the chain if the earlier process died) and sends
+    nothing."""
+    if ctx.journal.submission(preview.quote_id) is not None:
+        return _already(ctx, preview)
+    request = prepare(ctx, preview, accept_high_impact=accept_high_impact)
+    if ctx.signer is None:
+        raise InputError(
+            f"no key to sign preview {preview.quote_id} with: this session only reads",
+            hint="Open the session with a wallet, or sign the request and submit it.",
+        )
+    signature = ctx.signer.sign_hash(bytes.fromhex(request.user_op_hash[2:]))
+    return submit(ctx, request, signature)
+
+
+def _journaled_preview(ctx: TradingContext, quote_id: str) -> Preview:
+    record = ctx.journal.preview(quote_id)
+    if record is None:
+        raise UnknownQuote(quote_id)
+    return Preview.model_validate_json(record.preview_json)
 
 
 def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Execution:
@@ -164,7 +286,7 @@ def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Exec
         raise OperationReverted(
             reason=reason, gas_cost_wei=result.actual_gas_cost_wei, tx_hash=result.transaction_hash
         )
-    return Execution(preview, result, fills)
+    return Execution.of(preview, result, fills)
 
 
 def _already(ctx: TradingContext, preview: Preview) -> Execution:
@@ -178,5 +300,5 @@ def _already(ctx: TradingContext, preview: Preview) -> Execution:
         )
     if ctx.journal.receipt(preview.quote_id) is None:  # a crash before the receipt: settle
         settled = _settle(ctx, preview, result)
-        return Execution(preview, result, settled.fills, already_done=True)
-    return Execution(preview, result, fills_from(preview, result, preview.vault), True)
+        return Execution.of(preview, result, settled.fills, already_done=True)
+    return Execution.of(preview, result, fills_from(preview, result, preview.vault), True)

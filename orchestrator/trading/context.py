@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import call_raw
@@ -22,6 +22,7 @@ from orchestrator.market.snapshot import MarketHistory
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.trading.reads import mid_prices, token_refs
 from orchestrator.trading.targets import Targets, current_targets
+from orchestrator.wallet.signers import Signer
 from orchestrator.wallet.smart_account import AAContracts, SmartAccount, smart_account
 
 ETH_SYMBOLS = ("ETH", "WETH")
@@ -33,7 +34,7 @@ class TradingContext:
     book: AddressBook
     journal: Journal
     submitter: UserOpSubmitter
-    owner: LocalAccount  # the key that signs for the smart account
+    owner: str  # the key that owns the smart account (its address)
     history: MarketHistory | None = None  # for targets; None: no strategy (sell/withdraw only)
     market_date: datetime.date | None = None
     strategy: StrategyConfig = DEFAULT_CONFIG
@@ -42,6 +43,7 @@ class TradingContext:
     deadline_margin_s: int = 1_200  # the vault call's deadline, after the preview expires
     min_leg_usdc: UsdcUnits = ONE_USDC  # dust: no leg below $1
     wall_clock: Callable[[], float] = time.time
+    signer: Signer | None = None  # None: the session reads, or the signature comes from elsewhere
     _account: SmartAccount | None = None
     _vault: str | None = None
     _targets: Targets | None = None
@@ -54,7 +56,7 @@ class TradingContext:
     @property
     def account(self) -> SmartAccount:
         if self._account is None:
-            self._account = smart_account(self.chain, self.aa, self.owner.address)
+            self._account = smart_account(self.chain, self.aa, self.owner)
         return self._account
 
     def vault_address(self) -> str:
@@ -64,7 +66,7 @@ class TradingContext:
             data = call_raw(
                 self.chain, factory, PREDICT_VAULT.call(self.account.address, self.salt)
             )
-            (self._vault,) = PREDICT_VAULT.decode(data)
+            self._vault = to_checksum_address(PREDICT_VAULT.decode(data)[0])
         return self._vault
 
     def vault_exists(self) -> bool:

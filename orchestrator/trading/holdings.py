@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic.dataclasses import dataclass
 
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.domain.units import BPS

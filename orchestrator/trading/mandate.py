@@ -14,7 +14,6 @@ terms are in `Preview.mandate`, and `confirm()` sends it exactly as it sends a t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from eth_utils.address import (
     is_checksum_address,
@@ -22,6 +21,7 @@ from eth_utils.address import (
     is_hex_address,
     to_checksum_address,
 )
+from pydantic.dataclasses import dataclass
 
 from orchestrator.chain.multicall import aggregate_raw
 from orchestrator.chain.vault_binding import (

@@ -32,6 +32,11 @@ DAY_S = 86_400
 GAS_OWNER_CALL = 2_000_000
 
 
+def _tuples(legs: Sequence[LegStruct]) -> list[tuple[str, int, int, int]]:
+    """Plain tuples for web3's encoder (it rebuilds tuples by their type)."""
+    return [tuple(leg) for leg in legs]  # type: ignore[misc]
+
+
 @dataclass
 class Vault:
     name: str
@@ -81,7 +86,7 @@ class KeeperEnv:
         legs = [LegStruct(book.token(s).address, book.token(s).fee, spend, 1) for s in symbols]
         vault = bind_ours(chain.w3, "IndexVault", address)
         deadline = chain.timestamp() + 3_600
-        owner.send(vault.functions.buy(buy_usdc, legs, 100, deadline), gas=GAS_OWNER_CALL)
+        owner.send(vault.functions.buy(buy_usdc, _tuples(legs), 100, deadline), gas=GAS_OWNER_CALL)
         return Vault(name, owner, address)
 
     def set_mandate(

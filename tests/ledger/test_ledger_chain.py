@@ -6,7 +6,7 @@ nonce taken by another op, a reverted op), without sending anything."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,11 @@ FEE_BPS = 10
 USDC = 10**6
 LEG_USDC = 500 * USDC
 GAS_BUY = 1_500_000
+
+
+def _tuples(legs: Sequence[LegStruct]) -> list[tuple[str, int, int, int]]:
+    """Plain tuples for web3's encoder (it rebuilds tuples by their type)."""
+    return [tuple(leg) for leg in legs]  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +122,7 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS) + extra_cash
         env.market.fund_usdc(owner.address, amount)
         owner.send(env.usdc.functions.approve(vault.address, amount), gas=80_000)
-        owner.send(vault.functions.buy(amount, list(legs), FEE_BPS, env.deadline()), gas=GAS_BUY)
+        owner.send(vault.functions.buy(amount, _tuples(legs), FEE_BPS, env.deadline()), gas=GAS_BUY)
         return amount
 
     deposits = buy(env.legs(3), extra_cash=40 * USDC) + buy(env.legs(2, start=1), extra_cash=0)
@@ -127,7 +132,7 @@ def test_holdings_rebuilt_from_events_equal_the_vault_balances(env: Env) -> None
     sells = [LegStruct(t, fee, env.balance(t, vault.address) * 4_000 // 10_000, 1)
              for t, fee in zip(tokens, fees, strict=True)]  # fmt: skip
     owner_usdc = env.balance(env.usdc.address, owner.address)
-    owner.send(vault.functions.sell(list(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY)
+    owner.send(vault.functions.sell(_tuples(sells), 0, 4_000, FEE_BPS, env.deadline()), gas=GAS_BUY)
     paid = env.balance(env.usdc.address, owner.address) - owner_usdc
 
     first = env.market.book.tokens[0]
@@ -212,7 +217,7 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
 
     def buy_calls(legs: list[LegStruct]) -> list[Call]:
         amount = usdc_amount_for(sum(leg.amount_in for leg in legs), FEE_BPS)
-        buy = _call(vault, "buy", amount, list(legs), FEE_BPS, env.deadline())
+        buy = _call(vault, "buy", amount, _tuples(legs), FEE_BPS, env.deadline())
         return [_call(env.usdc, "approve", vault.address, amount), buy]
 
     # (a) submitted, then the process "crashed" before recording the outcome

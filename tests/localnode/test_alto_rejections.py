@@ -47,7 +47,7 @@ class Env:
     def op(self, owner: LocalAccount, **changes: object) -> UserOperation:
         """A no-op call from `owner`'s account; creates it when not deployed yet."""
         account = self.account(owner)
-        fees = suggest_fees(self.chain.w3)
+        fees = suggest_fees(self.chain)
         create = not account.is_deployed(self.chain)
         op = UserOperation(
             sender=account.address, nonce=account.nonce(self.chain),

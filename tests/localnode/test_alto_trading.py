@@ -17,7 +17,7 @@ from orchestrator.domain.mandate import Mandate
 from orchestrator.execution import BundlerClient
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT
 from orchestrator.networks import resolve_network
-from orchestrator.service import fund_test_account, keeper_address, open_trading
+from orchestrator.service import LocalKeySigner, fund_test_account, keeper_address, open_session
 from orchestrator.trading.confirm import Execution, confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.mandate import preview_set_mandate, read_mandate
@@ -32,7 +32,8 @@ OWNER = Account.from_key(keccak(text="alto trading owner"))
 
 @pytest.fixture(scope="module")
 def ctx(node_home: Path) -> Iterator[TradingContext]:
-    with open_trading("local", OWNER) as ctx:
+    with open_session("local", signer=LocalKeySigner(OWNER)) as session:
+        ctx = session.trading
         fund_test_account(ctx, 5_000 * USDC, eth_wei=10**18)
         yield ctx
 
@@ -73,7 +74,7 @@ def test_buy_sell_withdraw_and_mandate_through_alto(ctx: TradingContext) -> None
     assert read_mandate(ctx).keeper == mandate.keeper
 
     _through_alto(ctx, confirm(ctx, preview_withdraw(ctx)))
-    left = vault_balances(ctx.chain.w3, ctx.book, ctx.vault_address())
+    left = vault_balances(ctx.chain, ctx.book, ctx.vault_address())
     assert left.usdc == 0
     assert not any(left.tokens.values())
     assert ctx.account.nonce(ctx.chain) == 4  # four operations, four nonces

@@ -22,7 +22,7 @@ from orchestrator.cli import app
 from orchestrator.execution.userop_result import USER_OPERATION_EVENT_TOPIC
 from orchestrator.ledger.journal import Journal
 from orchestrator.networks import local_dir
-from orchestrator.service import fund_test_account, open_trading
+from orchestrator.service import LocalKeySigner, fund_test_account, open_session
 from orchestrator.wallet.keystore import Keystore
 
 pytestmark = pytest.mark.anvil
@@ -37,7 +37,10 @@ def wallets(node_home: Path) -> Path:
     keystore = Keystore(node_home / "keystores")
     for name in ("erin", "frank", "grace"):
         keystore.create(name, PASSWORD, scrypt_n=16)
-        with open_trading("local", keystore.unlock(name, PASSWORD)) as ctx:
+        with open_session(
+            "local", signer=LocalKeySigner(keystore.unlock(name, PASSWORD))
+        ) as session:
+            ctx = session.trading
             fund_test_account(ctx, 2_000 * USDC, eth_wei=10**18)
     return node_home
 
@@ -124,7 +127,8 @@ def test_one_wallet_buying_twice_at_once_never_reports_one_nonce_twice(wallets: 
         assert "done: user operation" not in output
     assert _log(wallets, "grace").count(" buy ") == len(landed)
     grace = Keystore(wallets / "keystores").unlock("grace", PASSWORD)
-    with open_trading("local", grace) as ctx:
+    with open_session("local", signer=LocalKeySigner(grace)) as session:
+        ctx = session.trading
         sender = ctx.account.address.lower()
     ours = {h for h in _journal_included(wallets) if _on_chain(wallets, h)[0] == sender}
     assert ours == set(landed)  # the journal says exactly what the chain says

@@ -23,7 +23,7 @@ from orchestrator.execution.alto import start_bundler, stop_bundler
 from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, reconcile
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT, BUNDLER_UTILITY_ACCOUNT
 from orchestrator.networks import local_dir, resolve_network
-from orchestrator.service import fund_test_account, open_trading
+from orchestrator.service import LocalKeySigner, fund_test_account, open_session
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.previews import preview_buy
@@ -49,7 +49,8 @@ def _manual_bundler(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def ctx(node_home: Path) -> Iterator[TradingContext]:
-    with open_trading("local", OWNER) as ctx:
+    with open_session("local", signer=LocalKeySigner(OWNER)) as session:
+        ctx = session.trading
         fund_test_account(ctx, 5_000 * USDC, eth_wei=10**18)
         url = _manual_bundler(str(resolve_network("local").rpc_url))
         ctx.submitter = BundlerClient(
@@ -80,7 +81,7 @@ def test_a_timeout_leaves_it_open_and_the_next_run_settles_it_included(
         confirm(ctx, preview)  # the same preview again: refused, nothing sent
 
     _bundle_now(ctx)  # the bundler finally includes it
-    report = reconcile(ctx.chain.w3, ctx.aa.entry_point, ctx.journal)
+    report = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal)
     assert report.quote_ids("included") == (preview.quote_id,)
     receipt = ctx.journal.receipt(preview.quote_id)
     assert receipt is not None
@@ -99,11 +100,11 @@ def test_an_operation_the_bundler_lost_is_settled_as_dropped(ctx: TradingContext
     ctx.submitter.url = url
     submission = ctx.journal.submission(preview.quote_id)
     assert submission is not None
-    within = reconcile(ctx.chain.w3, ctx.aa.entry_point, ctx.journal,
+    within = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal,
                        now_s=submission.submitted_at_s + 1)  # fmt: skip
     assert within.quote_ids("pending") == (preview.quote_id,)  # too early to say
     later = submission.submitted_at_s + DEFAULT_GRACE_S + 1
-    settled = reconcile(ctx.chain.w3, ctx.aa.entry_point, ctx.journal, now_s=later)
+    settled = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal, now_s=later)
     assert settled.quote_ids("dropped") == (preview.quote_id,)
     entry = ctx.journal.entries(owner=ctx.account.address)[-1]
     assert entry.state == "dropped"

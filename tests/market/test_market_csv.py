@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import MarketDataError
-from orchestrator.market.snapshot import load_market_csv
+from orchestrator.market import load_market_csv
 from orchestrator.market.source import open_market_history
 
 HEADER = "date,symbol,name,price_usd,market_cap_usd,volume_24h_usd,rank,cmc_rank\n"

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from orchestrator.errors import InputError
-from orchestrator.market.snapshot import MarketHistory, synthetic_market
+from orchestrator.market import MarketHistory, synthetic_market
 from orchestrator.strategy.signal import Regime, closes_of, regime_path
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.market.snapshot import MarketHistory, load_market_csv
+from orchestrator.market import MarketHistory, load_market_csv
 from orchestrator.strategy.backtest import BacktestResult, run_backtest
 from orchestrator.strategy.ledger import Side, replay_navs
 from orchestrator.strategy.metrics import compute_metrics

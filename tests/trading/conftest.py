@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from orchestrator.chain.bindings import bind_ours
@@ -34,6 +35,7 @@ class Trader:
     ctx: TradingContext
     clock: Clock
     journal: Journal
+    owner: LocalAccount  # the smart account owner's key
 
     def usdc_of(self, holder: str) -> int:
         usdc = bind_ours(self.market.chain.w3, "TestToken", self.market.book.contracts.usdc)
@@ -63,4 +65,4 @@ def trader(
             wall_clock=clock,
         )
         fund_test_account(ctx, FUNDED_USDC, eth_wei=10**18)
-        yield Trader(fresh_market, ctx, clock, journal)
+        yield Trader(fresh_market, ctx, clock, journal, owner)

@@ -106,7 +106,7 @@ def test_a_crash_after_submitting_is_settled_from_the_chain_never_resent(trader:
     t = trader
     preview = preview_buy(t.ctx, BUY)
     op = UserOperation.from_rpc(preview.user_op)
-    signed = sign_user_op(op, t.ctx.owner, entry_point=t.ctx.aa.entry_point,
+    signed = sign_user_op(op, t.owner, entry_point=t.ctx.aa.entry_point,
                           chain_id=t.ctx.chain.chain_id)  # fmt: skip
     t.journal.record_confirmation(preview.quote_id, int(t.clock()))
     t.journal.begin_submission(preview.quote_id, preview.user_op_hash, op.sender, op.nonce,

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from orchestrator.chain.backends import dev_accounts
 from orchestrator.cli import app
 from orchestrator.cli.mandate_cmds import (
-    duration_text,
     parse_duration,
     parse_loss_budget,
     parse_tokens,
@@ -20,6 +19,7 @@ from orchestrator.cli.mandate_cmds import (
 from orchestrator.errors import InputError
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.service import LOCAL_KEEPER_ACCOUNT
+from orchestrator.text.mandate import duration_text
 from orchestrator.wallet.keystore import Keystore
 from tests.local_network import local_network
 

@@ -3,7 +3,7 @@ keeper bounded by its mandate. Contract properties in depth live in tests/forge/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -30,6 +30,11 @@ FEE_BPS = 10
 LEG_USDC = 1_000 * 10**6
 GAS_BUY = 1_500_000
 GAS_REBALANCE = 1_500_000
+
+
+def _tuples(legs: Sequence[LegStruct]) -> list[tuple[str, int, int, int]]:
+    """Plain tuples for web3's encoder (it rebuilds tuples by their type)."""
+    return [tuple(leg) for leg in legs]  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +93,7 @@ def _buy(env: Env, legs: list[LegStruct]) -> int:
     env.market.fund_usdc(env.owner.address, amount)
     env.owner.send(env.usdc.functions.approve(env.vault.address, amount), gas=80_000)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.buy(amount, list(legs), FEE_BPS, deadline), gas=GAS_BUY)
+    env.owner.send(env.vault.functions.buy(amount, _tuples(legs), FEE_BPS, deadline), gas=GAS_BUY)
     return amount
 
 
@@ -149,7 +154,7 @@ def test_selling_half_pays_the_owner_usdc_and_keeps_the_rest(env: Env) -> None:
     sells = [LegStruct(leg.token, leg.fee, held[leg.token] * 5_000 // 10_000, 1) for leg in legs]
     before = env.balance(env.usdc.address, env.owner.address)
     deadline = env.market.chain.timestamp() + 600
-    env.owner.send(env.vault.functions.sell(list(sells), 0, 5_000, 100, deadline), gas=GAS_BUY)
+    env.owner.send(env.vault.functions.sell(_tuples(sells), 0, 5_000, 100, deadline), gas=GAS_BUY)
     paid = env.balance(env.usdc.address, env.owner.address) - before
     assert paid > 0.95 * 1_500 * 10**6  # half of ~3,000 USDC, less fees and impact
     for token, amount in held.items():

@@ -1,0 +1,63 @@
+"""The keeper's operator side of the facade: its status (from its journal alone, no node)
+and its daily loop; a single run is `Session.keeper_run`."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+
+from pydantic.dataclasses import dataclass
+
+from orchestrator.errors import InputError
+from orchestrator.keeper.cycle import CycleReport
+from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
+from orchestrator.keeper.loop import run_daily
+from orchestrator.keeper.schedule import next_daily_check_s, next_weekly_s
+from orchestrator.service.session import keeper_journal_path, open_session
+from orchestrator.wallet.signers import Signer
+
+__all__ = ["KeeperStatus", "keeper_daily", "keeper_status"]
+
+
+@dataclass(frozen=True)
+class KeeperStatus:
+    cycles: list[Cycle]  # the most recent first
+    actions: list[Action]  # each vault's outcome in the most recent cycle
+    next_daily_check_s: int
+    next_weekly_s: int
+
+
+def keeper_status(network: str, *, now_s: int | None = None) -> KeeperStatus:
+    """The journal's recent cycles and the latest one's per-vault outcomes (no chain), and
+    when the next runs are due from `now_s` (default: now)."""
+    now = int(time.time()) if now_s is None else now_s
+    path = keeper_journal_path(network)
+    cycles: list[Cycle] = []
+    actions: list[Action] = []
+    if path.exists():
+        with KeeperJournal(path) as journal:
+            cycles = journal.cycles()
+            actions = journal.actions(cycles[0].cycle_id) if cycles else []
+    return KeeperStatus(cycles, actions, next_daily_check_s(now), next_weekly_s(now))
+
+
+def keeper_daily(
+    network: str,
+    signer: Signer | None,
+    *,
+    at_hour_utc: int,
+    as_of: datetime.date | None,
+    on_report: Callable[[CycleReport, str], None],
+    on_wait: Callable[[int], None],
+) -> None:
+    """The keeper as its own daily scheduler (`keeper.loop.run_daily`): each run opens the
+    network afresh, so a node restarted between runs is simply picked up again."""
+    if not 0 <= at_hour_utc <= 23:
+        raise InputError(f"--at-hour must be 0..23, got {at_hour_utc}")
+
+    def run_once() -> None:
+        with open_session(network, signer=signer) as s:
+            on_report(s.keeper_run(as_of=as_of), s.keeper_key_address())
+
+    run_daily(run_once, at_hour_utc=at_hour_utc, on_wait=on_wait)

@@ -1,0 +1,149 @@
+"""The strategy's reads, for the front ends: market data (a CSV, CoinGecko or the
+synthetic market), this date's weights and regime, the rules text, a backtest and its
+sensitivity tables. No chain; the results are the strategy's own frozen records."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
+from orchestrator.market.source import COINGECKO, open_market_source
+from orchestrator.market.stablecoins import load_exclusions_csv, stablecoins_beside
+from orchestrator.strategy.backtest import BacktestResult, run_backtest
+from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
+from orchestrator.strategy.metrics import Metrics, compute_metrics
+from orchestrator.strategy.rules_text import rules_text
+from orchestrator.strategy.sensitivity import (
+    default_variants,
+    markdown_grid,
+    markdown_rows,
+    one_at_a_time,
+    signal_grid,
+)
+from orchestrator.strategy.signal import Regime, RegimeReading, closes_of, regime_at, regime_path
+from orchestrator.strategy.universe import select_universe
+from orchestrator.strategy.weights import TargetWeights, target_weights
+from orchestrator.trading.targets import Targets, current_targets
+
+__all__ = [
+    "COINGECKO",
+    "DEFAULT_CONFIG",
+    "AssetSnapshot",
+    "BacktestResult",
+    "MarketHistory",
+    "Metrics",
+    "Regime",
+    "RegimeReading",
+    "StrategyConfig",
+    "TargetWeights",
+    "Targets",
+    "backtest",
+    "backtest_metrics",
+    "closes_of",
+    "current_targets",
+    "load_market",
+    "plot_backtest",
+    "regime_on",
+    "regime_path",
+    "select_universe",
+    "sensitivity_tables",
+    "strategy_config",
+    "strategy_rules",
+    "weights_on",
+]
+
+
+def strategy_config(top: int | None = None, cap: Decimal | None = None) -> StrategyConfig:
+    """The live configuration, with the universe size and the single-asset cap overridden."""
+    config = DEFAULT_CONFIG
+    if top is not None:
+        config = dataclasses.replace(
+            config, universe=dataclasses.replace(config.universe, top_n=top)
+        )
+    if cap is not None:
+        config = dataclasses.replace(config, weights=dataclasses.replace(config.weights, cap=cap))
+    return config
+
+
+def load_market(market_data: str | None, top_n: int = 100) -> tuple[MarketHistory, Exclusions]:
+    """A CSV file, 'coingecko' (live: COINGECKO_API_KEY optional), or None for the synthetic
+    market; with the stablecoin list found beside a CSV merged into the exclusions."""
+    api_key = os.environ.get("COINGECKO_API_KEY")
+    history = open_market_source(market_data, top_n=top_n, api_key=api_key).history()
+    exclusions = BUILTIN_EXCLUSIONS
+    if market_data is not None and market_data != COINGECKO:
+        beside = stablecoins_beside(Path(market_data))
+        if beside is not None:
+            exclusions = exclusions.merged(load_exclusions_csv(beside))
+    return history, exclusions
+
+
+def weights_on(
+    history: MarketHistory,
+    day: datetime.date,
+    config: StrategyConfig,
+    *,
+    exclusions: Exclusions,
+    max_pool_share: Decimal | None = None,
+    max_gas_share: Decimal | None = None,
+    ticket_usd: Decimal | None = None,
+) -> TargetWeights:
+    options = dataclasses.replace(
+        config.weights, max_pool_share=max_pool_share, max_gas_share=max_gas_share
+    )
+    return target_weights(
+        history.snapshot(day),
+        options,
+        config.universe,
+        exclusions=exclusions,
+        ticket_usd=ticket_usd,
+        costs=config.costs,
+    )
+
+
+def regime_on(history: MarketHistory, day: datetime.date) -> RegimeReading:
+    """The signal's reading on `day` (an unknown date names the nearest available ones)."""
+    config = DEFAULT_CONFIG.signal
+    history.snapshot(day)
+    return regime_at(closes_of(history, config.symbol), day, config)
+
+
+def strategy_rules() -> str:
+    """The rules, generated from the live configuration."""
+    return rules_text(DEFAULT_CONFIG)
+
+
+def backtest(
+    history: MarketHistory,
+    config: StrategyConfig,
+    *,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    exclusions: Exclusions,
+) -> BacktestResult:
+    return run_backtest(history, config, start=start, end=end, exclusions=exclusions)
+
+
+def backtest_metrics(result: BacktestResult) -> dict[str, Metrics]:
+    return {
+        "strategy": compute_metrics(result.strategy),
+        "passive": compute_metrics(result.passive),
+        "btc": compute_metrics(result.btc),
+    }
+
+
+def plot_backtest(result: BacktestResult, path: Path) -> None:
+    from orchestrator.strategy.plot import plot_backtest as plot
+
+    plot(result, path)
+
+
+def sensitivity_tables(history: MarketHistory) -> tuple[str, str]:
+    """Markdown: the signal's grid, then one parameter at a time."""
+    passive, cells = signal_grid(history)
+    return markdown_grid(passive, cells), markdown_rows(one_at_a_time(history, default_variants()))
