@@ -25,7 +25,17 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.errors import ConfigError, ContractReverted, RpcUnavailable, UnexpectedAnswer
 
-__all__ = ["EthCall", "call_batch", "call_raw"]
+__all__ = [
+    "BatchRead",
+    "BlockHeader",
+    "CodeRead",
+    "EthCall",
+    "FeeHistoryRead",
+    "HeaderRead",
+    "call_batch",
+    "call_raw",
+    "read_batch",
+]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # eth_call semantics: the caller is not charged, but py-evm checks it can afford the gas
@@ -158,13 +168,120 @@ def _member(chain: Chain, call: EthCall, response: Mapping[str, Any]) -> bytes |
 def call_batch(chain: Chain, calls: Sequence[EthCall]) -> list[bytes | ContractReverted]:
     """Run independent `calls` on the latest block: return data, or the decoded revert, per
     call, in order."""
+    return [_as_call_output(out) for out in read_batch(chain, calls)]
+
+
+def _as_call_output(out: object) -> bytes | ContractReverted:
+    assert isinstance(out, bytes | ContractReverted)
+    return out
+
+
+# --- other reads that can join a batch --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    number: int
+    timestamp: int
+    base_fee_per_gas: int
+    gas_used: int
+    gas_limit: int
+
+    def as_block(self) -> dict[str, int]:
+        """The header in web3's block shape (what `fees.next_base_fee` reads)."""
+        return {
+            "baseFeePerGas": self.base_fee_per_gas,
+            "gasUsed": self.gas_used,
+            "gasLimit": self.gas_limit,
+        }
+
+
+@dataclass(frozen=True)
+class CodeRead:
+    """`eth_getCode(address)` at the latest block: bytes (empty: no contract)."""
+
+    address: str
+
+
+@dataclass(frozen=True)
+class HeaderRead:
+    """The latest block's header: a BlockHeader."""
+
+
+@dataclass(frozen=True)
+class FeeHistoryRead:
+    """`eth_feeHistory(blocks, latest, [percentile])`: each block's tip at `percentile`."""
+
+    blocks: int
+    percentile: int
+
+
+BatchRead = EthCall | CodeRead | HeaderRead | FeeHistoryRead
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else int(str(value), 16)
+
+
+def _header(block: Mapping[str, Any]) -> BlockHeader:
+    return BlockHeader(
+        number=_int(block["number"]),
+        timestamp=_int(block["timestamp"]),
+        base_fee_per_gas=_int(block.get("baseFeePerGas", 0)),
+        gas_used=_int(block["gasUsed"]),
+        gas_limit=_int(block["gasLimit"]),
+    )
+
+
+def _rewards(history: Mapping[str, Any]) -> list[int]:
+    return [_int(r[0]) for r in history.get("reward") or [] if r]
+
+
+def _rpc(read: BatchRead) -> tuple[str, list[Any]]:
+    if isinstance(read, EthCall):
+        return "eth_call", read.rpc_params()
+    if isinstance(read, CodeRead):
+        return "eth_getCode", [to_checksum_address(read.address), "latest"]
+    if isinstance(read, HeaderRead):
+        return "eth_getBlockByNumber", ["latest", False]
+    return "eth_feeHistory", [hex(read.blocks), "latest", [read.percentile]]
+
+
+def _embedded(chain: Chain, read: BatchRead) -> object:
+    if isinstance(read, EthCall):
+        return _one_embedded(chain, read)
+    if isinstance(read, CodeRead):
+        return chain.code(read.address)
+    if isinstance(read, HeaderRead):
+        return _header(chain.w3.eth.get_block("latest"))
+    history = chain.w3.eth.fee_history(read.blocks, "latest", [read.percentile])
+    return _rewards(history)
+
+
+def _answer(chain: Chain, read: BatchRead, response: Mapping[str, Any]) -> object:
+    if isinstance(read, EthCall):
+        return _member(chain, read, response)
+    if "result" not in response or response["result"] is None:
+        raise UnexpectedAnswer(chain.label, f"{_rpc(read)[0]} failed", answer=response)
+    result = response["result"]
+    if isinstance(read, CodeRead):
+        return bytes.fromhex(str(result)[2:])
+    if isinstance(read, HeaderRead):
+        return _header(result)
+    return _rewards(result)
+
+
+def read_batch(chain: Chain, reads: Sequence[BatchRead]) -> list[object]:
+    """Independent reads in one JSON-RPC batch (one round trip; on the embedded chain, one
+    after another): per read, in order, an eth_call's return data or decoded revert, a
+    code's bytes, a BlockHeader, or a fee history's tips."""
     if chain.kind == "eth_tester":
-        return [_one_embedded(chain, call) for call in calls]
-    requests = [("eth_call", call.rpc_params()) for call in calls]
+        return [_embedded(chain, read) for read in reads]
+    requests = [_rpc(read) for read in reads]
     try:
         responses = chain.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
     except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
         raise RpcUnavailable(f"no JSON-RPC answer from {chain.label}: {error}") from error
-    if not isinstance(responses, list) or len(responses) != len(calls):
-        raise UnexpectedAnswer(chain.label, f"a batch of {len(calls)} calls", answer=responses)
-    return [_member(chain, call, response) for call, response in zip(calls, responses, strict=True)]
+    if not isinstance(responses, list) or len(responses) != len(reads):
+        raise UnexpectedAnswer(chain.label, f"a batch of {len(reads)} reads", answer=responses)
+    return [_answer(chain, read, resp) for read, resp in zip(reads, responses, strict=True)]

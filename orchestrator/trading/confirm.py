@@ -226,6 +226,7 @@ def submit(ctx: TradingContext, request: SigningRequest, signature: bytes) -> Ex
             hint="Sign the operation's EIP-712 hash with the owner's key.",
         )
     now = int(ctx.wall_clock())
+    ctx.facts = None  # the op moves the nonce, maybe creates the account and the vault
     ctx.journal.record_confirmation(preview.quote_id, now)
     ctx.journal.begin_submission(
         preview.quote_id, preview.user_op_hash, op.sender, op.nonce, None, now

@@ -20,12 +20,11 @@ from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.market.snapshot import MarketHistory
 from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.trading.facts import ETH_SYMBOLS, Facts
 from orchestrator.trading.reads import mid_prices, token_refs
 from orchestrator.trading.targets import Targets, current_targets
 from orchestrator.wallet.signers import Signer
 from orchestrator.wallet.smart_account import AAContracts, SmartAccount, smart_account
-
-ETH_SYMBOLS = ("ETH", "WETH")
 
 
 @dataclass
@@ -43,6 +42,7 @@ class TradingContext:
     deadline_margin_s: int = 1_200  # the vault call's deadline, after the preview expires
     min_leg_usdc: UsdcUnits = ONE_USDC  # dust: no leg below $1
     wall_clock: Callable[[], float] = time.time
+    facts: Facts | None = None  # what the last preview read (the next one builds on it)
     signer: Signer | None = None  # None: the session reads, or the signature comes from elsewhere
     _account: SmartAccount | None = None
     _vault: str | None = None

@@ -41,7 +41,7 @@ from orchestrator.preview.build import PreviewContext
 from orchestrator.preview.model import AllowedPoolTerms, MandateTerms, Preview, PreviewKind
 from orchestrator.trading.calls import revoke_keeper_calls, set_mandate_calls
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.previews import _context, _Draft, _record
+from orchestrator.trading.previews import _context, _record, simulate_calls
 from orchestrator.wallet.smart_account import Call
 
 __all__ = [
@@ -250,7 +250,7 @@ def _preview(
     ctx: TradingContext, calls: Sequence[Call], terms: MandateTerms, warnings: Sequence[str]
 ) -> Preview:
     """Simulate the op once (gas), then the Preview with no legs, no fee, no deadline."""
-    draft = _Draft.simulate(ctx, calls, creates_vault=False)
+    draft, _facts = simulate_calls(ctx, calls)
     base: PreviewContext = _context(ctx, draft, calls, 0, NOT_APPLICABLE, fee_bps=Bps(0))
     preview = Preview(
         quote_id=base.quote_id,

@@ -1,23 +1,41 @@
-"""Build previews: plan -> one batched quote -> gas by simulation -> Preview (journaled).
+"""Build previews: plan -> quotes and gas simulations -> Preview (journaled), in one round
+trip to the node.
 
-The op is simulated once with every min-out at zero (gas does not depend on them); the
-slippage is then chosen, the min-outs set, and the final op gets the same gas limits with
-its preVerificationGas recomputed for the final calldata."""
+One JSON-RPC batch carries a preview's facts (`trading.facts`: code, nonce, fee config,
+balances, clock, fees, ETH price), every leg's quote with its pool's mid price, and the
+op's two gas simulations; the node runs them side by side. The calls are built on the
+facts the session read last: the batch reads them again, and if what the calls were built
+on changed, the preview is built again on the fresh facts (twice at most, then ChainMoved).
+A session's first preview reads its facts alone first: two round trips.
+
+The op is simulated with every min-out at zero and a deadline far ahead (gas depends on
+neither); the slippage is then chosen, the min-outs and the deadline (the fresh clock)
+set, and the final op gets the same gas limits with its preVerificationGas recomputed for
+the final calldata."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from orchestrator.chain.calls import call_batch
+from orchestrator.chain.calls import BatchRead, EthCall, read_batch
+from orchestrator.chain.multicall import aggregate_call, decode_aggregate
+from orchestrator.chain.uniswap import decode_pool_states, pool_state_calls
 from orchestrator.chain.vault_binding import LegStruct, unguarded_legs
-from orchestrator.domain.legs import Direction, Holding, PlannedLeg, QuotedLeg
+from orchestrator.domain.legs import Direction, Holding, PlannedLeg, QuotedLeg, TokenRef
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.domain.units import BPS, Bps, Gas, UsdcUnits, Wei, usdc_units
-from orchestrator.errors import ConfigError, ContractReverted, InputError, NotEnoughFunds, NoVault
-from orchestrator.planning import plan_buy, plan_sell
+from orchestrator.errors import (
+    ChainMoved,
+    ConfigError,
+    ContractReverted,
+    InputError,
+    NotEnoughFunds,
+    NoVault,
+)
+from orchestrator.planning import BuyPlan, SellPlan, plan_buy, plan_sell
 from orchestrator.preview import (
     GasFacts,
     Preview,
@@ -28,11 +46,19 @@ from orchestrator.preview import (
 )
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.reads import QuotesRead, mid_prices, usdc_balance, vault_balances
-from orchestrator.wallet.builder import DraftUserOp, draft_user_op
+from orchestrator.trading.facts import Facts, FactsRead
+from orchestrator.trading.reads import Balances, QuotesRead
+from orchestrator.wallet.builder import DraftUserOp, draft_from
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls
 from orchestrator.wallet.userop_signing import user_op_hash
+
+__all__ = ["preview_buy", "preview_sell", "preview_withdraw", "simulate_calls"]
+
+# The deadline in the simulated calls: far ahead, so a clock read earlier cannot make them
+# revert; four non-zero bytes, like any real deadline, so the calldata costs the same.
+SIMULATION_DEADLINE_S = 2**32 - 1
+BUILD_ATTEMPTS = 2  # builds on facts that moved, before ChainMoved
 
 
 def _usd(amount: int) -> str:
@@ -47,26 +73,22 @@ class _Draft:
         ctx: TradingContext,
         draft: DraftUserOp,
         outputs: Sequence[bytes | ContractReverted],
+        facts: Facts,
         *,
         creates_vault: bool,
     ):
         self.ctx = ctx
-        self.prepared = draft.complete(ctx.chain, outputs)
+        self.prepared = draft.complete(ctx.chain, outputs, fees=facts.fees)
         est = self.prepared.estimate
         self.gas = GasFacts(
             likely_gas=Gas(est.likely_gas),
             max_gas=Gas(est.max_gas),
             likely_fee_per_gas_wei=Wei(est.likely_fee_per_gas_wei),
             max_fee_per_gas_wei=Wei(est.max_fee_per_gas_wei),
-            eth_price_usdc=ctx.eth_price_usdc(),
+            eth_price_usdc=facts.eth_price_usdc,
             deploys_account=draft.deploys_account,
             creates_vault=creates_vault,
         )
-
-    @classmethod
-    def simulate(cls, ctx: TradingContext, calls: Sequence[Call], *, creates_vault: bool) -> _Draft:
-        draft = draft_user_op(ctx.chain, ctx.account, calls)
-        return cls(ctx, draft, call_batch(ctx.chain, draft.sims.calls), creates_vault=creates_vault)
 
     def finalise(self, calls: Sequence[Call]) -> tuple[str, dict[str, str]]:
         """The simulated op with the final calls (same sender, nonce, initCode, limits)."""
@@ -84,6 +106,108 @@ class _Draft:
         op = fitted
         op_hash = user_op_hash(op, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
         return "0x" + op_hash.hex(), op.to_rpc()
+
+
+AccountCalls = Callable[[Sequence[LegStruct], int], list[Call]]  # (legs, deadline) -> calls
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What a preview builds on its facts: the legs to quote, the account's calls for given
+    legs and deadline, the tokens whose mid price it needs besides, and its plan."""
+
+    planned: tuple[PlannedLeg, ...]
+    calls: AccountCalls
+    creates_vault: bool = False
+    priced: tuple[TokenRef, ...] = ()
+    plan: object = None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    facts: Facts
+    built: _Built
+    quotes: list[QuotedLeg]
+    prices: dict[str, int]  # sqrtPriceX96 of each `priced` token's pool
+    draft: _Draft
+
+
+def _facts_read(ctx: TradingContext, *, balances: bool) -> FactsRead:
+    return FactsRead(ctx.book, ctx.account.address, ctx.vault_address(), balances)
+
+
+def _known_facts(ctx: TradingContext, read: FactsRead) -> Facts:
+    """The facts this session read last, if they are of this kind; else one read now."""
+    known = ctx.facts
+    if known is not None and (known.basis.vault is not None) == read.with_vault_balances:
+        return known
+    ctx.facts = read.read(ctx.chain)
+    return ctx.facts
+
+
+def _prices_call(ctx: TradingContext, tokens: Sequence[TokenRef]) -> EthCall:
+    calls = pool_state_calls([t.pool for t in tokens])
+    return aggregate_call(ctx.book.contracts.multicall3, calls, allow_failure=False)
+
+
+def _send(
+    ctx: TradingContext,
+    read: FactsRead,
+    build: Callable[[Facts], _Built],
+    check: Callable[[Facts], None] = lambda _facts: None,
+) -> _Sent:
+    """Build on the known facts, then one batch: the facts again, the quotes (and prices),
+    the gas simulations. Kept if the facts it was built on still hold, else built again on
+    the fresh ones. `check` runs on the fresh facts before any quote or revert is read."""
+    facts = _known_facts(ctx, read)
+    for _ in range(BUILD_ATTEMPTS):
+        built = build(facts)
+        sim_calls = built.calls(unguarded_legs(built.planned), SIMULATION_DEADLINE_S)
+        basis = facts.basis
+        draft = draft_from(
+            ctx.account, sim_calls, deployed=basis.account_deployed, nonce=basis.nonce,
+            fees=facts.fees,
+        )  # fmt: skip
+        quotes = QuotesRead(ctx.book, built.planned)
+        own: list[BatchRead] = [quotes.call()] if built.planned else []
+        if built.priced:
+            own.append(_prices_call(ctx, built.priced))
+        facts_reads = read.reads()
+        outputs = read_batch(ctx.chain, [*facts_reads, *own, *draft.sims.calls])
+        fresh = read.decode(outputs)
+        ctx.facts = fresh
+        if fresh.basis != basis:
+            facts = fresh
+            continue
+        check(fresh)
+        rest = outputs[len(facts_reads) :]
+        quoted = quotes.decode(_call_output(rest.pop(0))) if built.planned else []
+        prices: dict[str, int] = {}
+        if built.priced:
+            states = decode_pool_states(decode_aggregate(_call_output(rest.pop(0))))
+            prices = {t.symbol: s.sqrt_price_x96 for t, s in zip(built.priced, states, strict=True)}
+        sims = [_call_output(out) for out in rest]
+        return _Sent(
+            fresh,
+            built,
+            quoted,
+            prices,
+            _Draft(ctx, draft, sims, fresh, creates_vault=built.creates_vault),
+        )
+    raise ChainMoved("the account, the vault or the fee changed while the preview read them")
+
+
+def _call_output(out: object) -> bytes | ContractReverted:
+    assert isinstance(out, bytes | ContractReverted)
+    return out
+
+
+def simulate_calls(ctx: TradingContext, calls: Sequence[Call]) -> tuple[_Draft, Facts]:
+    """The op of `calls` simulated, no quotes (a mandate change): its draft and facts."""
+    sent = _send(
+        ctx, _facts_read(ctx, balances=False), lambda _f: _Built((), lambda _l, _d: list(calls))
+    )
+    return sent.draft, sent.facts
 
 
 def _context(
@@ -124,19 +248,6 @@ def _guarded(
     ]
 
 
-def _quote_and_simulate(
-    ctx: TradingContext, legs: Sequence[PlannedLeg], draft_calls: Sequence[Call], creates: bool
-) -> tuple[list[QuotedLeg], _Draft]:
-    """The quotes and the gas simulations, independent of each other, in one JSON-RPC batch
-    (a node runs its members side by side). A leg that cannot be quoted is reported before
-    a simulation's revert: it names the leg."""
-    draft = draft_user_op(ctx.chain, ctx.account, draft_calls)
-    read = QuotesRead(ctx.book, tuple(legs))
-    outputs = call_batch(ctx.chain, [read.call(), *draft.sims.calls])
-    quotes = read.decode(outputs[0])
-    return quotes, _Draft(ctx, draft, outputs[1:], creates_vault=creates)
-
-
 def _value_of_quotes(ctx: TradingContext, quotes: Sequence[QuotedLeg]) -> int:
     usdc = ctx.book.contracts.usdc
     total = 0
@@ -162,6 +273,24 @@ def _record(ctx: TradingContext, preview: Preview) -> Preview:
     return preview
 
 
+def _deadline(ctx: TradingContext, facts: Facts) -> int:
+    return facts.now_s + ctx.ttl_s + ctx.deadline_margin_s
+
+
+def _check_balance(ctx: TradingContext, usdc_amount: UsdcUnits, facts: Facts) -> None:
+    balance = facts.usdc_balance
+    if usdc_amount > balance:
+        raise NotEnoughFunds(
+            f"{_usd(usdc_amount)} is more than your smart account's balance of "
+            f"{_usd(balance)} USDC ({ctx.account.address})",
+            holder=ctx.account.address,
+            asset="USDC",
+            amount=usdc_amount,
+            available=balance,
+            hint="Buy for less, or send USDC to your smart account first.",
+        )
+
+
 def preview_buy(
     ctx: TradingContext,
     usdc_amount: UsdcUnits,
@@ -175,55 +304,53 @@ def preview_buy(
             f"the amount must be positive, got {_usd(usdc_amount)}",
             hint="e.g. `indexvault buy 10000` invests $10,000.",
         )
-    balance = usdc_balance(ctx.chain, ctx.book, ctx.account.address)
-    if usdc_amount > balance:
-        raise NotEnoughFunds(
-            f"{_usd(usdc_amount)} is more than your smart account's balance of "
-            f"{_usd(balance)} USDC ({ctx.account.address})",
-            holder=ctx.account.address,
-            asset="USDC",
-            amount=usdc_amount,
-            available=balance,
-            hint="Buy for less, or send USDC to your smart account first.",
-        )
+    read = _facts_read(ctx, balances=False)
+    _check_balance(ctx, usdc_amount, _known_facts(ctx, read))  # before anything is quoted
     targets = ctx.targets()
     if targets is None:
         raise ConfigError(
             "this network has no market history: the index's targets are unknown",
             hint="Set market_data in the network file (or use the synthetic market).",
         )
-    fee_bps = ctx.fee_bps()  # read once: the planned fee is the fee shown
-    plan = plan_buy(
-        usdc_amount,
-        fee_bps=fee_bps,
-        weights_bps=targets.weights_bps,
-        tokens=ctx.tokens(),
-        regime=targets.regime,
-        min_leg_usdc=ctx.min_leg_usdc,
-    )
-    creates_vault = not ctx.vault_exists()
-    deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
 
-    def calls(legs: Sequence[LegStruct]) -> list[Call]:
-        return buy_calls(
-            ctx.book,
-            account=ctx.account.address, vault=ctx.vault_address(), salt=ctx.salt,
-            create_vault=creates_vault, usdc_amount=usdc_amount, legs=legs,
-            max_fee_bps=fee_bps, deadline_s=deadline,
+    def build(facts: Facts) -> _Built:
+        plan = plan_buy(
+            usdc_amount, fee_bps=facts.basis.fee_bps, weights_bps=targets.weights_bps,
+            tokens=ctx.tokens(), regime=targets.regime, min_leg_usdc=ctx.min_leg_usdc,
         )  # fmt: skip
+        creates = not facts.basis.vault_exists
 
-    draft_calls = calls(unguarded_legs(plan.legs))
-    quotes, draft = _quote_and_simulate(ctx, plan.legs, draft_calls, creates_vault)
-    value = _value_of_quotes(ctx, quotes)
-    slippage, auto = choose_max_slippage(max_slippage_bps, draft.gas, value)
-    final_calls = calls(_guarded(ctx, quotes, slippage))
+        def calls(legs: Sequence[LegStruct], deadline_s: int) -> list[Call]:
+            return buy_calls(
+                ctx.book,
+                account=ctx.account.address, vault=ctx.vault_address(), salt=ctx.salt,
+                create_vault=creates, usdc_amount=usdc_amount, legs=legs,
+                max_fee_bps=facts.basis.fee_bps, deadline_s=deadline_s,
+            )  # fmt: skip
+
+        return _Built(plan.legs, calls, creates_vault=creates, plan=plan)
+
+    sent = _send(ctx, read, build, lambda facts: _check_balance(ctx, usdc_amount, facts))
+    plan = sent.built.plan
+    assert isinstance(plan, BuyPlan)
+    value = _value_of_quotes(ctx, sent.quotes)
+    slippage, auto = choose_max_slippage(max_slippage_bps, sent.draft.gas, value)
+    deadline = _deadline(ctx, sent.facts)
+    final_calls = sent.built.calls(_guarded(ctx, sent.quotes, slippage), deadline)
+    fee_bps = sent.facts.basis.fee_bps  # the planned fee is the fee shown
     preview = build_preview(
         PreviewKind.BUY,
-        quotes,
+        sent.quotes,
         ctx=_context(
-            ctx, draft, final_calls, deadline, targets.regime.value, fee_bps=fee_bps, force=force
+            ctx,
+            sent.draft,
+            final_calls,
+            deadline,
+            targets.regime.value,
+            fee_bps=fee_bps,
+            force=force,
         ),
-        gas=draft.gas,
+        gas=sent.draft.gas,
         max_slippage_bps=slippage,
         slippage_is_auto=auto,
         usdc_amount=usdc_amount,
@@ -233,39 +360,56 @@ def preview_buy(
     return _record(ctx, preview)
 
 
-def _require_vault(ctx: TradingContext, action: str) -> str:
-    if not ctx.vault_exists():
+def _vault_balances(ctx: TradingContext, facts: Facts, action: str) -> Balances:
+    if not facts.basis.vault_exists:
         raise NoVault(ctx.account.address, action=f"nothing to {action}")
-    return ctx.vault_address()
+    assert facts.basis.vault is not None  # read with the vault's balances
+    return facts.basis.vault
 
 
 def preview_sell(
     ctx: TradingContext, fraction_bps: Bps, *, max_slippage_bps: int | None = None
 ) -> Preview:
     """Selling `fraction_bps` of every holding and of the vault's cash, paid out in USDC."""
-    vault = _require_vault(ctx, "sell")
-    balances = vault_balances(ctx.chain, ctx.book, vault)
-    fee_bps = ctx.fee_bps()
-    refs = {t.symbol: t for t in ctx.tokens()}
-    holdings = [Holding(refs[s], amount) for s, amount in balances.tokens.items() if amount]
-    plan = plan_sell(holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc, fee_bps=fee_bps)
-    deadline = ctx.chain_now_s() + ctx.ttl_s + ctx.deadline_margin_s
+    read = _facts_read(ctx, balances=True)
+    vault = ctx.vault_address()
 
-    def calls(legs: Sequence[LegStruct]) -> list[Call]:
-        return sell_calls(
-            vault=vault, legs=legs, fraction_bps=fraction_bps, max_fee_bps=fee_bps,
-            deadline_s=deadline,
+    def build(facts: Facts) -> _Built:
+        balances = _vault_balances(ctx, facts, "sell")
+        refs = {t.symbol: t for t in ctx.tokens()}
+        holdings = [Holding(refs[s], amount) for s, amount in balances.tokens.items() if amount]
+        plan = plan_sell(
+            holdings, fraction_bps=fraction_bps, cash_usdc=balances.usdc,
+            fee_bps=facts.basis.fee_bps,
         )  # fmt: skip
 
-    quotes, draft = _quote_and_simulate(ctx, plan.legs, calls(unguarded_legs(plan.legs)), False)
-    value = _value_of_quotes(ctx, quotes)
-    slippage, auto = choose_max_slippage(max_slippage_bps, draft.gas, value)
-    final_calls = calls(_guarded(ctx, quotes, slippage))
+        def calls(legs: Sequence[LegStruct], deadline_s: int) -> list[Call]:
+            return sell_calls(
+                vault=vault, legs=legs, fraction_bps=fraction_bps,
+                max_fee_bps=facts.basis.fee_bps, deadline_s=deadline_s,
+            )  # fmt: skip
+
+        return _Built(plan.legs, calls, plan=plan)
+
+    sent = _send(ctx, read, build)
+    plan = sent.built.plan
+    assert isinstance(plan, SellPlan)
+    value = _value_of_quotes(ctx, sent.quotes)
+    slippage, auto = choose_max_slippage(max_slippage_bps, sent.draft.gas, value)
+    deadline = _deadline(ctx, sent.facts)
+    final_calls = sent.built.calls(_guarded(ctx, sent.quotes, slippage), deadline)
     preview = build_preview(
         PreviewKind.SELL,
-        quotes,
-        ctx=_context(ctx, draft, final_calls, deadline, _regime_or_unknown(ctx), fee_bps=fee_bps),
-        gas=draft.gas,
+        sent.quotes,
+        ctx=_context(
+            ctx,
+            sent.draft,
+            final_calls,
+            deadline,
+            _regime_or_unknown(ctx),
+            fee_bps=sent.facts.basis.fee_bps,
+        ),
+        gas=sent.draft.gas,
         max_slippage_bps=slippage,
         slippage_is_auto=auto,
         usdc_amount=usdc_units(0),
@@ -278,30 +422,40 @@ def preview_sell(
 
 def preview_withdraw(ctx: TradingContext) -> Preview:
     """Every token and the USDC to the owner's smart account, no swaps, no fee."""
-    vault = _require_vault(ctx, "withdraw")
-    balances = vault_balances(ctx.chain, ctx.book, vault)
-    held = [t for t in ctx.book.tokens if balances.tokens.get(t.symbol)]
-    addresses = [t.address for t in held] + ([ctx.book.contracts.usdc] if balances.usdc else [])
-    if not addresses:
-        raise InputError("the vault is empty: nothing to withdraw")
-    calls = withdraw_calls(vault=vault, tokens=addresses)
-    draft = _Draft.simulate(ctx, calls, creates_vault=False)
-    # in kind: the value is the holdings at mid, with nothing that can slip
+    read = _facts_read(ctx, balances=True)
+    vault = ctx.vault_address()
     refs = {t.symbol: t for t in ctx.tokens()}
-    prices = mid_prices(ctx.chain, ctx.book, [refs[t.symbol] for t in held])
+
+    def build(facts: Facts) -> _Built:
+        balances = _vault_balances(ctx, facts, "withdraw")
+        held = tuple(refs[t.symbol] for t in ctx.book.tokens if balances.tokens.get(t.symbol))
+        addresses = [t.address for t in held]
+        if balances.usdc:
+            addresses.append(ctx.book.contracts.usdc)
+        if not addresses:
+            raise InputError("the vault is empty: nothing to withdraw")
+        calls = withdraw_calls(vault=vault, tokens=addresses)
+        return _Built((), lambda _legs, _deadline: calls, priced=held, plan=balances)
+
+    sent = _send(ctx, read, build)
+    balances = sent.built.plan
+    assert isinstance(balances, Balances)
+    # in kind: the value is the holdings at mid, with nothing that can slip
     usdc = ctx.book.contracts.usdc
     value = balances.usdc + sum(
         value_in_usdc(
-            balances.tokens[t.symbol], prices[t.symbol], token_is_0=token_is_token0(t.address, usdc)
+            balances.tokens[t.symbol], sent.prices[t.symbol],
+            token_is_0=token_is_token0(t.address, usdc),
         )
-        for t in held
-    )
-    base = _context(ctx, draft, calls, 0, _regime_or_unknown(ctx), fee_bps=Bps(0))
+        for t in sent.built.priced
+    )  # fmt: skip
+    calls = sent.built.calls([], 0)
+    base = _context(ctx, sent.draft, calls, 0, _regime_or_unknown(ctx), fee_bps=Bps(0))
     preview = build_preview(
         PreviewKind.WITHDRAW,
         [],
         ctx=base,
-        gas=draft.gas,
+        gas=sent.draft.gas,
         max_slippage_bps=Bps(0),
         slippage_is_auto=False,
         usdc_amount=usdc_units(0),

@@ -28,7 +28,14 @@ from orchestrator.wallet.smart_account import Call, SmartAccount, encode_calls
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import user_op_hash
 
-__all__ = ["DraftUserOp", "PreparedUserOp", "draft_user_op", "prepare_user_op", "unsigned_user_op"]
+__all__ = [
+    "DraftUserOp",
+    "PreparedUserOp",
+    "draft_from",
+    "draft_user_op",
+    "prepare_user_op",
+    "unsigned_user_op",
+]
 
 
 @dataclass(frozen=True)
@@ -44,15 +51,12 @@ class PreparedUserOp:
         return "0x" + self.user_op_hash.hex()
 
 
-def unsigned_user_op(
-    chain: Chain, account: SmartAccount, calls: Sequence[Call], *, nonce_key: int = 0
+def _unsigned(
+    account: SmartAccount, calls: Sequence[Call], *, deployed: bool, nonce: int
 ) -> UserOperation:
-    """The op with nonce, initCode (only while the account has no code) and callData; gas
-    and fees zero. Reads the chain twice (code, nonce)."""
-    deployed = account.is_deployed(chain)
     return UserOperation(
         sender=account.address,
-        nonce=account.nonce(chain, nonce_key),
+        nonce=nonce,
         call_data=encode_calls(calls),
         call_gas_limit=0,
         verification_gas_limit=0,
@@ -62,6 +66,15 @@ def unsigned_user_op(
         factory=None if deployed else account.aa.simple_account_factory,
         factory_data=b"" if deployed else account.factory_data,
     )
+
+
+def unsigned_user_op(
+    chain: Chain, account: SmartAccount, calls: Sequence[Call], *, nonce_key: int = 0
+) -> UserOperation:
+    """The op with nonce, initCode (only while the account has no code) and callData; gas
+    and fees zero. Reads the chain twice (code, nonce)."""
+    deployed = account.is_deployed(chain)
+    return _unsigned(account, calls, deployed=deployed, nonce=account.nonce(chain, nonce_key))
 
 
 @dataclass(frozen=True)
@@ -76,11 +89,18 @@ class DraftUserOp:
     def deploys_account(self) -> bool:
         return self.op.factory is not None
 
-    def complete(self, chain: Chain, outputs: Sequence[bytes | ContractReverted]) -> PreparedOp:
-        """The op with the limits and fees measured by `outputs` (the answers to
-        `sims.calls`; one more simulation when the analytic likely gas does not apply).
-        Raises CallWouldRevert / ContractReverted like the estimator."""
-        estimate = finish_estimate(chain, self.sims, outputs)
+    def complete(
+        self,
+        chain: Chain,
+        outputs: Sequence[bytes | ContractReverted],
+        *,
+        fees: Fees | None = None,
+    ) -> PreparedOp:
+        """The op with the limits measured by `outputs` (the answers to `sims.calls`; one
+        more simulation when the analytic likely gas does not apply) and `fees` (default:
+        the ones simulated with). Raises CallWouldRevert / ContractReverted like the
+        estimator."""
+        estimate = finish_estimate(chain, self.sims, outputs, fees=fees)
         return PreparedOp(estimate.apply(self.op), estimate)
 
 
@@ -88,6 +108,20 @@ class DraftUserOp:
 class PreparedOp:
     op: UserOperation  # unsigned, gas and fees filled in
     estimate: UserOpGasEstimate
+
+
+def draft_from(
+    account: SmartAccount,
+    calls: Sequence[Call],
+    *,
+    deployed: bool,
+    nonce: int,
+    fees: Fees,
+) -> DraftUserOp:
+    """Pure: the unsigned op and its gas simulations, from facts read elsewhere (whether the
+    account is deployed, its nonce, the fees)."""
+    op = _unsigned(account, calls, deployed=deployed, nonce=nonce)
+    return DraftUserOp(op, gas_simulations(account.aa.entry_point, op, fees))
 
 
 def draft_user_op(

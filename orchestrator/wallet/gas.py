@@ -238,10 +238,11 @@ def gas_simulations(entry_point: str, op: UserOperation, fees: Fees) -> GasSimul
 
 
 def estimate_from_simulations(
-    sims: GasSimulations, outputs: Sequence[bytes | ContractReverted]
+    sims: GasSimulations, outputs: Sequence[bytes | ContractReverted], *, fees: Fees | None = None
 ) -> MeasuredGas:
-    """Limits, likely gas and fees from the answers to `sims.calls`. Raises
-    CallWouldRevert when the calls would revert, ContractReverted(FailedOp) when
+    """Limits, likely gas and fees from the answers to `sims.calls`; the op's fees are
+    `fees` (default: the simulations' own; gas measured at one fee is the same at another).
+    Raises CallWouldRevert when the calls would revert, ContractReverted(FailedOp) when
     validation would fail."""
     probe_out, measure_out, deposit_out = outputs
     probe = decode_execution_result(probe_out)
@@ -268,7 +269,8 @@ def estimate_from_simulations(
         validation_gas * (100 + VERIFICATION_MARGIN_PCT) // 100 + VERIFICATION_BUFFER_GAS
     )
     call_limit = execution_gas * (100 + CALL_MARGIN_PCT) // 100 + CALL_BUFFER_GAS
-    fees = sims.fees
+    fees = fees or sims.fees
+    max_fee = max(fees.max_fee_per_gas, 1)
     estimate = UserOpGasEstimate(
         verification_gas_limit=verification_limit,
         call_gas_limit=call_limit,
@@ -289,7 +291,7 @@ def estimate_from_simulations(
         return MeasuredGas(estimate, None)
     final = sims.base.replace(
         verification_gas_limit=verification_limit, call_gas_limit=call_limit,
-        pre_verification_gas=pvg,
+        pre_verification_gas=pvg, max_fee_per_gas_wei=max_fee, max_priority_fee_per_gas_wei=max_fee,
     )  # fmt: skip
     return MeasuredGas(estimate, simulation_call(sims.entry_point, final))
 
@@ -302,11 +304,15 @@ def with_verification(measured: MeasuredGas, output: bytes | ContractReverted) -
 
 
 def finish_estimate(
-    chain: Chain, sims: GasSimulations, outputs: Sequence[bytes | ContractReverted]
+    chain: Chain,
+    sims: GasSimulations,
+    outputs: Sequence[bytes | ContractReverted],
+    *,
+    fees: Fees | None = None,
 ) -> UserOpGasEstimate:
     """The estimate from the answers to `sims.calls`, with the verifying simulation run
     when the analytic likely gas does not apply. Raises as `estimate_from_simulations`."""
-    measured = estimate_from_simulations(sims, outputs)
+    measured = estimate_from_simulations(sims, outputs, fees=fees)
     if measured.verify is None:
         return measured.estimate
     (output,) = call_batch(chain, [measured.verify])
