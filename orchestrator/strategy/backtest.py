@@ -35,7 +35,7 @@ from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
-from orchestrator.strategy.costs import leg_cost
+from orchestrator.strategy.costs import trade_cost
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.identity import is_identity_break, successor
 from orchestrator.strategy.ledger import NavPoint, Rename, Run, Side, Trade
@@ -79,7 +79,7 @@ class _Book:
         slippage_free: bool = False,
     ) -> None:
         notional = units * snap_price
-        cost = leg_cost(notional, volume, config.costs)
+        cost = trade_cost(notional, volume, config.costs)
         slippage = Decimal(0) if slippage_free else cost.slippage
         self.cash += notional - cost.fee - slippage - cost.gas
         left = self.units[symbol] - units
@@ -105,7 +105,7 @@ class _Book:
     def buy(
         self, snap: AssetSnapshot, notional: Decimal, reason: str, config: StrategyConfig
     ) -> None:
-        cost = leg_cost(notional, snap.volume_24h_usd, config.costs)
+        cost = trade_cost(notional, snap.volume_24h_usd, config.costs)
         units = (notional - cost.fee - cost.slippage) / snap.price_usd
         self.cash -= notional + cost.gas
         self.units[snap.symbol] = self.units.get(snap.symbol, Decimal(0)) + units

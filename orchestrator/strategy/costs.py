@@ -1,4 +1,4 @@
-"""Trading costs of one swap leg (all Decimal USD): platform fee, swap cost, gas.
+"""Trading costs of one swap in the backtest (all Decimal USD): platform fee, swap cost, gas.
 
     platform fee = notional * platform_fee_bps / 10,000
     slippage     = notional * (swap_fee_bps / 10,000 + impact_coef * sqrt(notional / volume))
@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from orchestrator.strategy.config import CostConfig
 
-__all__ = ["MAX_SLIPPAGE", "LegCost", "leg_cost"]
+__all__ = ["MAX_SLIPPAGE", "TradeCost", "trade_cost"]
 
 MAX_SLIPPAGE = Decimal("0.5")
 
 
 @dataclass(frozen=True)
-class LegCost:
+class TradeCost:
     fee: Decimal
     slippage: Decimal
     gas: Decimal
@@ -32,7 +32,7 @@ class LegCost:
         return self.fee + self.slippage + self.gas
 
 
-def leg_cost(notional: Decimal, volume_usd: Decimal, costs: CostConfig) -> LegCost:
+def trade_cost(notional: Decimal, volume_usd: Decimal, costs: CostConfig) -> TradeCost:
     """The cost of swapping `notional` USD of a coin with `volume_usd` daily volume."""
     if volume_usd > 0:
         rate = (
@@ -41,7 +41,7 @@ def leg_cost(notional: Decimal, volume_usd: Decimal, costs: CostConfig) -> LegCo
         )
     else:
         rate = MAX_SLIPPAGE
-    return LegCost(
+    return TradeCost(
         fee=notional * costs.platform_fee_bps / 10_000,
         slippage=notional * min(rate, MAX_SLIPPAGE),
         gas=costs.gas_per_leg_usd,
