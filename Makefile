@@ -16,7 +16,7 @@ help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
 	@echo "make test   - set up, then run the forge suite and the pytest suite"
 	@echo "make bench  - run every benchmark; writes .bench/results.json"
-	@echo "make lint   - ruff (lint + format check) and mypy --strict"
+	@echo "make lint   - ruff (lint + format check), mypy --strict, the import contract"
 	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
 	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
 	@echo "make mutation - slither-mutate over the vault and factory (hours: not part of make test)"
@@ -78,10 +78,13 @@ test: test-forge test-py
 bench: setup
 	$(PY) -m benchmarks $(ARGS)
 
+# The import contract (front ends only through the facade; web3 only in chain/) and the
+# error tree are checked over the source: tests/test_architecture.py, tests/test_errors.py.
 lint: setup
 	$(VENV)/bin/ruff check orchestrator tests benchmarks
 	$(VENV)/bin/ruff format --check orchestrator tests benchmarks
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_architecture.py tests/test_errors.py
 
 clean:
 	rm -rf .forge .bench .pytest_cache .mypy_cache .ruff_cache build

@@ -73,10 +73,10 @@ def mul_div_up(a: int, b: int, denominator: int) -> int:
 
 def min_out_rounded_down(quoted_out: TokenUnits, max_slippage_bps: Bps) -> TokenUnits:
     """The least output accepted for a quote: the quote less the max slippage, rounded
-    down, so it never asks for more than the tolerance allows."""
-    if not 0 <= max_slippage_bps < BPS:
+    down, so it never asks for more than the tolerance allows (100% asks for nothing)."""
+    if not 0 <= max_slippage_bps <= BPS:
         raise InvalidValue(
-            f"max slippage {max_slippage_bps} bps is outside [0, {BPS})",
+            f"max slippage {max_slippage_bps} bps is outside [0, {BPS}]",
             name="max_slippage_bps",
             value=max_slippage_bps,
         )

@@ -27,6 +27,7 @@ from orchestrator.domain.legs import (
 )
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.domain.units import BPS, Bps, TokenUnits, min_out_rounded_down, split_by_weights
+from orchestrator.errors import InvalidValue
 from orchestrator.keeper.reads import NO_TWAP, UNSETTLED, VaultState
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.strategy.signal import Regime
@@ -110,7 +111,14 @@ def apply_floors(
 ) -> tuple[list[GuardedLeg], list[tuple[str, str]]]:
     """Guard each leg: min-out = its quote less `max_slippage_bps` (rounded down), raised to
     the vault's floor; drop the legs the vault would reject, each with the vault's reason
-    (its price guard refuses the leg, or the leg is quoted below the floor)."""
+    (its price guard refuses the leg, or the leg is quoted below the floor). A mandate's
+    tolerance is below 100%: a keeper never sets a min-out of zero."""
+    if not 0 <= max_slippage_bps < BPS:
+        raise InvalidValue(
+            f"the keeper's tolerance {max_slippage_bps} bps is outside [0, {BPS})",
+            name="max_slippage_bps",
+            value=max_slippage_bps,
+        )
     kept: list[GuardedLeg] = []
     dropped: list[tuple[str, str]] = []
     for q, floor in zip(legs, floors, strict=True):

@@ -15,7 +15,6 @@ from orchestrator.artifacts.load import repo_root
 from orchestrator.service import models, strategy, wallets
 from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_status
 from orchestrator.service.local import (
-    DEMO_GAS_ETH_WEI,
     LocalMarket,
     SwapOutcome,
     fund_account,
@@ -46,7 +45,6 @@ from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
 SHARED_MARKET_DATA = repo_root().parent / "shared" / "data" / "market"
 
 __all__ = [
-    "DEMO_GAS_ETH_WEI",
     "LOCAL_BUNDLER_ACCOUNT",
     "LOCAL_KEEPER_ACCOUNT",
     "SHARED_MARKET_DATA",

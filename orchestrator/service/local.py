@@ -25,7 +25,7 @@ from orchestrator.chain.uniswap import (
     swap_exact_input_single,
 )
 from orchestrator.chain.vault_binding import BALANCE_OF, MINT
-from orchestrator.domain.units import ONE_USDC, Wei
+from orchestrator.domain.units import ONE_USDC
 from orchestrator.errors import InputError
 from orchestrator.execution.userop_submitter import UserOpSubmitter
 from orchestrator.keeper.cycle import CycleReport, Keeper
@@ -310,6 +310,3 @@ def local_advance(seconds: int) -> int:
     with open_chain(config) as (chain, _book):
         chain.increase_time(seconds)
         return chain.timestamp()
-
-
-DEMO_GAS_ETH_WEI = Wei(10**18)

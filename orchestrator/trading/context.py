@@ -89,9 +89,6 @@ class TradingContext:
             self._targets = current_targets(self.history, date, tradable, self.strategy)
         return self._targets
 
-    def chain_now_s(self) -> int:
-        return self.chain.timestamp()
-
     def eth_price_usdc(self) -> UsdcUnits | None:
         """USDC base units per 1 ETH at the ETH pool's mid price, if the network lists ETH."""
         ref = next((t for t in self.tokens() if t.symbol in ETH_SYMBOLS), None)

@@ -44,6 +44,7 @@ from orchestrator.preview import (
     build_preview,
     choose_max_slippage,
 )
+from orchestrator.preview.build import NO_FRACTION
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.facts import Facts, FactsRead
@@ -291,6 +292,41 @@ def _check_balance(ctx: TradingContext, usdc_amount: UsdcUnits, facts: Facts) ->
         )
 
 
+def _swap_preview(
+    ctx: TradingContext,
+    kind: PreviewKind,
+    sent: _Sent,
+    max_slippage_bps: int | None,
+    regime: str,
+    *,
+    usdc_amount: UsdcUnits,
+    cash_usdc: UsdcUnits,
+    fraction_bps: Bps = NO_FRACTION,
+    dropped: Sequence[tuple[str, str]] = (),
+    force: bool = False,
+) -> Preview:
+    """A buy's or a sell's preview from its simulated batch: the slippage is chosen from the
+    gas and the quoted value, then the min-outs and the deadline (the fresh clock) go into
+    the calls the op finally carries. The fee shown is the one the plan was made with."""
+    value = _value_of_quotes(ctx, sent.quotes)
+    slippage, auto = choose_max_slippage(max_slippage_bps, sent.draft.gas, value)
+    deadline = _deadline(ctx, sent.facts)
+    final_calls = sent.built.calls(_guarded(ctx, sent.quotes, slippage), deadline)
+    fee_bps = sent.facts.basis.fee_bps
+    return build_preview(
+        kind,
+        sent.quotes,
+        ctx=_context(ctx, sent.draft, final_calls, deadline, regime, fee_bps=fee_bps, force=force),
+        gas=sent.draft.gas,
+        max_slippage_bps=slippage,
+        slippage_is_auto=auto,
+        usdc_amount=usdc_amount,
+        cash_usdc=cash_usdc,
+        fraction_bps=fraction_bps,
+        dropped=dropped,
+    )
+
+
 def preview_buy(
     ctx: TradingContext,
     usdc_amount: UsdcUnits,
@@ -333,30 +369,10 @@ def preview_buy(
     sent = _send(ctx, read, build, lambda facts: _check_balance(ctx, usdc_amount, facts))
     plan = sent.built.plan
     assert isinstance(plan, BuyPlan)
-    value = _value_of_quotes(ctx, sent.quotes)
-    slippage, auto = choose_max_slippage(max_slippage_bps, sent.draft.gas, value)
-    deadline = _deadline(ctx, sent.facts)
-    final_calls = sent.built.calls(_guarded(ctx, sent.quotes, slippage), deadline)
-    fee_bps = sent.facts.basis.fee_bps  # the planned fee is the fee shown
-    preview = build_preview(
-        PreviewKind.BUY,
-        sent.quotes,
-        ctx=_context(
-            ctx,
-            sent.draft,
-            final_calls,
-            deadline,
-            targets.regime.value,
-            fee_bps=fee_bps,
-            force=force,
-        ),
-        gas=sent.draft.gas,
-        max_slippage_bps=slippage,
-        slippage_is_auto=auto,
-        usdc_amount=usdc_amount,
-        cash_usdc=plan.cash_usdc,
-        dropped=plan.dropped,
-    )
+    preview = _swap_preview(
+        ctx, PreviewKind.BUY, sent, max_slippage_bps, targets.regime.value, force=force,
+        usdc_amount=usdc_amount, cash_usdc=plan.cash_usdc, dropped=plan.dropped,
+    )  # fmt: skip
     return _record(ctx, preview)
 
 
@@ -394,29 +410,11 @@ def preview_sell(
     sent = _send(ctx, read, build)
     plan = sent.built.plan
     assert isinstance(plan, SellPlan)
-    value = _value_of_quotes(ctx, sent.quotes)
-    slippage, auto = choose_max_slippage(max_slippage_bps, sent.draft.gas, value)
-    deadline = _deadline(ctx, sent.facts)
-    final_calls = sent.built.calls(_guarded(ctx, sent.quotes, slippage), deadline)
-    preview = build_preview(
-        PreviewKind.SELL,
-        sent.quotes,
-        ctx=_context(
-            ctx,
-            sent.draft,
-            final_calls,
-            deadline,
-            _regime_or_unknown(ctx),
-            fee_bps=sent.facts.basis.fee_bps,
-        ),
-        gas=sent.draft.gas,
-        max_slippage_bps=slippage,
-        slippage_is_auto=auto,
-        usdc_amount=usdc_units(0),
-        cash_usdc=plan.cash_usdc,
-        fraction_bps=fraction_bps,
+    preview = _swap_preview(
+        ctx, PreviewKind.SELL, sent, max_slippage_bps, _regime_or_unknown(ctx),
+        usdc_amount=usdc_units(0), cash_usdc=plan.cash_usdc, fraction_bps=fraction_bps,
         dropped=plan.skipped,
-    )
+    )  # fmt: skip
     return _record(ctx, preview)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.calls import EthCall, call_batch, call_raw
+from orchestrator.chain.calls import EthCall, call_batch
 from orchestrator.chain.multicall import aggregate_call, aggregate_raw, decode_aggregate
 from orchestrator.chain.uniswap import (
     QUOTE_GAS_PER_LEG,
@@ -123,8 +123,3 @@ def vault_balances(chain: Chain, book: AddressBook, holder: str) -> Balances:
     values = [TokenUnits(int.from_bytes(out, "big")) for _, out in results]
     tokens = {t.symbol: v for t, v in zip(book.tokens, values, strict=False)}
     return Balances(tokens, usdc_units(values[-1]))
-
-
-def usdc_balance(chain: Chain, book: AddressBook, holder: str) -> UsdcUnits:
-    raw = call_raw(chain, book.contracts.usdc, BALANCE_OF.call(holder))
-    return usdc_units(int.from_bytes(raw, "big"))

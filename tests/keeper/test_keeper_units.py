@@ -150,8 +150,8 @@ def test_min_out_rounds_down_and_floors_raise_or_drop() -> None:
     )
     assert [(g.symbol, g.min_out) for g in kept] == [("AAA", 998)]
     assert [s for s, _ in dropped] == ["BBB", "CCC"]
-    with pytest.raises(ValueError, match="max slippage"):
-        min_out_rounded_down(1, 10_000)
+    with pytest.raises(ValueError, match="tolerance"):
+        apply_floors(legs, [NO_TWAP, NO_TWAP, NO_TWAP], max_slippage_bps=10_000, usdc=USDC_ADDR)
 
 
 def test_buys_never_spend_more_than_cash_plus_the_sells_min_outs() -> None:
