@@ -9,6 +9,7 @@ NPM_STAMP := node_modules/.installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 ARGS ?=
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean
 
@@ -70,8 +71,10 @@ test-forge: setup
 	$(FORGE) test --no-match-contract 'Gas'
 
 
+# Two pytest workers (pytest-xdist), one test file per worker at a time so a module's
+# fixtures (an anvil, a deployed market) are built once. PYTEST_WORKERS=0 runs in-process.
 test-py: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: test-forge test-py
 
