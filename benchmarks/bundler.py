@@ -39,7 +39,7 @@ from orchestrator.trading.confirm import confirm
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.previews import preview_buy
 from orchestrator.wallet.userop import UserOperation
-from orchestrator.wallet.userop_signing import sign_user_op
+from orchestrator.wallet.userop_signing import user_op_hash
 
 TOKENS = 10
 ROUNDTRIPS = 5
@@ -63,10 +63,10 @@ def _roundtrip_ms(ctx: TradingContext, send: Callable[[UserOperation], object]) 
     times = []
     for _ in range(ROUNDTRIPS):
         preview = preview_buy(ctx, BUY_USDC // 10)
-        op = sign_user_op(
-            UserOperation.from_rpc(preview.user_op), ctx.owner,
-            entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id,
-        )  # fmt: skip
+        assert ctx.signer is not None
+        unsigned = UserOperation.from_rpc(preview.user_op)
+        digest = user_op_hash(unsigned, entry_point=ctx.aa.entry_point, chain_id=ctx.chain.chain_id)
+        op = unsigned.replace(signature=ctx.signer.sign_hash(digest))
         started = time.perf_counter()
         send(op)
         times.append((time.perf_counter() - started) * 1000)
