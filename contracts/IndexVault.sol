@@ -319,7 +319,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         (address tokenIn, address tokenOut) = tokenToUsdc ? (token, usdc) : (usdc, token);
         int24 tick = _referenceTick(_pool(token, fee), token, tokenToUsdc, k);
         oracleOut = TwapOracle.quoteAtTickDown(tick, amountIn, tokenIn, tokenOut);
-        minOutFloor = _lessSlippageUp(oracleOut, k.maxSlippageBps);
+        minOutFloor = _lessSlippageUp(TwapOracle.quoteAtTickUp(tick, amountIn, tokenIn, tokenOut), k.maxSlippageBps);
     }
 
     // --- internals ----------------------------------------------------------------------------
@@ -332,8 +332,11 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         address pool = _pool(leg.token, leg.fee);
         int24 tick = _referenceTick(pool, leg.token, tokenToUsdc, k);
         (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
+        // The floor rounds against the keeper twice (the output at the reference up, then less
+        // slippage up): rounded down, one base unit of a token worth more than one of USDC
+        // would let a leg lose more than maxSlippageBps of its value.
         uint256 floor =
-            _lessSlippageUp(TwapOracle.quoteAtTickDown(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
+            _lessSlippageUp(TwapOracle.quoteAtTickUp(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
         if (leg.amountOutMin < floor) revert MinOutBelowOracle(leg.token, leg.amountOutMin, floor);
         (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
         return _lossAtTick(tick, leg.token, tokenToUsdc, paid, received);

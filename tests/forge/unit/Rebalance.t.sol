@@ -105,14 +105,13 @@ contract RebalanceTest is VaultTest {
         assertEq(_rebalance(_noLegs(), buys), lossA + lossB, "buys add up");
     }
 
-    /// @dev 1 USDC unit buys 0 units of B ($60 000, 8 decimals): the floor is 0, and the whole
-    ///      unit counts as loss (dust trades cannot leak value uncounted).
-    function test_rebalance_dustBuyCountsTheWholeAmountAsLoss() public {
+    /// @dev 1 USDC unit buys 0 units of B ($60 000, 8 decimals). The floor rounds the reference
+    ///      output up (1 unit of B), so a dust buy with a zero min-out is refused before it swaps:
+    ///      dust trades cannot leak value at all.
+    function test_rebalance_dustBuyIsRefusedByTheRoundedUpFloor() public {
         IIndexVault.Leg[] memory buys = _legs(_leg(address(b), 1, 0));
-        vm.expectEmit(address(vault));
-        emit IIndexVault.Rebalanced(keeper, 1, 1);
-        uint256 loss = _rebalance(_noLegs(), buys);
-        assertEq(loss, 1, "one USDC unit lost");
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.MinOutBelowOracle.selector, address(b), 0, 1));
+        _rebalance(_noLegs(), buys);
     }
 
     function test_lossUsed_leaksOverTheWindow() public {
