@@ -382,6 +382,12 @@ def open_session(
         opened.__exit__(None, None, None)
         raise
     history = load_history(config.market_data, tokens=len(book.tokens))
+    if config.public is not None and book.tokens:  # a testnet trades a few of the index's coins
+        from orchestrator.deployment.book import left_out_constituents
+
+        date = datetime.date.fromisoformat(book.market_date)
+        missing = left_out_constituents(history, date, {t.symbol for t in book.tokens})
+        book = book.model_copy(update={"left_out": (*book.left_out, *missing)})
     return Session(
         chain,
         book,
