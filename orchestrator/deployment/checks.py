@@ -75,7 +75,15 @@ def check_address_book(chain: Chain, network: NetworkFile, url: str) -> BookChec
     weth = network.contracts.weth9.address
     proof = None
     for fee in FEE_TIERS:
-        listed = str(GET_POOL.decode(call_raw(chain, factory, GET_POOL.call(usdc, weth, fee)))[0])
+        try:
+            answer = call_raw(chain, factory, GET_POOL.call(usdc, weth, fee))
+            listed = str(GET_POOL.decode(answer)[0])
+        except Exception as error:
+            raise AddressBookMismatch(
+                name=CONTRACT_NAMES["uniswap_v3_factory"], address=factory,
+                problem="does not answer getPool(tokenA, tokenB, fee): not a Uniswap V3 factory",
+                hint=file_hint,
+            ) from error  # fmt: skip
         if listed.lower() == ZERO:
             continue
         computed = pool_address(factory, usdc, weth, fee)

@@ -4,6 +4,7 @@ balances; sends nothing), deploy (asks `confirm`, then sends what is not on chai
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from orchestrator.errors import InputError
 from orchestrator.networks import NetworkConfig, require_rpc_url, resolve_network
 from orchestrator.service.local import select_assets
 from orchestrator.service.session import load_history
+from orchestrator.strategy import DEFAULT_CONFIG
 from orchestrator.trading.targets import trading_date
 
 __all__ = ["DEFAULT_POOL_DEPTH_USD", "DeployOutcome", "deploy", "deploy_plan", "deploy_predict"]
@@ -41,6 +43,13 @@ def _public(network: str) -> NetworkConfig:
 def _market(config: NetworkConfig, tokens: int, depth_usd: Decimal) -> MarketChoice | None:
     if tokens <= 0:
         return None
+    fewest = math.ceil(1 / DEFAULT_CONFIG.weights.cap)
+    if tokens < fewest:
+        raise InputError(
+            f"a test market of {tokens} token(s) cannot hold the index: it caps each coin at "
+            f"{DEFAULT_CONFIG.weights.cap:.0%}, so it needs at least {fewest}",
+            hint=f"Use --with-test-market {fewest} or more.",
+        )
     if depth_usd <= 0:
         raise InputError(f"the pool depth must be positive, got ${depth_usd}")
     history = load_history(config.market_data, tokens=tokens)

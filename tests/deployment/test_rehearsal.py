@@ -23,6 +23,8 @@ from eth_utils.crypto import keccak
 from typer.testing import CliRunner
 
 from orchestrator.chain.backends import connect_rpc, dev_accounts
+from orchestrator.chain.calls import call_raw
+from orchestrator.chain.vault_binding import Function
 from orchestrator.cli import app
 from orchestrator.deployment.rehearsal import BUNDLER_EXECUTOR_ACCOUNT, PublicChain, faucet
 from orchestrator.ledger.journal import Journal
@@ -35,6 +37,7 @@ TEST_MARKET = 4
 DEPTH_USD = "200000"
 DEPLOYER_KEY = keccak(text="rehearsal deployer")
 GWEI = 10**9
+IMPLEMENTATION = Function("VaultFactory", "implementation()", ("address",))
 
 
 def _run(*args: str) -> str:
@@ -90,6 +93,12 @@ def test_a_sepolia_user_deploys_and_trades_through_alto(
     measured["deploy_gas.test_market"] = (
         sum(t["gas_used"] for t in record["transactions"]) - factory_gas
     )
+
+    with connect_rpc(public.rpc_url) as chain:  # the implementation is where it was predicted
+        on_chain = IMPLEMENTATION.decode(
+            call_raw(chain, record["platform"]["vault_factory"], IMPLEMENTATION.call())
+        )[0]
+    assert on_chain == record["platform"]["index_vault_implementation"]
 
     again = _run("deploy", "--network", "sepolia", "-w", "deployer", "--yes", *market)
     assert "nothing to send" in again
