@@ -43,6 +43,8 @@ def trading_date(history: MarketHistory, config: StrategyConfig = DEFAULT_CONFIG
     USDC; the latest date when the signal never reads bull. Every caller that picks "the
     market's date" for a test market goes through this one function."""
     closes = closes_of(history, config.signal.symbol)
+    if not closes:
+        return history.dates[-1]
     for date in reversed(history.dates):
         if regime_at(closes, date, config.signal).regime is Regime.BULL:
             return date
