@@ -5,15 +5,19 @@ without sending anything twice; the bundler down sends nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
+from typer.testing import CliRunner
 
 from orchestrator.chain.backends import connect_rpc
 from orchestrator.chain.daemon import free_port
+from orchestrator.cli import app
 from orchestrator.deployment.record import DeploymentRecord
 from orchestrator.deployment.rehearsal import PublicChain, faucet
 from orchestrator.errors import (
@@ -132,26 +136,68 @@ def test_a_deployment_killed_between_its_transactions_is_finished_by_the_next_ru
     key = _key("killed")
     _fund(public, key, tokens=4)
     options = {"with_test_market": 4, "pool_depth_usd": DEPTH}
+    steps = 2 + 6 * 4  # the factory, the USDC approval, six per token
 
-    def kill_after_first(sent: SentTx) -> None:
-        raise Killed(sent.step)
+    def kill_after(count: int) -> Callable[[SentTx], None]:
+        sent: list[str] = []
 
+        def hook(done: SentTx) -> None:
+            sent.append(done.step)
+            if len(sent) == count:
+                raise Killed(done.step)
+
+        return hook
+
+    # killed between the platform's transaction and the test market's first
     with pytest.raises(Killed):
-        deploy("sepolia", key, confirm=lambda _plan: True, on_sent=kill_after_first, **options)  # type: ignore[arg-type]
-    assert _nonce(public, key.address) == 1  # the VaultFactory, then the kill
+        deploy("sepolia", key, confirm=lambda _plan: True, on_sent=kill_after(1), **options)  # type: ignore[arg-type]
+    assert _nonce(public, key.address) == 1
     on_file = DeploymentRecord.load(home / "deployments" / "sepolia.json")
     assert [t.step for t in on_file.transactions] == ["platform:VaultFactory"]
 
-    resumed = deploy("sepolia", key, confirm=lambda _plan: True, **options)  # type: ignore[arg-type]
-    steps = 2 + 6 * 4
-    assert resumed.sent == steps - 1
-    assert _nonce(public, key.address) == steps  # each step sent exactly once over both runs
-    assert resumed.record is not None
-    assert [t.step for t in resumed.record.transactions].count("platform:VaultFactory") == 1
+    # killed again once the first token's pool exists but before its liquidity
+    with pytest.raises(Killed) as raised:
+        deploy("sepolia", key, confirm=lambda _plan: True, on_sent=kill_after(6), **options)  # type: ignore[arg-type]
+    assert str(raised.value).endswith(":oracle")
+    assert _nonce(public, key.address) == 7
+    with open_session("sepolia") as session:  # discovered on chain: nothing tradable yet
+        assert session.book.tokens == ()
+        reasons = dict(session.book.left_out)
+    first, *others = [t.symbol for t in on_file.test_market.tokens] if on_file.test_market else []
+    assert reasons[first] == "its USDC pool has no liquidity"
+    assert all(reasons[s].startswith("no token contract") for s in others)
 
-    third = deploy("sepolia", key, confirm=lambda _plan: True, **options)  # type: ignore[arg-type]
-    assert third.sent == 0
+    finished = deploy("sepolia", key, confirm=lambda _plan: True, **options)  # type: ignore[arg-type]
+    assert finished.sent == steps - 7
+    assert _nonce(public, key.address) == steps  # each step sent exactly once over three runs
+    assert finished.record is not None
+    assert len(finished.record.transactions) == steps
+    assert len({t.step for t in finished.record.transactions}) == steps
+
+    again = deploy("sepolia", key, confirm=lambda _plan: True, **options)  # type: ignore[arg-type]
+    assert again.sent == 0
     assert _nonce(public, key.address) == steps
+    with open_session("sepolia") as session:
+        assert len(session.book.tokens) == 4
+
+
+def test_declining_the_confirmation_sends_nothing(
+    public: PublicChain, fresh_home: HomeFactory, tmp_path: Path
+) -> None:
+    fresh_home()
+    key = _key("declines")
+    _fund(public, key)
+    key_file = tmp_path / "k"
+    key_file.write_text(bytes(key.key).hex())
+    runner = CliRunner()
+    imported = runner.invoke(app, ["wallet", "import", "d", "--key-file", str(key_file),
+                                   "--scrypt-n", "16"])  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    declined = runner.invoke(app, ["deploy", "--network", "sepolia", "-w", "d"], input="n\n")
+    assert declined.exit_code == 1, declined.output
+    assert "Send these transactions?" in declined.output
+    assert "nothing was sent" in declined.output
+    assert _nonce(public, key.address) == 0
 
 
 def test_a_test_market_too_small_for_the_index_caps(fresh_home: HomeFactory) -> None:
