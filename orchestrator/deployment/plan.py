@@ -59,6 +59,7 @@ __all__ = [
     "plan_platform",
     "plan_test_market",
     "pool_address",
+    "vault_factory_constructor_args",
     "vault_factory_init_code",
 ]
 
@@ -135,14 +136,18 @@ class PlatformArgs:
     min_block_time_s: int
 
 
-def vault_factory_init_code(args: PlatformArgs) -> bytes:
-    creation = bytes.fromhex(load_artifact("VaultFactory").bytecode.removeprefix("0x"))
-    encoded = abi_encode(
+def vault_factory_constructor_args(args: PlatformArgs) -> bytes:
+    """The ABI-encoded constructor arguments (an explorer's verification form asks for them)."""
+    return abi_encode(
         ["address", "address", "address", "address", "uint16", "uint32"],
         [args.admin, args.usdc, args.uniswap_v3_factory, args.fee_recipient, args.fee_bps,
          args.min_block_time_s],
     )  # fmt: skip
-    return creation + encoded
+
+
+def vault_factory_init_code(args: PlatformArgs) -> bytes:
+    creation = bytes.fromhex(load_artifact("VaultFactory").bytecode.removeprefix("0x"))
+    return creation + vault_factory_constructor_args(args)
 
 
 def plan_platform(args: PlatformArgs) -> tuple[Step, str, str]:

@@ -66,6 +66,7 @@ class PlatformRecord(BaseModel):
     fee_recipient: str
     fee_bps: int
     min_block_time_s: int
+    constructor_arguments: str  # ABI-encoded, 0x-hex: what an explorer's verification asks
 
 
 class TestMarketRecord(BaseModel):

@@ -30,6 +30,7 @@ from orchestrator.deployment.plan import (
     TestMarketPlan,
     plan_platform,
     plan_test_market,
+    vault_factory_constructor_args,
 )
 from orchestrator.deployment.record import (
     DeploymentRecord,
@@ -153,6 +154,7 @@ def predict(
         vault_factory=factory,
         index_vault_implementation=implementation,
         salt="0x" + PLATFORM_SALT.hex(),
+        constructor_arguments="0x" + vault_factory_constructor_args(args).hex(),
         **{k: getattr(args, k) for k in ("admin", "usdc", "uniswap_v3_factory",
                                          "fee_recipient", "fee_bps", "min_block_time_s")},
     )  # fmt: skip
