@@ -192,6 +192,7 @@ class TestMarketPlan:
     tokens: tuple[TokenEntry, ...]
     usdc_needed: int  # base units the deployer must hold to seed every pool
     observation_cardinality: int
+    usdc_per_pool: dict[str, int]  # symbol -> the USDC base units its liquidity step spends
 
 
 def plan_test_market(
@@ -305,4 +306,5 @@ def plan_test_market(
             Step("market:USDC:approve", "approve USDC to the position manager", usdc,
                  APPROVE.call(position_manager, usdc_total), GAS_APPROVE, usdc_approved),
         )  # fmt: skip
-    return TestMarketPlan(tuple(steps), tuple(entries), usdc_total, cardinality)
+    per_pool = {e.symbol: units for e, (_, units) in zip(entries, seeded, strict=True)}
+    return TestMarketPlan(tuple(steps), tuple(entries), usdc_total, cardinality, per_pool)

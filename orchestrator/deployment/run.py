@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,7 +90,6 @@ class DeployPlan:
     fees: Fees | None = None
     balance_wei: int | None = None
     usdc_balance: int | None = None
-    _done: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def pending(self) -> tuple[StepView, ...]:
@@ -119,11 +118,13 @@ class DeployPlan:
 
     @property
     def usdc_needed(self) -> int:
-        if self.test_market is None or not self.pending:
+        """USDC base units the pending liquidity steps spend (pools seeded before: none)."""
+        if self.test_market is None:
             return 0
-        return self.test_market.usdc_needed if any(
-            v.key.endswith(":liquidity") for v in self.pending
-        ) else 0  # fmt: skip
+        per_pool = self.test_market.usdc_per_pool
+        return sum(
+            per_pool[v.key.split(":")[1]] for v in self.pending if v.key.endswith(":liquidity")
+        )
 
 
 def _platform_args(network: NetworkFile, deployer: str, fee_recipient: str | None,
