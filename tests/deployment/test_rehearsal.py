@@ -41,7 +41,9 @@ IMPLEMENTATION = Function("VaultFactory", "implementation()", ("address",))
 
 
 def _run(*args: str) -> str:
+    """One command as a user types it; `make rehearsal` (pytest -s) shows it and its output."""
     done = CliRunner().invoke(app, list(args))
+    print(f"\n$ indexvault {' '.join(args)}\n{done.output}")
     assert done.exit_code == 0, f"{' '.join(args)}\n{done.output}"
     return done.output
 
