@@ -11,12 +11,13 @@ ARGS ?=
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean rehearsal
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
 	@echo "make test   - set up, then run the forge suite and the pytest suite"
 	@echo "make bench  - run every benchmark; writes .bench/results.json"
+	@echo "make rehearsal - a Sepolia user's deploy, buy, sell, mandate, keeper on anvil --chain-id 11155111 + alto"
 	@echo "make lint   - ruff (lint + format check), mypy --strict, the import contract"
 	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
 	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
@@ -80,6 +81,11 @@ test: test-forge test-py
 
 bench: setup
 	$(PY) -m benchmarks $(ARGS)
+
+# The testnet rehearsal (docs/testnet.md): a local chain that plays Sepolia, then the commands
+# a Sepolia user types; prints the measured gas of each step (and writes .bench/rehearsal.json).
+rehearsal: setup
+	$(PY) -m pytest -n 0 -s -q -p no:cacheprovider tests/deployment/test_rehearsal.py
 
 # The import contract (front ends only through the facade; web3 only in chain/) and the
 # error tree are checked over the source: tests/test_architecture.py, tests/test_errors.py.

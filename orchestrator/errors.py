@@ -3,7 +3,8 @@
     IndexVaultError                 every error we raise: the values that caused it, and `hint`
     ├── InputError                  fix your input, then try again (nothing was sent)
     │   ├── NotEnoughFunds          an amount above what a holder has (amount, available)
-    │   │   └── InsufficientPrefund the smart account cannot pay the op's most gas cost
+    │   │   ├── InsufficientPrefund the smart account cannot pay the op's most gas cost
+    │   │   └── DeployerUnderfunded the deployer holds less ETH (or USDC) than a deploy needs
     │   ├── NoVault                 this wallet has no vault yet: buy first
     │   ├── InvalidMandate          a mandate limit the vault would refuse (name, value, range)
     │   ├── MarketDataError         a market file or source is unusable (path, row, problem)
@@ -27,6 +28,8 @@
     │       ├── JournalUnusable     a journal file that is not one (or is newer)
     │       ├── WrongChain          the node is another chain than configured
     │       ├── MissingContract     an address that should hold code holds none
+    │       ├── AddressBookMismatch a network's address book is wrong (contract, address, fix)
+    │       ├── NotDeployed         indexvault is not deployed on this network yet
     │       └── BundlerError        the bundler refused a request (not the EntryPoint)
     ├── PreviewOutdated             preview again: what was reviewed no longer holds (nothing sent)
     │   ├── PreviewExpired          the time to confirm it ran out
@@ -67,6 +70,7 @@ from typing import Any, Literal
 __all__ = [
     "MAYBE_ALREADY_INCLUDED",
     "AccountMoved",
+    "AddressBookMismatch",
     "AlreadySubmitted",
     "BuildError",
     "BundlerError",
@@ -75,6 +79,7 @@ __all__ = [
     "ChainMoved",
     "ConfigError",
     "ContractReverted",
+    "DeployerUnderfunded",
     "DuplicateWallet",
     "EventsInconsistent",
     "IndexVaultError",
@@ -94,6 +99,7 @@ __all__ = [
     "MissingPrice",
     "NoVault",
     "NodeNotRunning",
+    "NotDeployed",
     "NotEnoughFunds",
     "NotIncludedYet",
     "OperationReverted",
@@ -161,6 +167,22 @@ class InsufficientPrefund(NotEnoughFunds):
         self.sender = sender
         self.available_wei = available_wei
         self.required_wei = required_wei
+
+
+class DeployerUnderfunded(NotEnoughFunds):
+    """A deployment needs `amount` of `asset` (wei, or USDC base units) and the deployer
+    holds `available`: nothing was sent."""
+
+    def __init__(self, *, holder: str, asset: str, amount: int, available: int, shown: str) -> None:
+        super().__init__(
+            f"the deployer {holder} holds {shown}",
+            holder=holder,
+            asset=asset,
+            amount=amount,
+            available=available,
+            hint=f"Send the missing {asset} to {holder} (a faucet on a testnet), then run again; "
+            "nothing was sent.",
+        )
 
 
 class NoVault(InputError):
@@ -393,6 +415,28 @@ class MissingContract(ConfigError):
         )
         self.name = name
         self.address = address
+
+
+class AddressBookMismatch(ConfigError):
+    """Contract `name` at `address` is not what the network's address book says: `problem`
+    in words, and the hint says what to do. Found before anything was sent."""
+
+    def __init__(self, *, name: str, address: str, problem: str, hint: str) -> None:
+        super().__init__(f"{name} at {address}: {problem}", hint=hint)
+        self.name = name
+        self.address = address
+        self.problem = problem
+
+
+class NotDeployed(ConfigError):
+    def __init__(self, *, network: str, path: Path) -> None:
+        super().__init__(
+            f"indexvault is not deployed on {network} yet (no {path})",
+            hint=f"Run `indexvault deploy --network {network}` (or copy an existing "
+            "deployment file there).",
+        )
+        self.network = network
+        self.path = path
 
 
 class BundlerError(ConfigError):

@@ -34,6 +34,7 @@ __all__ = [
     "HeaderRead",
     "call_batch",
     "call_raw",
+    "estimate_gas",
     "read_batch",
 ]
 
@@ -285,3 +286,19 @@ def read_batch(chain: Chain, reads: Sequence[BatchRead]) -> list[object]:
     if not isinstance(responses, list) or len(responses) != len(reads):
         raise UnexpectedAnswer(chain.label, f"a batch of {len(reads)} reads", answer=responses)
     return [_answer(chain, read, resp) for read, resp in zip(reads, responses, strict=True)]
+
+
+def estimate_gas(chain: Chain, to: str, data: bytes, *, sender: str) -> int:
+    """`eth_estimateGas` of `sender` calling `to` with `data` (no margin); a revert raises
+    ContractReverted (decoded)."""
+    tx: TxParams = {
+        "from": to_checksum_address(sender),
+        "to": to_checksum_address(to),
+        "data": HexBytes(data),
+    }
+    try:
+        return int(chain.w3.eth.estimate_gas(tx))
+    except Exception as error:
+        if is_revert(error):
+            raise revert_from_exception(error) from error
+        raise

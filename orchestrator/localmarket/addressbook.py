@@ -51,6 +51,9 @@ class AddressBook(BaseModel):
     deployer: str
     contracts: CoreContracts
     tokens: tuple[TokenEntry, ...]
+    # (what, why) for index constituents this network cannot trade (a public network's
+    # tokens without a pool with liquidity); previews list them
+    left_out: tuple[tuple[str, str], ...] = ()
 
     def token(self, symbol: str) -> TokenEntry:
         for entry in self.tokens:

@@ -33,7 +33,13 @@ from orchestrator.localmarket.pricing import (
 )
 from orchestrator.market.snapshot import AssetSnapshot
 
-__all__ = ["MarketConfig", "deploy_market", "deploy_uniswap", "deploy_vault_factory"]
+__all__ = [
+    "MarketConfig",
+    "deploy_externals",
+    "deploy_market",
+    "deploy_uniswap",
+    "deploy_vault_factory",
+]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_UINT256 = 2**256 - 1
@@ -94,11 +100,11 @@ class MarketConfig:
 FEE_RECIPIENT = to_checksum_address(keccak(text="indexvault local fee recipient")[12:])
 
 
-def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContracts:
-    """The canonical contracts (deterministic deployer, Multicall3, EntryPoint v0.8 and its
-    SimpleAccountFactory, at their published addresses), the Uniswap V3 stack and WETH9
-    (npm artifacts, as shipped), a 6-decimal USDC, and our VaultFactory (admin: the
-    deployer)."""
+def deploy_externals(tx: Transactor) -> dict[str, str]:
+    """What a public chain already has, put on a local one: the canonical contracts
+    (deterministic deployer, Multicall3, EntryPoint v0.8 and its SimpleAccountFactory, at
+    their published addresses), the Uniswap V3 stack and WETH9 (npm artifacts, as shipped)
+    and a 6-decimal USDC. Keys as in a network file's `contracts`."""
     canonical = deploy_canonical(tx.chain, tx)
     weth = tx.deploy(load_npm_artifact("WETH9"), gas=1_500_000)
     factory = tx.deploy(load_npm_artifact("UniswapV3Factory"), gas=7_000_000)
@@ -119,27 +125,34 @@ def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContrac
         load_artifact("TestToken"), "USD Coin (local test)", "USDC", 6, tx.address,
         gas=GAS_TOKEN_DEPLOY,
     )  # fmt: skip
+    return {
+        "deterministic_deployer": canonical.deterministic_deployer,
+        "multicall3": canonical.multicall3,
+        "entry_point": canonical.entry_point,
+        "simple_account_factory": canonical.simple_account_factory,
+        "weth9": weth.address,
+        "usdc": usdc.address,
+        "uniswap_v3_factory": factory.address,
+        "nonfungible_position_manager": npm.address,
+        "swap_router02": router.address,
+        "quoter_v2": quoter.address,
+    }
+
+
+def deploy_uniswap(tx: Transactor, *, platform_fee_bps: int = 10) -> CoreContracts:
+    """The externals (`deploy_externals`) and our VaultFactory (admin: the deployer)."""
+    externals = deploy_externals(tx)
     vaults = deploy_vault_factory(
         tx,
         admin=tx.address,
-        usdc=usdc.address,
-        uniswap_v3_factory=factory.address,
+        usdc=externals["usdc"],
+        uniswap_v3_factory=externals["uniswap_v3_factory"],
         fee_recipient=FEE_RECIPIENT,
         fee_bps=platform_fee_bps,
         min_block_time_s=LOCAL_MIN_BLOCK_TIME_S,
     )
-    return CoreContracts(
-        vault_factory=vaults.address,
-        entry_point=canonical.entry_point,
-        simple_account_factory=canonical.simple_account_factory,
-        weth9=weth.address,
-        usdc=usdc.address,
-        uniswap_v3_factory=factory.address,
-        nonfungible_position_manager=npm.address,
-        swap_router02=router.address,
-        quoter_v2=quoter.address,
-        multicall3=canonical.multicall3,
-    )
+    del externals["deterministic_deployer"]
+    return CoreContracts(vault_factory=vaults.address, **externals)
 
 
 def deploy_market(

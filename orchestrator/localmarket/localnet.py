@@ -104,7 +104,7 @@ def reset_warning(folder: Path | None = None) -> str | None:
         )
     elif state.exists():
         parts.append(f"the local chain saved in {state} (at {status.state_saved_at})")
-    if config is not None and config.address_book.exists():
+    if config is not None and config.address_book is not None and config.address_book.exists():
         tokens = len(AddressBook.load(config.address_book).tokens)
         parts.append(f"its market of {tokens} tokens")
     parts.append(
@@ -159,9 +159,10 @@ def local_up(
     config_template = saved or NetworkConfig(
         name=LOCAL, address_book=folder / "addressbook.json", market_data=market_data
     )
+    book_path = config_template.address_book or folder / "addressbook.json"
     chain = connect_node(folder)
     try:
-        book = _market_is_there(chain, config_template.address_book)
+        book = _market_is_there(chain, book_path)
         deployed = book is None
         if book is None:
             assets, source, synthetic = assets_for()
@@ -175,7 +176,7 @@ def local_up(
                 config=market_config or MarketConfig(),
                 progress=progress,
             )
-            book.save(config_template.address_book)
+            book.save(book_path)
     finally:
         chain.close()
     bundler = None
@@ -215,7 +216,7 @@ def local_status() -> LocalStatus:
     folder = local_dir()
     config = _saved_config()
     tokens = None
-    if config is not None and config.address_book.exists():
+    if config is not None and config.address_book is not None and config.address_book.exists():
         tokens = len(AddressBook.load(config.address_book).tokens)
     return LocalStatus(node_status(folder), bundler_status(folder), config, tokens)
 

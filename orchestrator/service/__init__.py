@@ -8,11 +8,22 @@ it returns, `orchestrator.errors` for what it raises).
                                        sessions; local_up / local_advance: the persistent one
     keeper_status / keeper_daily       the keeper's operator side
     strategy                           weights, regime, rules, backtest (no chain)
+    deploy_predict / deploy_plan / deploy   the platform (and a test market) on a public
+                                       network: addresses, dry run, the idempotent deploy
     wallets                            keystores and smart account addresses
 """
 
 from orchestrator.artifacts.load import repo_root
+from orchestrator.deployment.record import SentTx
+from orchestrator.deployment.run import DeployPlan, StepView, eth_text
 from orchestrator.service import models, strategy, wallets
+from orchestrator.service.deploy import (
+    DEFAULT_POOL_DEPTH_USD,
+    DeployOutcome,
+    deploy,
+    deploy_plan,
+    deploy_predict,
+)
 from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_status
 from orchestrator.service.local import (
     LocalMarket,
@@ -45,16 +56,25 @@ from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
 SHARED_MARKET_DATA = repo_root().parent / "shared" / "data" / "market"
 
 __all__ = [
+    "DEFAULT_POOL_DEPTH_USD",
     "LOCAL_BUNDLER_ACCOUNT",
     "LOCAL_KEEPER_ACCOUNT",
     "SHARED_MARKET_DATA",
+    "DeployOutcome",
+    "DeployPlan",
     "KeeperStatus",
     "KeystoreSigner",
     "LocalKeySigner",
     "LocalMarket",
+    "SentTx",
     "Session",
     "Signer",
+    "StepView",
     "SwapOutcome",
+    "deploy",
+    "deploy_plan",
+    "deploy_predict",
+    "eth_text",
     "fund_account",
     "fund_test_account",
     "keeper_address",

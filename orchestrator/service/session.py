@@ -45,7 +45,7 @@ from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import HoldingsView, holdings
 from orchestrator.trading.mandate import MandateView
 from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
-from orchestrator.trading.targets import Targets, current_targets
+from orchestrator.trading.targets import Targets, current_targets, trading_date
 from orchestrator.wallet.keystore import Keystore
 from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
 
@@ -382,6 +382,14 @@ def open_session(
         opened.__exit__(None, None, None)
         raise
     history = load_history(config.market_data, tokens=len(book.tokens))
+    if config.public is not None and book.market_source == "none":  # no test market deployed
+        book = book.model_copy(update={"market_date": trading_date(history).isoformat()})
+    if config.public is not None and book.tokens:  # a testnet trades a few of the index's coins
+        from orchestrator.deployment.book import left_out_constituents
+
+        date = datetime.date.fromisoformat(book.market_date)
+        missing = left_out_constituents(history, date, {t.symbol for t in book.tokens})
+        book = book.model_copy(update={"left_out": (*book.left_out, *missing)})
     return Session(
         chain,
         book,

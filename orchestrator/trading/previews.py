@@ -371,7 +371,8 @@ def preview_buy(
     assert isinstance(plan, BuyPlan)
     preview = _swap_preview(
         ctx, PreviewKind.BUY, sent, max_slippage_bps, targets.regime.value, force=force,
-        usdc_amount=usdc_amount, cash_usdc=plan.cash_usdc, dropped=plan.dropped,
+        usdc_amount=usdc_amount, cash_usdc=plan.cash_usdc,
+        dropped=(*plan.dropped, *ctx.book.left_out),
     )  # fmt: skip
     return _record(ctx, preview)
 

@@ -35,3 +35,17 @@ def current_targets(
     )
     reading = regime_at(closes_of(history, config.signal.symbol), date, config.signal)
     return Targets(date, dict(weights.weights_bps), reading)
+
+
+def trading_date(history: MarketHistory, config: StrategyConfig = DEFAULT_CONFIG) -> datetime.date:
+    """The latest date of `history` on which the strategy is invested (its regime reads
+    bull), so that a market built for that date, and a buy on it, holds coins and not only
+    USDC; the latest date when the signal never reads bull. Every caller that picks "the
+    market's date" for a test market goes through this one function."""
+    closes = closes_of(history, config.signal.symbol)
+    if not closes:
+        return history.dates[-1]
+    for date in reversed(history.dates):
+        if regime_at(closes, date, config.signal).regime is Regime.BULL:
+            return date
+    return history.dates[-1]
