@@ -51,9 +51,13 @@ __all__ = [
     "RoundTrip",
     "WalkForwardResult",
     "WindowChoice",
+    "cash_yield_sensitivity",
     "choose_default",
     "default_candidates",
+    "markdown_table",
+    "to_json",
     "walk_forward",
+    "with_cash_yield",
 ]
 
 SCHEME = "expanding"
@@ -241,7 +245,7 @@ def _round_trips(run: Run, passive: Run) -> tuple[RoundTrip, ...]:
     level = {p.date: p.nav for p in passive.navs}
     trips: list[RoundTrip] = []
     sold: datetime.date | None = None
-    was = True
+    was = run.navs[0].invested  # starting in USDC on the first date is not a sale
     for point in run.navs:
         if was and not point.invested:
             sold = point.date
@@ -396,3 +400,143 @@ def with_cash_yield(config: StrategyConfig, cash_yield: Decimal) -> StrategyConf
     return dataclasses.replace(
         config, backtest=dataclasses.replace(config.backtest, cash_yield=cash_yield)
     )
+
+
+def cash_yield_sensitivity(
+    history: MarketHistory,
+    names: Sequence[str],
+    yields: Sequence[Decimal] = (Decimal(0), Decimal("0.02"), Decimal("0.04")),
+    config: StrategyConfig = DEFAULT_CONFIG,
+    *,
+    exclusions: Exclusions = BUILTIN_EXCLUSIONS,
+    test_weeks: int = 13,
+    index: Mapping[datetime.date, Mapping[str, int]] | None = None,
+) -> dict[Decimal, WalkForwardResult]:
+    """The walk-forward of the candidates called `names`, once per stablecoin yield."""
+    chosen = tuple(c for c in default_candidates() if c.name in names)
+    weights = index if index is not None else index_weights(history, history.dates, config,
+                                                            exclusions)  # fmt: skip
+    series = signal_series(
+        history, universe=config.universe, exclusions=exclusions, index=weights,
+        haircut=config.backtest.vanish_haircut,
+    )  # fmt: skip
+    return {
+        y: walk_forward(
+            history,
+            with_cash_yield(config, y),
+            candidates=chosen,
+            test_weeks=test_weeks,
+            exclusions=exclusions,
+            index=weights,
+            series=series,
+        )
+        for y in yields
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def _trip(trip: RoundTrip | None) -> str:
+    if trip is None:
+        return "none"
+    sold = f"sold {trip.sold_on} at {trip.sold_at:,.0f}"
+    back = "still out, marked" if trip.open else "bought back"
+    return f"{trip.change:+.1%} ({sold}, {back} {trip.bought_on} at {trip.bought_at:,.0f})"
+
+
+def markdown_table(result: WalkForwardResult) -> str:
+    """The walk-forward table (docs/strategy.md, `backtest --walk-forward`)."""
+    dates = result.test_dates
+    p = result.passive_metrics
+    lines = [
+        f"Walk-forward on {result.source_label}: {result.scheme} training window (from the "
+        f"data's first date), {result.test_weeks}-week test windows, out of sample "
+        f"{dates[0]} to {dates[-1]}, ${result.config.backtest.initial_nav_usd:,} start, net "
+        f"of costs, stablecoin yield {float(result.config.backtest.cash_yield):.0%}; "
+        f"{result.configs_tried} configurations tried over {len(result.candidates)} "
+        "candidates. Round trips are measured on the passive index's level "
+        "(+ = bought back higher).",
+        "",
+        "| candidate | configs tried | return | max DD | Calmar | switches/yr "
+        "| time in market | cost of switching | worst round trip |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| passive index | 1 | {_pct(float(p.final_nav / result.passive.initial_nav - 1))} "
+        f"| {p.max_drawdown:.1%} | {p.calmar if p.calmar is None else f'{p.calmar:.2f}'} "
+        "| 0.00 | 100% | $0 | n/a |",
+    ]
+    for r in result.candidates:
+        m = r.metrics
+        mark = " **(chosen)**" if r.name == result.chosen else ""
+        calmar = "n/a" if m.calmar is None else f"{m.calmar:.2f}"
+        lines.append(
+            f"| {r.name}{mark} | {r.configs_tried} "
+            f"| {_pct(float(m.final_nav / r.run.initial_nav - 1))} | {m.max_drawdown:.1%} "
+            f"| {calmar} | {r.switches_per_year:.2f} | {m.time_in_market:.0%} "
+            f"| ${r.switching_cost_usd:,.0f} | {_trip(r.worst_round_trip)} |"
+        )
+    chosen = result.candidate(result.chosen)
+    lines += ["", f"Windows of the chosen candidate ({result.chosen}):", ""]
+    lines += ["| test window | configuration chosen on the data before it | training score |"]
+    lines += ["|---|---|---|"]
+    for w in chosen.windows:
+        lines.append(f"| {w.test_start} to {w.test_end} | {w.config.label} | {w.train_score:.2f} |")
+    lines += ["", f"On all the data it picks: {chosen.final_choice.label}.", ""]
+    return "\n".join(lines)
+
+
+def to_json(result: WalkForwardResult) -> dict[str, object]:
+    """The `backtest --walk-forward --json` payload (keys are a contract: docs/strategy.md)."""
+
+    def trip(t: RoundTrip) -> dict[str, object]:
+        return {
+            "sold_on": t.sold_on.isoformat(),
+            "sold_at": float(round(t.sold_at, 2)),
+            "bought_on": t.bought_on.isoformat(),
+            "bought_at": float(round(t.bought_at, 2)),
+            "open": t.open,
+            "change": t.change,
+        }
+
+    def candidate(r: CandidateReport) -> dict[str, object]:
+        worst = r.worst_round_trip
+        return {
+            "name": r.name,
+            "configs_tried": r.configs_tried,
+            "return": float(r.metrics.final_nav / r.run.initial_nav - 1),
+            "metrics": r.metrics.to_json(),
+            "switches_per_year": r.switches_per_year,
+            "switching_cost_usd": float(round(r.switching_cost_usd, 2)),
+            "round_trips": [trip(t) for t in r.round_trips],
+            "worst_round_trip": trip(worst) if worst is not None else None,
+            "windows": [
+                {
+                    "train_start": w.train_start.isoformat(),
+                    "test_start": w.test_start.isoformat(),
+                    "test_end": w.test_end.isoformat(),
+                    "config": w.config.label,
+                    "train_score": w.train_score,
+                }
+                for w in r.windows
+            ],
+            "final_choice": r.final_choice.label,
+        }
+
+    dates = result.test_dates
+    return {
+        "source": result.source_label,
+        "scheme": result.scheme,
+        "test_weeks": result.test_weeks,
+        "from": dates[0].isoformat(),
+        "to": dates[-1].isoformat(),
+        "cash_yield": float(result.config.backtest.cash_yield),
+        "configs_tried": result.configs_tried,
+        "choice_rule": CHOICE_RULE,
+        "chosen": result.chosen,
+        "passive": {
+            "return": float(result.passive_metrics.final_nav / result.passive.initial_nav - 1),
+            "metrics": result.passive_metrics.to_json(),
+        },
+        "candidates": [candidate(r) for r in result.candidates],
+    }
