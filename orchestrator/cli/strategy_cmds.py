@@ -124,30 +124,30 @@ def signal(
     date: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The market regime (bull/bear) and its 0-100 gauge on a date."""
-    config = facade.DEFAULT_CONFIG.signal
-    history, _ = facade.load_market(market_data)
+    """The market regime (bull/bear), its 0-100 gauge and the switch thresholds on a date."""
+    history, exclusions = facade.load_market(market_data)
     day = _date(date, history)
-    reading = facade.regime_on(history, day)
+    reading = facade.signal_on(history, day, exclusions=exclusions)
     if as_json:
-        _print_json(
-            {
-                "date": day.isoformat(),
-                "regime": reading.regime.value,
-                "gauge": reading.gauge,
-                "inputs": reading.inputs(config),
-                "source": history.source_label,
-            }
-        )
+        payload = reading.model_dump(mode="json")
+        payload["gauge"] = reading.value
+        _print_json(payload)
         return
     typer.echo(
-        f"{day}: {reading.regime.value.upper()}, gauge {reading.gauge}/100 "
-        f"({config.symbol} {reading.close} vs {config.window_days}-day average "
-        f"{reading.average:.2f}: {float(reading.distance):+.1%}; "
-        f"bear below {float(-config.band):+.1%}, bull above {float(config.band):+.1%})"
+        f"{day}: {reading.regime.upper()}, gauge {reading.value}/100 ({reading.rule}; "
+        f"bear below {reading.exit_below}, bull "
+        f"{'at or above' if reading.kind == 'vote' else 'above'} {reading.enter_above})"
         + (" [warming up]" if reading.warming_up else "")
         + f" [{history.source_label}]"
     )
+    for part in reading.components:
+        typer.echo(
+            f"  {part.regime:<4} gauge {part.value:>3}/100  {part.rule}: {part.measure} "
+            f"{part.measure_value:+.3f}; bear below {part.exit_below}, bull above "
+            f"{part.enter_above}" + (" [warming up]" if part.warming_up else "")
+        )
+    if reading.last_switch is not None:
+        typer.echo(f"  last switch: {reading.last_switch} to {reading.last_switch_to}")
 
 
 @app.command()

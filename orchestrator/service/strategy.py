@@ -13,7 +13,9 @@ from pathlib import Path
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.market.source import COINGECKO, open_market_source
 from orchestrator.market.stablecoins import load_exclusions_csv, stablecoins_beside
+from orchestrator.service.signal_reading import SignalReading, read_signal
 from orchestrator.strategy.backtest import BacktestResult, run_backtest
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.metrics import Metrics, compute_metrics
@@ -25,7 +27,7 @@ from orchestrator.strategy.sensitivity import (
     one_at_a_time,
     signal_grid,
 )
-from orchestrator.strategy.signal import Regime, RegimeReading, closes_of, regime_at, regime_path
+from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.universe import select_universe
 from orchestrator.strategy.walkforward import (
     WalkForwardResult,
@@ -47,21 +49,21 @@ __all__ = [
     "MarketHistory",
     "Metrics",
     "Regime",
-    "RegimeReading",
+    "RegimePoint",
+    "SignalReading",
     "StrategyConfig",
     "TargetWeights",
     "Targets",
     "WalkForwardResult",
     "backtest",
     "backtest_metrics",
-    "closes_of",
     "current_targets",
     "load_market",
     "plot_backtest",
-    "regime_on",
-    "regime_path",
     "select_universe",
     "sensitivity_tables",
+    "signal_on",
+    "signal_readings",
     "strategy_config",
     "strategy_rules",
     "walk_forward_json",
@@ -125,11 +127,12 @@ def weights_on(
     )
 
 
-def regime_on(history: MarketHistory, day: datetime.date) -> RegimeReading:
-    """The signal's reading on `day` (an unknown date names the nearest available ones)."""
-    config = DEFAULT_CONFIG.signal
-    history.snapshot(day)
-    return regime_at(closes_of(history, config.symbol), day, config)
+def signal_on(
+    history: MarketHistory, day: datetime.date, *, exclusions: Exclusions = BUILTIN_EXCLUSIONS
+) -> SignalReading:
+    """The live signal's reading on `day`: the gauge, its switch thresholds and band, the
+    regime and the last switch (an unknown date names the nearest available ones)."""
+    return read_signal(history, day, DEFAULT_CONFIG, exclusions)
 
 
 def strategy_rules() -> str:

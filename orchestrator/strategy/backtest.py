@@ -36,7 +36,7 @@ from decimal import Decimal
 from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
-from orchestrator.strategy.candidates import RegimePoint, needs_index, signal_readings
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.strategy.costs import trade_cost
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
@@ -291,15 +291,7 @@ def run_backtest(
         )
     weights = index if index is not None else index_weights(history, dates, config, exclusions)
     if points is None:
-        full_index = None
-        if needs_index(config.signal):
-            full_index = dict(weights)
-            missing = tuple(d for d in history.dates if d not in full_index)
-            full_index.update(index_weights(history, missing, config, exclusions))
-        points = signal_readings(
-            history, config.signal, universe=config.universe, exclusions=exclusions,
-            index=full_index, haircut=config.backtest.vanish_haircut,
-        )  # fmt: skip
+        points = signal_readings(history, config, exclusions)
     readings = {p.date: p for p in points}
     known = [readings[d].regime for d in history.dates]  # the signal is causal
     lag = config.backtest.signal_lag

@@ -9,8 +9,8 @@ poisons the future to check it).
 Kinds (SignalConfig.kind; every threshold is a field of SignalConfig):
 - `trend`: a coin's close vs its `window_days` simple average, a ±`band` hysteresis band,
   `confirm` consecutive observations (signal.regime_path: today's rule and its variants).
-- `index_trend`: the same rule on the index's own level (`index_level`: the capped index,
-  costless, the vanished-coin mark for a coin that left the data).
+- `index_trend`: the same rule on the index's own level (`index_levels`: capped market-cap
+  weights of the universe, costless, the vanished-coin mark for a coin that left the data).
 - `breadth`: the share of the universe (the top N eligible coins of the date) whose close
   is above its own `window_days` average; bear when the share falls below `exit_below`,
   bull when it rises above `enter_above`, each on `confirm` consecutive observations.
@@ -36,16 +36,16 @@ from __future__ import annotations
 
 import datetime
 import math
+import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from itertools import pairwise
+from fractions import Fraction
 
-from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError
-from orchestrator.market.snapshot import MarketHistory
-from orchestrator.strategy.config import SignalConfig, UniverseConfig
+from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
+from orchestrator.strategy.config import SignalConfig, StrategyConfig, UniverseConfig
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.signal import (
     WARMUP_TOLERANCE_DAYS,
@@ -55,6 +55,7 @@ from orchestrator.strategy.signal import (
     regime_path,
 )
 from orchestrator.strategy.universe import select_universe
+from orchestrator.strategy.weights import capped_weights
 
 __all__ = [
     "INDEX_KINDS",
@@ -103,35 +104,54 @@ def needs_index(config: SignalConfig) -> bool:
     return config.kind in INDEX_KINDS
 
 
+def _level_weights(
+    snaps: Mapping[str, AssetSnapshot], members: frozenset[str], cap: Decimal
+) -> dict[str, Fraction]:
+    values = {s: Fraction(snaps[s].market_cap_usd) for s in members if snaps[s].market_cap_usd}
+    caps = {s: Fraction(cap) for s in values}
+    if not values:
+        return {}
+    if sum(caps.values(), Fraction(0)) < 1:  # too few coins for the cap: uncapped
+        total = sum(values.values(), Fraction(0))
+        return {s: v / total for s, v in values.items()}
+    return capped_weights(values, caps)
+
+
 def index_levels(
     history: MarketHistory,
-    index: Mapping[datetime.date, Mapping[str, int]],
+    members: Sequence[frozenset[str]],
+    cap: Decimal,
     haircut: Decimal = DEFAULT_VANISH_HAIRCUT,
 ) -> tuple[Decimal, ...]:
-    """The index's level (1 on the first date), costless: each date's return is last
-    date's weights x each coin's price ratio; a coin absent today is marked as the
-    backtest's vanished-coin rule marks it (capped at the smallest listed cap, haircut)."""
+    """The index's level (1 on the first date), costless: each date's growth is the last
+    date's capped market-cap weights of the universe (weights.capped_weights, before the
+    minimum weight and the rounding to bps) x each coin's price ratio; a coin absent
+    today is marked as the backtest's vanished-coin rule marks it (capped at the smallest
+    listed cap, then the haircut)."""
     levels = [Decimal(1)]
     dates = history.dates
-    for before, today in pairwise(dates):
-        old = {s.symbol: s for s in history.snapshot(before)}
-        new = {s.symbol: s for s in history.snapshot(today)}
+    old = {s.symbol: s for s in history.snapshot(dates[0])}
+    weights = _level_weights(old, members[0], cap)
+    for i in range(1, len(dates)):
+        new = {s.symbol: s for s in history.snapshot(dates[i])}
         floor_cap = min(s.market_cap_usd for s in new.values())
-        growth = Decimal(0)
-        for symbol, bps in index[before].items():
+        growth = Fraction(0)
+        for symbol, weight in weights.items():
             last = old[symbol]
             now = new.get(symbol)
             if now is not None:
-                ratio = now.price_usd / last.price_usd
+                ratio = Fraction(now.price_usd) / Fraction(last.price_usd)
             else:
                 bound = (
-                    min(Decimal(1), floor_cap / last.market_cap_usd)
+                    min(Fraction(1), Fraction(floor_cap) / Fraction(last.market_cap_usd))
                     if last.market_cap_usd
-                    else Decimal(1)
+                    else Fraction(1)
                 )
-                ratio = bound * (1 - haircut)
-            growth += ratio * bps / BPS
-        levels.append(levels[-1] * growth)
+                ratio = bound * (1 - Fraction(haircut))
+            growth += ratio * weight
+        level = levels[-1] * Decimal(growth.numerator) / Decimal(growth.denominator)
+        levels.append(level if weights else levels[-1])
+        old, weights = new, _level_weights(new, members[i], cap)
     return tuple(levels)
 
 
@@ -139,11 +159,13 @@ def signal_series(
     history: MarketHistory,
     *,
     universe: UniverseConfig | None = None,
+    cap: Decimal = Decimal("0.25"),
     exclusions: Exclusions = BUILTIN_EXCLUSIONS,
-    index: Mapping[datetime.date, Mapping[str, int]] | None = None,
     haircut: Decimal = DEFAULT_VANISH_HAIRCUT,
+    with_index: bool = True,
 ) -> SignalSeries:
-    """Prices and universes of every date; the index level when `index` weights are given."""
+    """Prices and universes of every date, and the index level (unless `with_index` is
+    False: the trend and breadth kinds do not read it)."""
     dates = history.dates
     prices: dict[str, list[Decimal | None]] = {}
     members: list[frozenset[str]] = []
@@ -153,7 +175,7 @@ def signal_series(
         for snap in snaps:
             prices.setdefault(snap.symbol, [None] * len(dates))[i] = snap.price_usd
         members.append(frozenset(select_universe(snaps, config, exclusions).symbols))
-    level = index_levels(history, index, haircut) if index is not None else None
+    level = index_levels(history, members, cap, haircut) if with_index else None
     return SignalSeries(
         dates, {s: tuple(p) for s, p in prices.items()}, tuple(members), level,
         history.source_label,
@@ -338,25 +360,29 @@ def signal_points(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoi
 
 def signal_readings(
     history: MarketHistory,
-    config: SignalConfig,
-    *,
-    universe: UniverseConfig | None = None,
+    config: StrategyConfig,
     exclusions: Exclusions = BUILTIN_EXCLUSIONS,
-    index: Mapping[datetime.date, Mapping[str, int]] | None = None,
-    haircut: Decimal = DEFAULT_VANISH_HAIRCUT,
 ) -> tuple[RegimePoint, ...]:
-    """The signal on every date of `history` (the keeper's and the backtest's entry).
-
-    An index kind needs the index weights of every date: pass them as `index`, or they
-    are computed here (weights.py on each snapshot; slow on 100 coins x 156 weeks)."""
-    if needs_index(config) and index is None:
-        from orchestrator.strategy.backtest import index_weights
-
-        index = index_weights(history, history.dates, exclusions=exclusions)
+    """The signal of `config` on every date of `history`: the keeper's targets, the
+    backtest and `indexvault signal` all come through here. Remembered per history object
+    (a MarketHistory is immutable), so a session's repeated reads replay it once."""
+    memo = _MEMO.setdefault(history, [])
+    for seen_config, seen_exclusions, points in memo:
+        if seen_config == config and seen_exclusions is exclusions:
+            return points
     series = signal_series(
-        history, universe=universe, exclusions=exclusions, index=index, haircut=haircut
-    )
-    return signal_points(series, config)
+        history, universe=config.universe, cap=config.weights.cap,
+        exclusions=exclusions, haircut=config.backtest.vanish_haircut,
+        with_index=needs_index(config.signal),
+    )  # fmt: skip
+    points = signal_points(series, config.signal)
+    memo.append((config, exclusions, points))
+    return points
+
+
+_MEMO: weakref.WeakKeyDictionary[
+    MarketHistory, list[tuple[StrategyConfig, Exclusions, tuple[RegimePoint, ...]]]
+] = weakref.WeakKeyDictionary()
 
 
 def last_switch(points: Sequence[RegimePoint], date: datetime.date) -> RegimePoint | None:

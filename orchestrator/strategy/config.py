@@ -15,6 +15,7 @@ from orchestrator.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "DEFAULT_SIGNAL",
     "SIGNAL_KINDS",
     "BacktestConfig",
     "CostConfig",
@@ -174,6 +175,24 @@ class SignalConfig:
         return f"{self.need} of [" + "; ".join(m.label for m in self.members) + "]"
 
 
+DEFAULT_SIGNAL = SignalConfig(
+    kind="vote",
+    members=(
+        SignalConfig(kind="trend", symbol="BTC", window_days=140, band=Decimal("0.05")),
+        SignalConfig(
+            kind="breadth",
+            window_days=140,
+            enter_above=Decimal("0.6"),
+            exit_below=Decimal("0.4"),
+        ),
+        SignalConfig(kind="index_trend", window_days=140, band=Decimal("0.05")),
+    ),
+    need=3,
+)
+"""The live signal, chosen by walk-forward (docs/strategy.md): invested only while BTC's
+trend, the universe's breadth and the index's own trend all read bull (20-week windows)."""
+
+
 @dataclass(frozen=True)
 class CostConfig:
     """What every trade costs in the backtest (and the estimates of the ticket-size rule).
@@ -247,7 +266,7 @@ class StrategyConfig:
 
     universe: UniverseConfig = field(default_factory=UniverseConfig)
     weights: WeightsConfig = field(default_factory=WeightsConfig)
-    signal: SignalConfig = field(default_factory=SignalConfig)
+    signal: SignalConfig = DEFAULT_SIGNAL
     costs: CostConfig = field(default_factory=CostConfig)
     backtest: BacktestConfig = field(default_factory=BacktestConfig)
 

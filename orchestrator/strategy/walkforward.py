@@ -327,7 +327,7 @@ def walk_forward(
     cands = tuple(candidates) if candidates is not None else default_candidates()
     weights = index if index is not None else index_weights(history, dates, config, exclusions)
     inputs = series or signal_series(
-        history, universe=config.universe, exclusions=exclusions, index=weights,
+        history, universe=config.universe, cap=config.weights.cap, exclusions=exclusions,
         haircut=config.backtest.vanish_haircut,
     )  # fmt: skip
     blocks = [test_dates[i : i + test_weeks] for i in range(0, len(test_dates), test_weeks)]
@@ -417,7 +417,7 @@ def cash_yield_sensitivity(
     weights = index if index is not None else index_weights(history, history.dates, config,
                                                             exclusions)  # fmt: skip
     series = signal_series(
-        history, universe=config.universe, exclusions=exclusions, index=weights,
+        history, universe=config.universe, cap=config.weights.cap, exclusions=exclusions,
         haircut=config.backtest.vanish_haircut,
     )  # fmt: skip
     return {
