@@ -84,7 +84,10 @@ class _Book:
         notional = units * snap_price
         cost = trade_cost(notional, volume, config.costs)
         slippage = Decimal(0) if slippage_free else cost.slippage
-        self.cash += notional - cost.fee - slippage - cost.gas
+        # a near-worthless coin (a vanished one) cannot make the cash negative: its gas is
+        # capped at what the sale and the cash balance can pay
+        gas = min(cost.gas, max(self.cash + notional - cost.fee - slippage, Decimal(0)))
+        self.cash += notional - cost.fee - slippage - gas
         left = self.units[symbol] - units
         if left == 0:
             del self.units[symbol]
@@ -100,7 +103,7 @@ class _Book:
                 notional,
                 cost.fee,
                 slippage,
-                cost.gas,
+                gas,
                 reason,
             )
         )
