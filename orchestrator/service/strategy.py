@@ -199,9 +199,12 @@ def yield_sensitivity_report(
     """Markdown: the chosen candidate and the old rule at 0%, 2% and 4% stablecoin yield."""
     names = (result.baseline.name, result.chosen)
     runs = cash_yield_sensitivity(
-        history, names, config=result.config, exclusions=exclusions,
+        history,
+        names,
+        config=result.config,
+        exclusions=exclusions,
         test_weeks=result.test_weeks,
-    )  # fmt: skip
+    )
     lines = [
         "| stablecoin yield | candidate | return | max DD | Calmar |",
         "|---|---|---|---|---|",

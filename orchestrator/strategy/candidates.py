@@ -177,9 +177,12 @@ def signal_series(
         members.append(frozenset(select_universe(snaps, config, exclusions).symbols))
     level = index_levels(history, members, cap, haircut) if with_index else None
     return SignalSeries(
-        dates, {s: tuple(p) for s, p in prices.items()}, tuple(members), level,
+        dates,
+        {s: tuple(p) for s, p in prices.items()},
+        tuple(members),
+        level,
         history.source_label,
-    )  # fmt: skip
+    )
 
 
 def _gauge(value: Decimal) -> int:
@@ -202,8 +205,11 @@ def _trend(
             )
         elif points:
             last = points[-1]
-            points.append(RegimePoint(date, last.regime, last.gauge, last.value, last.streak,
-                                      last.warming_up, False))  # fmt: skip
+            points.append(
+                RegimePoint(
+                    date, last.regime, last.gauge, last.value, last.streak, last.warming_up, False
+                )
+            )
         else:
             points.append(RegimePoint(date, Regime.BULL, 50, Decimal(0), 0, True, False))
     return tuple(points)
@@ -264,8 +270,7 @@ def _breadth(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint, .
         ok = counted[i] > 0 and _covered(dates[0], date, window)
         values.append(Decimal(above[i]) / counted[i] if ok else None)
     gauges = [_gauge(v * 100) if v is not None else 50 for v in values]
-    return _hysteresis(dates, values, gauges, config.enter_above, config.exit_below,
-                       config.confirm)  # fmt: skip
+    return _hysteresis(dates, values, gauges, config.enter_above, config.exit_below, config.confirm)
 
 
 def _level(series: SignalSeries, config: SignalConfig) -> tuple[Decimal, ...]:
@@ -310,8 +315,9 @@ def _volatility(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint
         vol_dec = Decimal(str(round(vol, 6)))
         values.append(-vol_dec)  # the hysteresis reads "above is bullish"
         gauges.append(_gauge(100 - 50 * vol_dec))
-    points = _hysteresis(dates, values, gauges, -config.enter_above, -config.exit_below,
-                         config.confirm)  # fmt: skip
+    points = _hysteresis(
+        dates, values, gauges, -config.enter_above, -config.exit_below, config.confirm
+    )
     return tuple(
         RegimePoint(p.date, p.regime, p.gauge, -p.value, p.streak, p.warming_up, p.switched)
         for p in points
@@ -332,8 +338,9 @@ def _vote(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint, ...]
         new = Regime.BULL if bulls >= config.need else Regime.BEAR
         share = Decimal(bulls) / len(paths)
         warming = all(p[i].warming_up for p in paths)
-        points.append(RegimePoint(date, new, _gauge(share * 100), share, 0, warming,
-                                  new is not regime))  # fmt: skip
+        points.append(
+            RegimePoint(date, new, _gauge(share * 100), share, 0, warming, new is not regime)
+        )
         regime = new
     return tuple(points)
 
@@ -371,10 +378,13 @@ def signal_readings(
         if seen_config == config and seen_exclusions is exclusions:
             return points
     series = signal_series(
-        history, universe=config.universe, cap=config.weights.cap,
-        exclusions=exclusions, haircut=config.backtest.vanish_haircut,
+        history,
+        universe=config.universe,
+        cap=config.weights.cap,
+        exclusions=exclusions,
+        haircut=config.backtest.vanish_haircut,
         with_index=needs_index(config.signal),
-    )  # fmt: skip
+    )
     points = signal_points(series, config.signal)
     memo.append((config, exclusions, points))
     return points

@@ -271,9 +271,16 @@ def _report(
     years = (run.navs[-1].date - run.navs[0].date).days / 365.25
     switching = sum((t.cost for t in run.trades if t.reason == "regime"), Decimal(0))
     return CandidateReport(
-        name, configs, windows, run, metrics, metrics.switches / years, switching,
-        _round_trips(run, passive), final,
-    )  # fmt: skip
+        name,
+        configs,
+        windows,
+        run,
+        metrics,
+        metrics.switches / years,
+        switching,
+        _round_trips(run, passive),
+        final,
+    )
 
 
 def choose_default(reports: Sequence[CandidateReport], baseline: CandidateReport) -> str:
@@ -327,9 +334,12 @@ def walk_forward(
     cands = tuple(candidates) if candidates is not None else default_candidates()
     weights = index if index is not None else index_weights(history, dates, config, exclusions)
     inputs = series or signal_series(
-        history, universe=config.universe, cap=config.weights.cap, exclusions=exclusions,
+        history,
+        universe=config.universe,
+        cap=config.weights.cap,
+        exclusions=exclusions,
         haircut=config.backtest.vanish_haircut,
-    )  # fmt: skip
+    )
     blocks = [test_dates[i : i + test_weeks] for i in range(0, len(test_dates), test_weeks)]
 
     runs: dict[tuple[Regime, ...], Run] = {}
@@ -414,12 +424,16 @@ def cash_yield_sensitivity(
 ) -> dict[Decimal, WalkForwardResult]:
     """The walk-forward of the candidates called `names`, once per stablecoin yield."""
     chosen = tuple(c for c in default_candidates() if c.name in names)
-    weights = index if index is not None else index_weights(history, history.dates, config,
-                                                            exclusions)  # fmt: skip
+    weights = (
+        index if index is not None else index_weights(history, history.dates, config, exclusions)
+    )
     series = signal_series(
-        history, universe=config.universe, cap=config.weights.cap, exclusions=exclusions,
+        history,
+        universe=config.universe,
+        cap=config.weights.cap,
+        exclusions=exclusions,
         haircut=config.backtest.vanish_haircut,
-    )  # fmt: skip
+    )
     return {
         y: walk_forward(
             history,

@@ -48,12 +48,18 @@ def current_targets(
     return Targets(date, dict(weights.weights_bps), reading)
 
 
-def trading_date(history: MarketHistory, config: StrategyConfig = DEFAULT_CONFIG) -> datetime.date:
-    """The latest date on which the signal is invested (bull, warmed up); the latest date
-    when it never is. The local market is priced on it and tests that need the index
-    invested trade on it, instead of a hard-coded date that a new signal could turn bear."""
+def trading_date(
+    history: MarketHistory,
+    config: StrategyConfig = DEFAULT_CONFIG,
+    *,
+    regime: Regime = Regime.BULL,
+) -> datetime.date:
+    """The latest date on which the signal reads `regime` (warmed up): by default the
+    latest invested date; the latest date of the history when there is none. The local
+    market is priced on it and tests that need the index invested (or in USDC) trade on it,
+    instead of a hard-coded date that another signal could read differently."""
     points = signal_readings(history, config)
     for point in reversed(points):
-        if point.regime is Regime.BULL and not point.warming_up:
+        if point.regime is regime and not point.warming_up:
             return point.date
     return history.dates[-1]

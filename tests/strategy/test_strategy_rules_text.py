@@ -54,8 +54,9 @@ def test_text_follows_the_configuration() -> None:
 
 
 def test_signal_lines_describe_every_kind() -> None:
-    breadth = SignalConfig(kind="breadth", window_days=70, enter_above=Decimal("0.55"),
-                           exit_below=Decimal("0.45"))  # fmt: skip
+    breadth = SignalConfig(
+        kind="breadth", window_days=70, enter_above=Decimal("0.55"), exit_below=Decimal("0.45")
+    )
     assert "bear when it falls below 45%, bull when it rises above 55%" in "\n".join(
         signal_lines(breadth)
     )
