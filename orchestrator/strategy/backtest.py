@@ -48,6 +48,7 @@ from orchestrator.strategy.weights import target_weights
 __all__ = ["DUST_GAS_SHARE", "BacktestResult", "index_weights", "run_backtest", "simulate"]
 
 DUST_GAS_SHARE = Decimal("0.02")
+BENCHMARK_COIN = "BTC"  # the single-coin benchmark beside the passive index
 TargetsFn = Callable[[datetime.date], Mapping[str, int] | None]
 
 
@@ -305,7 +306,7 @@ def run_backtest(
     def strategy(date: datetime.date) -> Mapping[str, int] | None:
         return weights[date] if regimes[date] is Regime.BULL else None
 
-    btc = config.signal.symbol
+    btc = BENCHMARK_COIN
     return BacktestResult(
         source_label=history.source_label,
         config=config,

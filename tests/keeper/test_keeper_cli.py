@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.service import load_history
+from orchestrator.strategy import DEFAULT_CONFIG
+from orchestrator.strategy.candidates import signal_readings
 from orchestrator.strategy.signal import Regime
-from orchestrator.trading.targets import current_targets, trading_date
+from orchestrator.trading.targets import trading_date
 from orchestrator.wallet.keystore import Keystore
 from tests.local_network import local_network
 
@@ -32,7 +34,8 @@ def _bear_date() -> str:
     """A date on which the synthetic history's signal reads bear."""
     history = load_history(None, tokens=4)
     date = trading_date(history, regime=Regime.BEAR)
-    assert current_targets(history, date, ["BTC"]).regime is Regime.BEAR
+    readings = {p.date: p for p in signal_readings(history, DEFAULT_CONFIG)}
+    assert readings[date].regime is Regime.BEAR
     return date.isoformat()
 
 
