@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import statistics
 import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -311,7 +312,7 @@ def _volatility(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint
             gauges.append(50)
             continue
         gap_days = (dates[i] - dates[0]).days / i
-        vol = statistics_stdev(window) * math.sqrt(365.25 / gap_days)
+        vol = statistics.stdev(window) * math.sqrt(365.25 / gap_days)
         vol_dec = Decimal(str(round(vol, 6)))
         values.append(-vol_dec)  # the hysteresis reads "above is bullish"
         gauges.append(_gauge(100 - 50 * vol_dec))
@@ -322,11 +323,6 @@ def _volatility(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint
         RegimePoint(p.date, p.regime, p.gauge, -p.value, p.streak, p.warming_up, p.switched)
         for p in points
     )
-
-
-def statistics_stdev(values: Sequence[float]) -> float:
-    mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _vote(series: SignalSeries, config: SignalConfig) -> tuple[RegimePoint, ...]:

@@ -55,6 +55,7 @@ __all__ = [
     "choose_default",
     "default_candidates",
     "markdown_table",
+    "round_trips",
     "to_json",
     "walk_forward",
     "with_cash_yield",
@@ -241,7 +242,7 @@ def _truncated(run: Run, before: datetime.date) -> Run:
     )
 
 
-def _round_trips(run: Run, passive: Run) -> tuple[RoundTrip, ...]:
+def round_trips(run: Run, passive: Run) -> tuple[RoundTrip, ...]:
     level = {p.date: p.nav for p in passive.navs}
     trips: list[RoundTrip] = []
     sold: datetime.date | None = None
@@ -278,7 +279,7 @@ def _report(
         metrics,
         metrics.switches / years,
         switching,
-        _round_trips(run, passive),
+        round_trips(run, passive),
         final,
     )
 

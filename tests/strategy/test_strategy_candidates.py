@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
 import pytest
 
 from orchestrator.errors import ConfigError, InputError
+from orchestrator.market.synthetic import generate_synthetic_market
+from orchestrator.service.signal_reading import read_signal
+from orchestrator.strategy.backtest import run_backtest
 from orchestrator.strategy.candidates import (
     SignalSeries,
     gauge_thresholds,
     index_levels,
     last_switch,
     signal_points,
+    signal_readings,
     signal_series,
 )
-from orchestrator.strategy.config import SignalConfig
+from orchestrator.strategy.config import DEFAULT_CONFIG, SignalConfig
 from orchestrator.strategy.signal import Close, Regime, regime_path
+from orchestrator.trading.targets import current_targets
 from tests.strategy.market_builder import build_history, week
 
 BULL, BEAR = Regime.BULL, Regime.BEAR
@@ -192,3 +198,18 @@ def test_invalid_signal_configs_name_the_field() -> None:
 
 def test_dates_are_weekly_helpers() -> None:
     assert week(1) - week(0) == datetime.timedelta(weeks=1)
+
+
+def test_the_keeper_the_backtest_and_the_cli_read_one_signal() -> None:
+    market = generate_synthetic_market(n_assets=20, n_weeks=60, seed=3)
+    points = signal_readings(market, DEFAULT_CONFIG)
+    assert run_backtest(market).readings == points
+    date = market.dates[-5]
+    symbols = [s.symbol for s in market.snapshot(date)]
+    assert current_targets(market, date, symbols).reading == points[-5]
+    shown = read_signal(market, date, DEFAULT_CONFIG)
+    assert (shown.regime, shown.value) == (points[-5].regime.value, points[-5].gauge)
+    assert [c.regime for c in shown.components] == [
+        signal_readings(market, dataclasses.replace(DEFAULT_CONFIG, signal=m))[-5].regime.value
+        for m in DEFAULT_CONFIG.signal.members
+    ]

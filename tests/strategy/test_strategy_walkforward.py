@@ -22,8 +22,8 @@ from orchestrator.strategy.walkforward import (
     Candidate,
     RoundTrip,
     WalkForwardResult,
-    _round_trips,
     default_candidates,
+    round_trips,
     walk_forward,
     with_cash_yield,
 )
@@ -148,7 +148,7 @@ def test_window_layout_is_expanding_and_contiguous(result: WalkForwardResult) ->
     assert windows[-1].test_end == dates[-1]
 
 
-def test_round_trips_are_sold_and_bought_back_at_the_index_level() -> None:
+def testround_trips_are_sold_and_bought_back_at_the_index_level() -> None:
     def point(day: int, nav: str, invested: bool) -> NavPoint:
         return NavPoint(datetime.date(2024, 1, 1 + day), Decimal(nav), Decimal(0), invested)
 
@@ -156,7 +156,7 @@ def test_round_trips_are_sold_and_bought_back_at_the_index_level() -> None:
     levels = ["100", "80", "70", "90", "95"]
     strategy = Run("s", Decimal(100), tuple(point(i, "1", f) for i, f in enumerate(flags)), (), ())
     passive = Run("p", Decimal(100), tuple(point(i, v, True) for i, v in enumerate(levels)), (), ())
-    trips = _round_trips(strategy, passive)
+    trips = round_trips(strategy, passive)
     day = [p.date for p in passive.navs]
     assert trips == (
         RoundTrip(day[1], Decimal(80), day[3], Decimal(90), False),
