@@ -28,10 +28,11 @@ def test_zero_tokens_is_refused() -> None:
 
 def test_the_default_date_is_the_latest_on_which_the_signal_is_invested() -> None:
     """A fresh local market must let a buy buy the index: it is priced on the latest date
-    the live signal reads bull (the synthetic history ends in a bear stretch)."""
-    history = load_history(None)
+    the live signal reads bull (the 100-coin synthetic history ends in a bear stretch)."""
+    history = load_history(None, tokens=20)
     points = signal_readings(history, DEFAULT_CONFIG)
     date = trading_date(history)
+    assert date < history.dates[-1]
     (point,) = [p for p in points if p.date == date]
     assert point.regime is Regime.BULL
     assert not point.warming_up
