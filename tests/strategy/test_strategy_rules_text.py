@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from pathlib import Path
 
 from orchestrator.strategy.config import DEFAULT_CONFIG, SignalConfig, WeightsConfig
 from orchestrator.strategy.rules_text import rules_text, signal_lines
@@ -67,3 +68,9 @@ def test_signal_lines_describe_every_kind() -> None:
     text = "\n".join(signal_lines(vote))
     assert "at least 2 of 3 signals" in text
     assert "invested at 67 or more (2 of 3)" in text
+
+
+def test_docs_show_the_generated_rules() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "strategy.md").read_text()
+    block = doc.split("## The rules (output of `indexvault strategy`)\n\n```\n", 1)[1]
+    assert block.split("```", 1)[0] == rules_text(DEFAULT_CONFIG)
