@@ -465,14 +465,18 @@ def markdown_table(result: WalkForwardResult) -> str:
     """The walk-forward table (docs/strategy.md, `backtest --walk-forward`)."""
     dates = result.test_dates
     p = result.passive_metrics
+    c = result.config.costs
     lines = [
         f"Walk-forward on {result.source_label}: {result.scheme} training window (from the "
         f"data's first date), {result.test_weeks}-week test windows, out of sample "
         f"{dates[0]} to {dates[-1]}, ${result.config.backtest.initial_nav_usd:,} start, net "
         f"of costs, stablecoin yield {float(result.config.backtest.cash_yield):.0%}; "
         f"{result.configs_tried} configurations tried over {len(result.candidates)} "
-        "candidates. Round trips are measured on the passive index's level "
-        "(+ = bought back higher).",
+        f"candidates. Costs on every leg: platform fee {c.platform_fee_bps} bps, pool fee "
+        f"{c.swap_fee_bps} bps, impact {c.impact_coef} x sqrt(notional / 24h volume), gas "
+        f"${c.gas_per_leg_usd} per leg; vanished coins marked with a "
+        f"{float(result.config.backtest.vanish_haircut):.0%} haircut. Round trips are "
+        "measured on the passive index's level (+ = bought back higher).",
         "",
         "| candidate | configs tried | return | max DD | Calmar | switches/yr "
         "| time in market | cost of switching | worst round trip |",
@@ -546,6 +550,13 @@ def to_json(result: WalkForwardResult) -> dict[str, object]:
         "from": dates[0].isoformat(),
         "to": dates[-1].isoformat(),
         "cash_yield": float(result.config.backtest.cash_yield),
+        "costs": {
+            "platform_fee_bps": result.config.costs.platform_fee_bps,
+            "swap_fee_bps": result.config.costs.swap_fee_bps,
+            "impact_coef": float(result.config.costs.impact_coef),
+            "gas_per_leg_usd": float(result.config.costs.gas_per_leg_usd),
+            "vanish_haircut": float(result.config.backtest.vanish_haircut),
+        },
         "configs_tried": result.configs_tried,
         "choice_rule": CHOICE_RULE,
         "chosen": result.chosen,
