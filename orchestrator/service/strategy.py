@@ -60,6 +60,7 @@ __all__ = [
     "current_targets",
     "load_market",
     "plot_backtest",
+    "regime_on",
     "select_universe",
     "sensitivity_tables",
     "signal_on",
@@ -125,6 +126,12 @@ def weights_on(
         ticket_usd=ticket_usd,
         costs=config.costs,
     )
+
+
+def regime_on(history: MarketHistory, day: datetime.date) -> RegimePoint:
+    """The live signal's point on `day` (regime, gauge); `signal_on` has the thresholds."""
+    history.snapshot(day)  # an unknown date names the nearest available ones
+    return next(p for p in signal_readings(history, DEFAULT_CONFIG) if p.date == day)
 
 
 def signal_on(
