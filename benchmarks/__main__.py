@@ -15,6 +15,7 @@ SUITES = [
     "benchmarks.keeper",
     "benchmarks.bundler",
     "benchmarks.deploy",
+    "benchmarks.strategy",
 ]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 

@@ -9,6 +9,7 @@ import datetime
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -24,7 +25,8 @@ from orchestrator.errors import InputError
 from orchestrator.keeper.journal import ActionState
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.service import load_history
-from orchestrator.strategy import closes_of, regime_path
+from orchestrator.strategy import DEFAULT_CONFIG
+from orchestrator.strategy.candidates import signal_readings
 from orchestrator.strategy.signal import Regime
 from orchestrator.trading.targets import Targets, current_targets
 
@@ -40,7 +42,7 @@ def test_synthetic_window_starts_in_a_settled_bull_and_holds_a_switch() -> None:
     window = choose_window(history, 52)
     assert len(window.dates) == 53
     assert list(window.dates) == list(history.dates_between(window.dates[0], window.dates[-1]))
-    readings = {r.date: r for r in regime_path(closes_of(history, "BTC"))}
+    readings = {r.date: r for r in signal_readings(history, DEFAULT_CONFIG)}
     start = readings[window.dates[0]]
     assert start.regime is Regime.BULL
     assert not start.warming_up
@@ -51,13 +53,23 @@ def test_synthetic_window_starts_in_a_settled_bull_and_holds_a_switch() -> None:
 
 
 def test_window_prefers_both_directions_then_most_switches() -> None:
-    """The synthetic switches are 69 weeks apart: no 52-week window holds both; a 70-week
-    one does, and is chosen over the windows with only one."""
+    """Among the windows that start in a settled bull, the chosen one ranks first on (a
+    switch both ways, number of switches, earliest), checked against every window."""
     history = load_history(None, tokens=20)
-    assert not choose_window(history, 52).both_directions
-    wide = choose_window(history, 70)
-    assert wide.both_directions
-    assert [s.to for s in wide.switches] == [Regime.BEAR, Regime.BULL]
+    points = signal_readings(history, DEFAULT_CONFIG)
+    for weeks in (8, 52, 70):
+        ranks = []
+        for start in range(len(points) - weeks):
+            window = points[start : start + weeks + 1]
+            if window[0].warming_up or window[0].regime is not Regime.BULL:
+                continue
+            flips = [b.regime for a, b in pairwise(window) if b.regime is not a.regime]
+            ranks.append((len(set(flips)) == 2, len(flips), -start))
+        chosen = choose_window(history, weeks)
+        best = max(ranks)
+        assert chosen.both_directions == best[0]
+        assert len(chosen.switches) == best[1]
+        assert chosen.dates[0] == points[-best[2]].date
 
 
 def test_window_longer_than_the_data_is_refused() -> None:
@@ -211,7 +223,7 @@ def test_real_data_window_holds_a_regime_switch_both_ways() -> None:
     assert len(window.dates) == 53
     assert window.switches
     assert window.both_directions  # the 2021 whipsaw: to USDC and back, found from the data
-    readings = {r.date: r for r in regime_path(closes_of(history, "BTC"))}
+    readings = {r.date: r for r in signal_readings(history, DEFAULT_CONFIG)}
     assert readings[window.dates[0]].regime is Regime.BULL
     assert all(readings[s.date].switched for s in window.switches)
     assets = year_assets(history, window.dates[0], 20)

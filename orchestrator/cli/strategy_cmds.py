@@ -60,8 +60,10 @@ def _date(text: str | None, history: _Dated) -> datetime.date:
         raise InputError(f"--date {text!r} is not a date", hint="Use YYYY-MM-DD.") from None
 
 
-def _config(top: int | None = None, cap: str | None = None) -> facade.StrategyConfig:
-    return facade.strategy_config(top, _decimal(cap, "--cap"))
+def _config(
+    top: int | None = None, cap: str | None = None, cash_yield: str | None = None
+) -> facade.StrategyConfig:
+    return facade.strategy_config(top, _decimal(cap, "--cap"), _decimal(cash_yield, "--cash-yield"))
 
 
 def _print_json(payload: dict[str, object]) -> None:
@@ -122,30 +124,30 @@ def signal(
     date: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The market regime (bull/bear) and its 0-100 gauge on a date."""
-    config = facade.DEFAULT_CONFIG.signal
-    history, _ = facade.load_market(market_data)
+    """The market regime (bull/bear), its 0-100 gauge and the switch thresholds on a date."""
+    history, exclusions = facade.load_market(market_data)
     day = _date(date, history)
-    reading = facade.regime_on(history, day)
+    reading = facade.signal_on(history, day, exclusions=exclusions)
     if as_json:
-        _print_json(
-            {
-                "date": day.isoformat(),
-                "regime": reading.regime.value,
-                "gauge": reading.gauge,
-                "inputs": reading.inputs(config),
-                "source": history.source_label,
-            }
-        )
+        payload = reading.model_dump(mode="json")
+        payload["gauge"] = reading.value
+        _print_json(payload)
         return
     typer.echo(
-        f"{day}: {reading.regime.value.upper()}, gauge {reading.gauge}/100 "
-        f"({config.symbol} {reading.close} vs {config.window_days}-day average "
-        f"{reading.average:.2f}: {float(reading.distance):+.1%}; "
-        f"bear below {float(-config.band):+.1%}, bull above {float(config.band):+.1%})"
+        f"{day}: {reading.regime.upper()}, gauge {reading.value}/100 ({reading.rule}; "
+        f"bear below {reading.exit_below}, bull "
+        f"{'at or above' if reading.kind == 'vote' else 'above'} {reading.enter_above})"
         + (" [warming up]" if reading.warming_up else "")
         + f" [{history.source_label}]"
     )
+    for part in reading.components:
+        typer.echo(
+            f"  {part.regime:<4} gauge {part.value:>3}/100  {part.rule}: {part.measure} "
+            f"{part.measure_value:+.3f}; bear below {part.exit_below}, bull above "
+            f"{part.enter_above}" + (" [warming up]" if part.warming_up else "")
+        )
+    if reading.last_switch is not None:
+        typer.echo(f"  last switch: {reading.last_switch} to {reading.last_switch_to}")
 
 
 @app.command()
@@ -162,11 +164,38 @@ def backtest(
     top: TopOpt = None,
     cap: CapOpt = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the NAV chart here.")] = None,
+    cash_yield: Annotated[
+        str | None,
+        typer.Option("--cash-yield", help="Annual yield on the USDC side, e.g. 0.02 (default 0)."),
+    ] = None,
+    walk_forward: Annotated[
+        bool,
+        typer.Option(
+            "--walk-forward",
+            help="Walk every candidate signal forward: parameters chosen only on the data "
+            "before each test window (slow on real data: ~15 s).",
+        ),
+    ] = False,
+    test_weeks: Annotated[
+        int, typer.Option("--test-weeks", min=1, help="Walk-forward test window, in weeks.")
+    ] = 13,
+    yields: Annotated[
+        bool,
+        typer.Option("--yield-sensitivity", help="With --walk-forward: also at 0/2/4% yield."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest the strategy against the passive index and BTC, net of costs."""
-    config = _config(top, cap)
+    config = _config(top, cap, cash_yield)
     history, exclusions = facade.load_market(market_data, config.universe.top_n)
+    if walk_forward:
+        if start or end or plot:
+            raise InputError(
+                "--walk-forward uses the whole history; --from, --to and --plot do not apply",
+                hint="Drop them, or run the backtest without --walk-forward.",
+            )
+        _walk_forward(history, config, exclusions, test_weeks, yields, as_json)
+        return
     first = _date(start, history) if start else None
     last = _date(end, history) if end else None
     result = facade.backtest(history, config, start=first, end=last, exclusions=exclusions)
@@ -195,6 +224,23 @@ def backtest(
         )
     if plot is not None:
         typer.echo(f"chart: {plot}")
+
+
+def _walk_forward(
+    history: facade.MarketHistory,
+    config: facade.StrategyConfig,
+    exclusions: facade.Exclusions,
+    test_weeks: int,
+    yields: bool,
+    as_json: bool,
+) -> None:
+    result = facade.walk_forward_run(history, config, exclusions=exclusions, test_weeks=test_weeks)
+    if as_json:
+        _print_json(facade.walk_forward_json(result))
+        return
+    typer.echo(facade.walk_forward_report(result))
+    if yields:
+        typer.echo(facade.yield_sensitivity_report(history, result, exclusions=exclusions))
 
 
 @app.command()

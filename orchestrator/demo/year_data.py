@@ -2,7 +2,7 @@
 prices, and the arithmetic of the final table. No chain here.
 
 - Window: `weeks + 1` consecutive weekly dates (week 0 buys, then `weeks` keeper runs),
-  chosen from the data, never hard-coded: the strategy's regime (the BTC trend signal,
+  chosen from the data, never hard-coded: the strategy's regime (the live signal,
   replayed over the whole history) must be bull and settled (not warming up) on week 0, so
   both vaults start fully invested; among such windows the one with a switch in both
   directions wins, then the one with the most switches, then the earliest.
@@ -31,9 +31,8 @@ from orchestrator.service.strategy import (
     MarketHistory,
     Regime,
     StrategyConfig,
-    closes_of,
-    regime_path,
     select_universe,
+    signal_readings,
 )
 
 __all__ = [
@@ -77,8 +76,7 @@ def choose_window(
             f"{history.source_label} has {len(dates)} weekly dates; the year needs {weeks + 1}",
             hint="Use data with more weeks, or fewer weeks (--year-weeks).",
         )
-    readings = {r.date: r for r in regime_path(closes_of(history, config.signal.symbol),
-                                               config.signal)}  # fmt: skip
+    readings = {r.date: r for r in signal_readings(history, config)}
     best: tuple[tuple[int, int, int], YearWindow] | None = None
     for start in range(len(dates) - weeks):
         window = dates[start : start + weeks + 1]

@@ -45,7 +45,7 @@ from orchestrator.service.session import (
     local_submitter,
 )
 from orchestrator.trading.context import TradingContext
-from orchestrator.trading.targets import Targets
+from orchestrator.trading.targets import Targets, trading_date
 from orchestrator.wallet.signers import Signer
 
 __all__ = [
@@ -71,11 +71,12 @@ TRADER_ACCOUNT = 6  # the dev account that plays "another trader" moving prices
 def select_assets(
     history: MarketHistory, date: datetime.date | None, count: int
 ) -> list[AssetSnapshot]:
-    """The `count` largest assets on `date` (latest when None), USDC excluded: it is the
-    quote token every pool trades against."""
+    """The `count` largest assets on `date`, USDC excluded: it is the quote token every
+    pool trades against. When `date` is None: the latest date on which the signal is
+    invested (targets.trading_date), so that a fresh local market buys the index."""
     if count < 1:
         raise InputError(f"a market needs at least one token, got {count}")
-    rows = history.snapshot(date) if date is not None else history.latest()
+    rows = history.snapshot(date if date is not None else trading_date(history))
     return [row for row in rows if row.symbol.upper() != QUOTE_TOKEN][:count]
 
 

@@ -33,6 +33,8 @@ from orchestrator.preview.model import (
 )
 from orchestrator.service.keeper import KeeperStatus
 from orchestrator.service.local import SwapOutcome
+from orchestrator.service.signal_reading import SignalReading
+from orchestrator.strategy.candidates import RegimePoint
 from orchestrator.strategy.signal import Regime, RegimeReading
 from orchestrator.trading.confirm import Execution, SigningRequest
 from orchestrator.trading.holdings import HoldingRow, HoldingsView
@@ -76,7 +78,9 @@ __all__ = [
     "PreviewKind",
     "PriceMove",
     "Regime",
+    "RegimePoint",
     "RegimeReading",
+    "SignalReading",
     "SigningRequest",
     "SwapOutcome",
     "Targets",

@@ -13,7 +13,9 @@ from pathlib import Path
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
 from orchestrator.market.source import COINGECKO, open_market_source
 from orchestrator.market.stablecoins import load_exclusions_csv, stablecoins_beside
+from orchestrator.service.signal_reading import SignalReading, read_signal
 from orchestrator.strategy.backtest import BacktestResult, run_backtest
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.metrics import Metrics, compute_metrics
@@ -25,8 +27,16 @@ from orchestrator.strategy.sensitivity import (
     one_at_a_time,
     signal_grid,
 )
-from orchestrator.strategy.signal import Regime, RegimeReading, closes_of, regime_at, regime_path
+from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.universe import select_universe
+from orchestrator.strategy.walkforward import (
+    WalkForwardResult,
+    cash_yield_sensitivity,
+    markdown_table,
+    to_json,
+    walk_forward,
+    with_cash_yield,
+)
 from orchestrator.strategy.weights import TargetWeights, target_weights
 from orchestrator.trading.targets import Targets, current_targets
 
@@ -35,32 +45,44 @@ __all__ = [
     "DEFAULT_CONFIG",
     "AssetSnapshot",
     "BacktestResult",
+    "Exclusions",
     "MarketHistory",
     "Metrics",
     "Regime",
-    "RegimeReading",
+    "RegimePoint",
+    "SignalReading",
     "StrategyConfig",
     "TargetWeights",
     "Targets",
+    "WalkForwardResult",
     "backtest",
     "backtest_metrics",
-    "closes_of",
     "current_targets",
     "load_market",
     "plot_backtest",
     "regime_on",
-    "regime_path",
     "select_universe",
     "sensitivity_tables",
+    "signal_on",
+    "signal_readings",
     "strategy_config",
     "strategy_rules",
+    "walk_forward_json",
+    "walk_forward_report",
+    "walk_forward_run",
     "weights_on",
+    "yield_sensitivity_report",
 ]
 
 
-def strategy_config(top: int | None = None, cap: Decimal | None = None) -> StrategyConfig:
-    """The live configuration, with the universe size and the single-asset cap overridden."""
+def strategy_config(
+    top: int | None = None, cap: Decimal | None = None, cash_yield: Decimal | None = None
+) -> StrategyConfig:
+    """The live configuration, with the universe size, the single-asset cap and the
+    backtest's stablecoin yield overridden."""
     config = DEFAULT_CONFIG
+    if cash_yield is not None:
+        config = with_cash_yield(config, cash_yield)
     if top is not None:
         config = dataclasses.replace(
             config, universe=dataclasses.replace(config.universe, top_n=top)
@@ -106,11 +128,18 @@ def weights_on(
     )
 
 
-def regime_on(history: MarketHistory, day: datetime.date) -> RegimeReading:
-    """The signal's reading on `day` (an unknown date names the nearest available ones)."""
-    config = DEFAULT_CONFIG.signal
-    history.snapshot(day)
-    return regime_at(closes_of(history, config.symbol), day, config)
+def regime_on(history: MarketHistory, day: datetime.date) -> RegimePoint:
+    """The live signal's point on `day` (regime, gauge); `signal_on` has the thresholds."""
+    history.snapshot(day)  # an unknown date names the nearest available ones
+    return next(p for p in signal_readings(history, DEFAULT_CONFIG) if p.date == day)
+
+
+def signal_on(
+    history: MarketHistory, day: datetime.date, *, exclusions: Exclusions = BUILTIN_EXCLUSIONS
+) -> SignalReading:
+    """The live signal's reading on `day`: the gauge, its switch thresholds and band, the
+    regime and the last switch (an unknown date names the nearest available ones)."""
+    return read_signal(history, day, DEFAULT_CONFIG, exclusions)
 
 
 def strategy_rules() -> str:
@@ -147,3 +176,53 @@ def sensitivity_tables(history: MarketHistory) -> tuple[str, str]:
     """Markdown: the signal's grid, then one parameter at a time."""
     passive, cells = signal_grid(history)
     return markdown_grid(passive, cells), markdown_rows(one_at_a_time(history, default_variants()))
+
+
+def walk_forward_run(
+    history: MarketHistory,
+    config: StrategyConfig,
+    *,
+    exclusions: Exclusions,
+    test_weeks: int = 13,
+) -> WalkForwardResult:
+    """Every candidate signal walked forward (strategy/walkforward.py)."""
+    return walk_forward(history, config, exclusions=exclusions, test_weeks=test_weeks)
+
+
+def walk_forward_report(result: WalkForwardResult) -> str:
+    return markdown_table(result)
+
+
+def walk_forward_json(result: WalkForwardResult) -> dict[str, object]:
+    return to_json(result)
+
+
+def yield_sensitivity_report(
+    history: MarketHistory,
+    result: WalkForwardResult,
+    *,
+    exclusions: Exclusions,
+) -> str:
+    """Markdown: the chosen candidate and the old rule at 0%, 2% and 4% stablecoin yield."""
+    names = (result.baseline.name, result.chosen)
+    runs = cash_yield_sensitivity(
+        history,
+        names,
+        config=result.config,
+        exclusions=exclusions,
+        test_weeks=result.test_weeks,
+    )
+    lines = [
+        "| stablecoin yield | candidate | return | max DD | Calmar |",
+        "|---|---|---|---|---|",
+    ]
+    for cash_yield, run in runs.items():
+        for report in run.candidates:
+            m = report.metrics
+            calmar = "n/a" if m.calmar is None else f"{m.calmar:.2f}"
+            lines.append(
+                f"| {float(cash_yield):.0%} | {report.name} "
+                f"| {float(m.final_nav / report.run.initial_nav - 1):+.1%} "
+                f"| {m.max_drawdown:.1%} | {calmar} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""The strategy, pure: universe, capped weights, regime signal, rules text, backtest.
+"""The strategy, pure: universe, capped weights, regime signal (candidates.py, every kind),
+rules text, backtest, walk-forward.
 
 No I/O here except `plot.plot_backtest` (writes a PNG). Market data comes in as a
 `MarketHistory` (orchestrator.market); configuration as a `StrategyConfig`.
@@ -7,8 +8,10 @@ No I/O here except `plot.plot_backtest` (writes a PNG). Market data comes in as 
 from __future__ import annotations
 
 from orchestrator.strategy.backtest import BacktestResult, index_weights, run_backtest
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
 from orchestrator.strategy.config import (
     DEFAULT_CONFIG,
+    DEFAULT_SIGNAL,
     BacktestConfig,
     CostConfig,
     SignalConfig,
@@ -18,7 +21,7 @@ from orchestrator.strategy.config import (
 )
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.metrics import Metrics, compute_metrics
-from orchestrator.strategy.rules_text import rules_text
+from orchestrator.strategy.rules_text import rules_text, signal_lines
 from orchestrator.strategy.signal import (
     Close,
     Regime,
@@ -39,6 +42,7 @@ from orchestrator.strategy.weights import (
 __all__ = [
     "BUILTIN_EXCLUSIONS",
     "DEFAULT_CONFIG",
+    "DEFAULT_SIGNAL",
     "BacktestConfig",
     "BacktestResult",
     "Close",
@@ -46,6 +50,7 @@ __all__ = [
     "Exclusions",
     "Metrics",
     "Regime",
+    "RegimePoint",
     "RegimeReading",
     "SignalConfig",
     "StrategyConfig",
@@ -64,5 +69,7 @@ __all__ = [
     "rules_text",
     "run_backtest",
     "select_universe",
+    "signal_lines",
+    "signal_readings",
     "target_weights",
 ]

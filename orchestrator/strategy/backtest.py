@@ -11,13 +11,15 @@ Every date of the history (weekly in the shared data), in this order:
    takes the haircut (default 25%) for selling a coin in free fall. The platform fee and
    gas are charged as on any sell (the haircut stands in for slippage). Never dropped
    silently: it is a trade with reason "vanished" (or "identity break").
-3. **Regime**: the signal (signal.py) on the closes up to today; bear = hold only USDC.
+3. **Regime**: the signal (candidates.signal_points, the keeper's function) on the data up
+   to today; bear = hold only USDC.
 4. **Targets**: weights.py on today's snapshot (the passive index uses the same).
 5. **Trades at today's prices**: sells first, then buys funded by the cash (scaled down if
    costs would overdraw it). A held coin is traded only when its value is off target by
    more than `rebalance_band` x target; exits, entries and regime switches always trade,
    except that a buy or rebalance leg whose gas exceeds 2% of its notional is skipped.
-6. NAV = cash (USDC, no yield) + units x price, after the trades.
+6. NAV = cash (USDC) + units x price, after the trades. The USDC balance earns
+   `cash_yield` a year (simple interest between dates, before the trades); default 0.
 
 The snapshot prices are the previous day's close; the rebalance is assumed to trade at
 them (the slippage model carries the difference). The final NAV is marked to market (no
@@ -27,24 +29,26 @@ final sale). The NAV path can be rebuilt from the trades (ledger.replay_navs).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from orchestrator.domain.units import BPS
 from orchestrator.errors import InputError
 from orchestrator.market.snapshot import AssetSnapshot, MarketHistory
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
 from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.strategy.costs import trade_cost
 from orchestrator.strategy.exclusions import BUILTIN_EXCLUSIONS, Exclusions
 from orchestrator.strategy.identity import is_identity_break, successor
 from orchestrator.strategy.ledger import NavPoint, Rename, Run, Side, Trade
-from orchestrator.strategy.signal import Regime, RegimeReading, closes_of, regime_path
+from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.weights import target_weights
 
 __all__ = ["DUST_GAS_SHARE", "BacktestResult", "index_weights", "run_backtest", "simulate"]
 
 DUST_GAS_SHARE = Decimal("0.02")
+BENCHMARK_COIN = "BTC"  # the single-coin benchmark beside the passive index
 TargetsFn = Callable[[datetime.date], Mapping[str, int] | None]
 
 
@@ -55,7 +59,7 @@ class BacktestResult:
     strategy: Run
     passive: Run
     btc: Run
-    readings: tuple[RegimeReading, ...]  # the signal on every backtest date
+    readings: tuple[RegimePoint, ...]  # the signal on every backtest date
 
 
 class _Book:
@@ -81,7 +85,10 @@ class _Book:
         notional = units * snap_price
         cost = trade_cost(notional, volume, config.costs)
         slippage = Decimal(0) if slippage_free else cost.slippage
-        self.cash += notional - cost.fee - slippage - cost.gas
+        # a near-worthless coin (a vanished one) cannot make the cash negative: its gas is
+        # capped at what the sale and the cash balance can pay
+        gas = min(cost.gas, max(self.cash + notional - cost.fee - slippage, Decimal(0)))
+        self.cash += notional - cost.fee - slippage - gas
         left = self.units[symbol] - units
         if left == 0:
             del self.units[symbol]
@@ -97,7 +104,7 @@ class _Book:
                 notional,
                 cost.fee,
                 slippage,
-                cost.gas,
+                gas,
                 reason,
             )
         )
@@ -227,8 +234,13 @@ def simulate(
     navs: list[NavPoint] = []
     before: Mapping[str, AssetSnapshot] = {}
     was_invested = True
+    previous: datetime.date | None = None
+    cash_yield = config.backtest.cash_yield
     for date in dates:
         today = {s.symbol: s for s in history.snapshot(date)}
+        if previous is not None and cash_yield and book.cash > 0:
+            book.cash += book.cash * cash_yield * (date - previous).days / 365
+        previous = date
         if book.units:
             _handle_missing(book, today, before, date, config)
         weights = targets(date)
@@ -266,11 +278,13 @@ def run_backtest(
     end: datetime.date | None = None,
     exclusions: Exclusions = BUILTIN_EXCLUSIONS,
     index: Mapping[datetime.date, Mapping[str, int]] | None = None,
+    points: Sequence[RegimePoint] | None = None,
 ) -> BacktestResult:
     """Strategy, passive index (same universe and caps, always invested) and BTC alone.
 
     The signal replays every close of the history up to each date (it is causal), so data
-    before `start` warms it up. `index` may carry precomputed `index_weights`.
+    before `start` warms it up. `index` may carry precomputed `index_weights`, `points`
+    the precomputed signal (candidates.signal_readings over the whole history).
     """
     dates = history.dates_between(start, end)
     if len(dates) < 2:
@@ -279,15 +293,11 @@ def run_backtest(
             f"between {start or 'its start'} and {end or 'its end'}",
             hint=f"The data covers {history.dates[0]} to {history.dates[-1]}.",
         )
-    readings = {
-        r.date: r for r in regime_path(closes_of(history, config.signal.symbol), config.signal)
-    }
     weights = index if index is not None else index_weights(history, dates, config, exclusions)
-    regime = Regime.BULL
-    known: list[Regime] = []
-    for date in history.dates:  # the signal is causal: carry the last reading over gaps
-        regime = readings[date].regime if date in readings else regime
-        known.append(regime)
+    if points is None:
+        points = signal_readings(history, config, exclusions)
+    readings = {p.date: p for p in points}
+    known = [readings[d].regime for d in history.dates]  # the signal is causal
     lag = config.backtest.signal_lag
     regimes = {
         date: known[i - lag] if i >= lag else Regime.BULL for i, date in enumerate(history.dates)
@@ -296,7 +306,7 @@ def run_backtest(
     def strategy(date: datetime.date) -> Mapping[str, int] | None:
         return weights[date] if regimes[date] is Regime.BULL else None
 
-    btc = config.signal.symbol
+    btc = BENCHMARK_COIN
     return BacktestResult(
         source_label=history.source_label,
         config=config,

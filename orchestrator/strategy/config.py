@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal, get_args
 
 from orchestrator.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "DEFAULT_SIGNAL",
+    "SIGNAL_KINDS",
     "BacktestConfig",
     "CostConfig",
     "SignalConfig",
+    "SignalKind",
     "StrategyConfig",
     "UniverseConfig",
     "WeightsConfig",
@@ -83,25 +87,110 @@ class WeightsConfig:
         return int(self.cap * 10_000)
 
 
+SignalKind = Literal["trend", "index_trend", "breadth", "drawdown", "volatility", "vote"]
+SIGNAL_KINDS: tuple[SignalKind, ...] = get_args(SignalKind)
+
+
 @dataclass(frozen=True)
 class SignalConfig:
-    """Trend regime: `symbol`'s close against its simple moving average over `window_days`.
+    """The regime signal (candidates.py computes every kind; `kind` picks one).
 
-    Bull -> bear when the close is more than `band` below the average for `confirm`
-    consecutive observations; bear -> bull when it is more than `band` above it for
-    `confirm` consecutive observations (hysteresis: inside the band nothing changes).
+    - `trend`: `symbol`'s close against its simple moving average over `window_days`.
+      Bull -> bear when the close is more than `band` below the average for `confirm`
+      consecutive observations; bear -> bull when it is more than `band` above it for
+      `confirm` consecutive observations (hysteresis: inside the band nothing changes).
+    - `index_trend`: the same rule on the index's own level (costless, capped weights).
+    - `breadth`: the share of the universe whose close is above its own `window_days`
+      average; bear below `exit_below`, bull above `enter_above` (shares in [0, 1]),
+      each for `confirm` consecutive observations.
+    - `drawdown`: bear when the index level is more than `stop` below its high since the
+      last entry; back in after `cooloff_days` in USDC.
+    - `volatility`: the index's annualised volatility of weekly returns over `window_days`;
+      bear above `exit_below` (read: volatility above), bull again below `enter_above`.
+    - `vote`: bull when at least `need` of `members` read bull.
     """
 
+    kind: SignalKind = "trend"
     symbol: str = "BTC"
     window_days: int = 210
     band: Decimal = Decimal("0.05")
     confirm: int = 1
+    enter_above: Decimal = Decimal("0.6")
+    exit_below: Decimal = Decimal("0.4")
+    stop: Decimal = Decimal("0.25")
+    cooloff_days: int = 56
+    members: tuple[SignalConfig, ...] = ()
+    need: int = 2
 
     def __post_init__(self) -> None:
+        _check(self.kind in SIGNAL_KINDS, "kind", self.kind, f"one of {', '.join(SIGNAL_KINDS)}")
         _check(bool(self.symbol), "symbol", self.symbol, "a non-empty symbol")
         _check(self.window_days >= 7, "window_days", self.window_days, ">= 7")
         _check(Decimal(0) <= self.band < Decimal("0.5"), "band", self.band, "in [0, 0.5)")
         _check(self.confirm >= 1, "confirm", self.confirm, ">= 1")
+        if self.kind == "breadth":
+            _check(
+                Decimal(0) <= self.exit_below <= self.enter_above <= 1,
+                "enter_above",
+                self.enter_above,
+                f"in [exit_below={self.exit_below}, 1]",
+            )
+        if self.kind == "volatility":
+            _check(
+                Decimal(0) < self.enter_above <= self.exit_below,
+                "enter_above",
+                self.enter_above,
+                f"in (0, exit_below={self.exit_below}]",
+            )
+        _check(Decimal(0) < self.stop < 1, "stop", self.stop, "in (0, 1)")
+        _check(self.cooloff_days >= 0, "cooloff_days", self.cooloff_days, ">= 0")
+        if self.kind == "vote":
+            _check(len(self.members) >= 1, "members", len(self.members), "at least one signal")
+            _check(1 <= self.need <= len(self.members), "need", self.need, "in [1, len(members)]")
+            _check(
+                all(m.kind != "vote" for m in self.members),
+                "members",
+                [m.kind for m in self.members],
+                "signals other than votes",
+            )
+
+    @property
+    def label(self) -> str:
+        """A short name of this configuration (tables, JSON)."""
+        w, b = self.window_days, f"{float(self.band):.1%}"
+        confirm = f", confirm {self.confirm}" if self.confirm > 1 else ""
+        if self.kind == "trend":
+            return f"{self.symbol} {w}d ±{b}{confirm}"
+        if self.kind == "index_trend":
+            return f"index {w}d ±{b}{confirm}"
+        if self.kind == "breadth":
+            return (
+                f"breadth {w}d in>{float(self.enter_above):.0%} out<{float(self.exit_below):.0%}"
+                f"{confirm}"
+            )
+        if self.kind == "drawdown":
+            return f"stop {float(self.stop):.0%}, cool-off {self.cooloff_days}d"
+        if self.kind == "volatility":
+            return f"vol {w}d out>{float(self.exit_below):.0%} in<{float(self.enter_above):.0%}"
+        return f"{self.need} of [" + "; ".join(m.label for m in self.members) + "]"
+
+
+DEFAULT_SIGNAL = SignalConfig(
+    kind="vote",
+    members=(
+        SignalConfig(kind="trend", symbol="BTC", window_days=140, band=Decimal("0.05")),
+        SignalConfig(
+            kind="breadth",
+            window_days=140,
+            enter_above=Decimal("0.6"),
+            exit_below=Decimal("0.4"),
+        ),
+        SignalConfig(kind="index_trend", window_days=140, band=Decimal("0.05")),
+    ),
+    need=3,
+)
+"""The live signal, chosen by walk-forward (docs/strategy.md): invested only while BTC's
+trend, the universe's breadth and the index's own trend all read bull (20-week windows)."""
 
 
 @dataclass(frozen=True)
@@ -142,14 +231,24 @@ class BacktestConfig:
     - `vanish_haircut`: see the vanished-coin rule in backtest.py;
     - `signal_lag`: act on the regime this many observations late (0: trade at the close
       the signal was computed on; 1: a week later). A robustness check, not a feature.
+    - `cash_yield`: the annual yield earned on the USDC balance (simple interest accrued
+      between dates, days / 365). Default 0: no yield is assumed; the walk-forward report
+      shows the sensitivity to 2% and 4%.
     """
 
     initial_nav_usd: Decimal = Decimal(10_000)
     rebalance_band: Decimal = Decimal("0.25")
     vanish_haircut: Decimal = Decimal("0.25")
     signal_lag: int = 0
+    cash_yield: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
+        _check(
+            Decimal(0) <= self.cash_yield < Decimal("0.5"),
+            "cash_yield",
+            self.cash_yield,
+            "in [0, 0.5)",
+        )
         _check(self.initial_nav_usd > 0, "initial_nav_usd", self.initial_nav_usd, "> 0")
         _check(self.rebalance_band >= 0, "rebalance_band", self.rebalance_band, ">= 0")
         _check(self.signal_lag >= 0, "signal_lag", self.signal_lag, ">= 0")
@@ -167,7 +266,7 @@ class StrategyConfig:
 
     universe: UniverseConfig = field(default_factory=UniverseConfig)
     weights: WeightsConfig = field(default_factory=WeightsConfig)
-    signal: SignalConfig = field(default_factory=SignalConfig)
+    signal: SignalConfig = DEFAULT_SIGNAL
     costs: CostConfig = field(default_factory=CostConfig)
     backtest: BacktestConfig = field(default_factory=BacktestConfig)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orchestrator.strategy.config import StrategyConfig
+from orchestrator.strategy.candidates import gauge_thresholds
+from orchestrator.strategy.config import SignalConfig, StrategyConfig
 from orchestrator.strategy.exclusions import GOLD_TOKENS, STABLECOINS, WRAPPED_OR_PEGGED
-from orchestrator.strategy.signal import gauge_of
 
-__all__ = ["rules_text"]
+__all__ = ["rules_text", "signal_lines"]
 
 
 def _pct(value: Decimal) -> str:
@@ -20,16 +20,87 @@ def _pct(value: Decimal) -> str:
     return f"{text}%"
 
 
-def rules_text(config: StrategyConfig) -> str:
-    """Markdown-ish plain text; every number comes from `config`."""
-    u, w, s, c, b = config.universe, config.weights, config.signal, config.costs, config.backtest
-    weeks = s.window_days / 7
-    horizon = f"{s.window_days} days" + (f" ({weeks:g} weeks)" if s.window_days % 7 == 0 else "")
-    confirm = (
+def _horizon(days: int) -> str:
+    return f"{days} days" + (f" ({days / 7:g} weeks)" if days % 7 == 0 else "")
+
+
+def _confirm(s: SignalConfig) -> str:
+    return (
         "at the first observation"
         if s.confirm == 1
         else f"after {s.confirm} consecutive observations"
     )
+
+
+def _member_lines(s: SignalConfig) -> list[str]:
+    """One signal's rule (no vote), indented by three spaces."""
+    horizon, confirm = _horizon(s.window_days), _confirm(s)
+    if s.kind in ("trend", "index_trend"):
+        what = f"{s.symbol}'s close" if s.kind == "trend" else "The index's level"
+        what_lc = what if s.kind == "trend" else "the index's level"
+        return [
+            f"   {what[0].upper() + what[1:]} against its average over the last {horizon}:",
+            f"   bear when {what_lc} is more than {_pct(s.band)} below the average, "
+            f"bull when more than {_pct(s.band)} above it, {confirm};",
+            f"   in between nothing changes (a {_pct(2 * s.band)} wide band against whipsaw).",
+        ]
+    if s.kind == "breadth":
+        return [
+            f"   Breadth: the share of the universe whose close is above its own {horizon} "
+            "average;",
+            f"   bear when it falls below {_pct(s.exit_below)}, bull when it rises above "
+            f"{_pct(s.enter_above)}, {confirm}; in between nothing changes.",
+            f"   A coin counts once it has {horizon} of closes.",
+        ]
+    if s.kind == "drawdown":
+        return [
+            f"   Drawdown stop: bear when the index is more than {_pct(s.stop)} below its "
+            "high since the last purchase;",
+            f"   back in after {s.cooloff_days} days in USDC.",
+        ]
+    if s.kind == "volatility":
+        return [
+            f"   Volatility filter: the index's annualised volatility over {horizon};",
+            f"   bear above {_pct(s.exit_below)}, bull again below {_pct(s.enter_above)}.",
+        ]
+    raise ValueError(f"a {s.kind} signal has no member lines")
+
+
+def signal_lines(s: SignalConfig) -> list[str]:
+    """Section 3 of the rules: the signal in plain words, from `s` (every kind)."""
+    if s.kind != "vote":
+        lines = _member_lines(s)
+        low, high = gauge_thresholds(s)
+        return [
+            "   Checked each day and at each weekly rebalance.",
+            *lines,
+            "   Until the window is covered the regime reads bull (invested).",
+            f"   Gauge 0-100: bear trigger below {low}, bull trigger above {high}.",
+        ]
+    n = len(s.members)
+    rule = "all" if s.need == n else f"at least {s.need}"
+    lines = [
+        f"   Checked each day and at each weekly rebalance. Invested while {rule} of {n} "
+        "signals read bull, all USDC otherwise:",
+    ]
+    for i, member in enumerate(s.members, start=1):
+        lines.append(f"   ({i}) " + _member_lines(member)[0][3:])
+        lines += [f"    {line}" for line in _member_lines(member)[1:]]
+    need_pct = gauge_thresholds(s)[1]
+    lines += [
+        "   Each signal keeps its own band, so one signal changing its mind does not flip "
+        "the others.",
+        "   A signal whose window is not yet covered reads bull.",
+        f"   Gauge 0-100: the share of the {n} signals reading bull; invested at "
+        + (f"{need_pct} ({n} of {n})" if s.need == n else f"{need_pct} or more ({s.need} of {n})")
+        + ", USDC below.",
+    ]
+    return lines
+
+
+def rules_text(config: StrategyConfig) -> str:
+    """Markdown-ish plain text; every number comes from `config`."""
+    u, w, s, c, b = config.universe, config.weights, config.signal, config.costs, config.backtest
     lines = [
         "indexvault strategy rules",
         "",
@@ -58,19 +129,8 @@ def rules_text(config: StrategyConfig) -> str:
             f"   Ticket size: a leg whose gas would exceed {_pct(w.max_gas_share)} of its "
             "value is dropped; the preview lists it."
         )
+    lines += ["", "3. Market regime", *signal_lines(s)]
     lines += [
-        "",
-        "3. Market regime",
-        f"   Each day and at each weekly rebalance, {s.symbol}'s close is compared with its "
-        f"average close over the last {horizon}.",
-        f"   Invested -> all USDC when the close is more than {_pct(s.band)} below the "
-        f"average, {confirm}.",
-        f"   All USDC -> invested when the close is more than {_pct(s.band)} above the "
-        f"average, {confirm}.",
-        f"   In between nothing changes (a {_pct(2 * s.band)} wide band against whipsaw).",
-        f"   Until {horizon} of closes exist the regime reads bull (invested).",
-        f"   Gauge: 50 at the average, 0 at 50% or more below, 100 at 50% or more above; "
-        f"bear trigger below {gauge_of(-s.band)}, bull trigger above {gauge_of(s.band)}.",
         "",
         "4. Rebalancing",
         "   Weekly. While invested, a coin is traded when its value is more than "

@@ -1,8 +1,9 @@
 """Sensitivity of the backtest to its parameters: is the result a knife-edge fit?
 
 - `signal_grid`: the strategy's max drawdown and Calmar over a grid of signal windows and
-  bands (the two signal parameters), next to the passive index (which does not depend on
-  them). The index basket is computed once and reused.
+  bands (for a vote: every member's window and band), next to the passive index (which
+  does not depend on them). The index basket is computed once and reused. In-sample: the
+  walk-forward (walkforward.py) is the evidence; this grid shows the neighbourhood.
 - `one_at_a_time`: the default configuration with one other setting changed per row
   (cap, confirmation, rebalance band, gas, vanished-coin haircut), strategy vs passive.
 """
@@ -17,7 +18,7 @@ from decimal import Decimal
 
 from orchestrator.market.snapshot import MarketHistory
 from orchestrator.strategy.backtest import index_weights, run_backtest
-from orchestrator.strategy.config import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.strategy.config import DEFAULT_CONFIG, SignalConfig, StrategyConfig
 from orchestrator.strategy.metrics import Metrics, compute_metrics
 
 __all__ = [
@@ -28,11 +29,20 @@ __all__ = [
     "markdown_grid",
     "markdown_rows",
     "one_at_a_time",
+    "retuned",
     "signal_grid",
 ]
 
 DEFAULT_WINDOWS = (140, 175, 210, 245, 280)
 DEFAULT_BANDS = (Decimal(0), Decimal("0.025"), Decimal("0.05"), Decimal("0.075"), Decimal("0.1"))
+
+
+def retuned(signal: SignalConfig, **changes: object) -> SignalConfig:
+    """`signal` with `changes` applied; for a vote, applied to every member instead."""
+    if signal.kind == "vote":
+        members = tuple(dataclasses.replace(m, **changes) for m in signal.members)  # type: ignore[arg-type]
+        return dataclasses.replace(signal, members=members)
+    return dataclasses.replace(signal, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ def signal_grid(
     passive: Metrics | None = None
     for window in windows:
         for band in bands:
-            signal = dataclasses.replace(config.signal, window_days=window, band=band)
+            signal = retuned(config.signal, window_days=window, band=band)
             result = run_backtest(
                 history,
                 dataclasses.replace(config, signal=signal),
@@ -82,7 +92,7 @@ def default_variants(config: StrategyConfig = DEFAULT_CONFIG) -> list[tuple[str,
         ("cap 35%", r(config, weights=r(w, cap=Decimal("0.35")))),
         ("no cap (100%)", r(config, weights=r(w, cap=Decimal(1)))),
         ("top 30", r(config, universe=r(config.universe, top_n=30))),
-        ("confirm 2 weeks", r(config, signal=r(s, confirm=2))),
+        ("confirm 2 weeks", r(config, signal=retuned(s, confirm=2))),
         ("signal acted on 1 week late", r(config, backtest=r(b, signal_lag=1))),
         ("rebalance band 10%", r(config, backtest=r(b, rebalance_band=Decimal("0.10")))),
         ("gas $2 per leg", r(config, costs=r(c, gas_per_leg_usd=Decimal(2)))),

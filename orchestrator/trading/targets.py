@@ -1,4 +1,5 @@
-"""This week's targets and regime, from the strategy, for the tokens a network can trade."""
+"""This week's targets and regime, from the strategy, for the tokens a network can trade;
+and the date a local market or a test trades on (`trading_date`)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from orchestrator.errors import InputError
 from orchestrator.market.snapshot import MarketHistory
-from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig, closes_of, regime_at
-from orchestrator.strategy.signal import Regime, RegimeReading
+from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
+from orchestrator.strategy.candidates import RegimePoint, signal_readings
+from orchestrator.strategy.signal import Regime
 from orchestrator.strategy.weights import target_weights
+
+__all__ = ["Targets", "current_targets", "trading_date"]
 
 
 @dataclass(frozen=True)
 class Targets:
     date: datetime.date
     weights_bps: dict[str, int]
-    reading: RegimeReading
+    reading: RegimePoint
 
     @property
     def regime(self) -> Regime:
@@ -29,23 +34,32 @@ def current_targets(
     tradable: Collection[str],
     config: StrategyConfig = DEFAULT_CONFIG,
 ) -> Targets:
-    """Capped weights among `tradable` symbols and the BTC signal, on `date`."""
+    """Capped weights among `tradable` symbols and the signal (the backtest's), on `date`."""
     weights = target_weights(
         history.snapshot(date), config.weights, config.universe, tradable=tradable
     )
-    reading = regime_at(closes_of(history, config.signal.symbol), date, config.signal)
+    by_date = {p.date: p for p in signal_readings(history, config)}
+    reading = by_date.get(date)
+    if reading is None:
+        raise InputError(
+            f"no signal reading on {date.isoformat()}",
+            hint="Pick a date the market data has a snapshot for.",
+        )
     return Targets(date, dict(weights.weights_bps), reading)
 
 
-def trading_date(history: MarketHistory, config: StrategyConfig = DEFAULT_CONFIG) -> datetime.date:
-    """The latest date of `history` on which the strategy is invested (its regime reads
-    bull), so that a market built for that date, and a buy on it, holds coins and not only
-    USDC; the latest date when the signal never reads bull. Every caller that picks "the
-    market's date" for a test market goes through this one function."""
-    closes = closes_of(history, config.signal.symbol)
-    if not closes:
-        return history.dates[-1]
-    for date in reversed(history.dates):
-        if regime_at(closes, date, config.signal).regime is Regime.BULL:
-            return date
+def trading_date(
+    history: MarketHistory,
+    config: StrategyConfig = DEFAULT_CONFIG,
+    *,
+    regime: Regime = Regime.BULL,
+) -> datetime.date:
+    """The latest date on which the signal reads `regime` (warmed up): by default the
+    latest invested date; the latest date of the history when there is none. The local
+    market is priced on it and tests that need the index invested (or in USDC) trade on it,
+    instead of a hard-coded date that another signal could read differently."""
+    points = signal_readings(history, config)
+    for point in reversed(points):
+        if point.regime is regime and not point.warming_up:
+            return point.date
     return history.dates[-1]

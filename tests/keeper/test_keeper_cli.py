@@ -11,7 +11,10 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.service import load_history
-from orchestrator.strategy import DEFAULT_CONFIG, closes_of, regime_at
+from orchestrator.strategy import DEFAULT_CONFIG
+from orchestrator.strategy.candidates import signal_readings
+from orchestrator.strategy.signal import Regime
+from orchestrator.trading.targets import trading_date
 from orchestrator.wallet.keystore import Keystore
 from tests.local_network import local_network
 
@@ -30,10 +33,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _bear_date() -> str:
     """A date on which the synthetic history's signal reads bear."""
     history = load_history(None, tokens=4)
-    for date in reversed(history.dates):
-        if regime_at(closes_of(history, "BTC"), date, DEFAULT_CONFIG.signal).regime.value == "bear":
-            return date.isoformat()
-    raise AssertionError("the synthetic history never turns bear")
+    date = trading_date(history, regime=Regime.BEAR)
+    readings = {p.date: p for p in signal_readings(history, DEFAULT_CONFIG)}
+    assert readings[date].regime is Regime.BEAR
+    return date.isoformat()
 
 
 def _run(home: Path, *args: str):  # type: ignore[no-untyped-def]

@@ -8,6 +8,8 @@ import pytest
 
 from orchestrator.errors import InputError
 from orchestrator.market import MarketHistory, synthetic_market
+from orchestrator.strategy import DEFAULT_CONFIG
+from orchestrator.strategy.candidates import signal_readings
 from orchestrator.strategy.signal import Regime, closes_of, regime_path
 
 
@@ -54,12 +56,18 @@ def test_has_a_sustained_bear_stretch(market: MarketHistory) -> None:
     btc = [c.price for c in closes_of(market, "BTC")]
     peak = max(btc)
     assert min(btc[btc.index(peak) :]) < peak / 2
-    regimes = [r.regime for r in regime_path(closes_of(market, "BTC"))]
+    old_rule = [r.regime for r in regime_path(closes_of(market, "BTC"))]
+    live = [p.regime for p in signal_readings(market, DEFAULT_CONFIG)]
+    for regimes in (old_rule, live):
+        assert _longest_bear(regimes) >= 20
+
+
+def _longest_bear(regimes: list[Regime]) -> int:
     longest = run = 0
     for regime in regimes:
         run = run + 1 if regime is Regime.BEAR else 0
         longest = max(longest, run)
-    assert longest >= 20
+    return longest
 
 
 def test_small_markets_and_bad_arguments() -> None:

@@ -56,8 +56,15 @@ def test_signal_json_contract() -> None:
     gauge = data["gauge"]
     assert isinstance(gauge, int)
     assert 0 <= gauge <= 100
-    assert data["inputs"]["symbol"] == "BTC"  # type: ignore[index]
-    assert data["inputs"]["window_days"] == 210  # type: ignore[index]
+    assert data["value"] == gauge
+    assert data["kind"] == DEFAULT_CONFIG.signal.kind
+    assert data["band"] == [data["exit_below"], data["enter_above"]]
+    components = data["components"]
+    assert isinstance(components, list)
+    assert [c["kind"] for c in components] == [m.kind for m in DEFAULT_CONFIG.signal.members]
+    bulls = sum(1 for c in components if c["regime"] == "bull")
+    assert data["regime"] == ("bull" if bulls >= DEFAULT_CONFIG.signal.need else "bear")
+    assert data["last_switch_to"] in ("bull", "bear", None)
 
 
 def test_strategy_prints_the_generated_rules() -> None:
