@@ -13,9 +13,12 @@ from orchestrator.service.models import (
     ONE_USDC,
     USDC_DECIMALS,
     Bps,
+    Execution,
+    FilledLeg,
     HoldingsView,
     LogRow,
     PnL,
+    PreviewKind,
     UsdcUnits,
     usdc_units,
 )
@@ -32,6 +35,7 @@ __all__ = [
     "SellRequest",
     "StrategyText",
     "SubmitRequest",
+    "Submitted",
     "TreemapTile",
     "WebConfig",
     "parse_percent",
@@ -110,6 +114,27 @@ class SubmitRequest(_Strict):
 
 class FaucetRequest(OwnerRequest):
     usdc: str = "10000"
+
+
+class Submitted(BaseModel):
+    """What a submission did (the facade's Execution, as JSON): receipt facts, each leg's fill
+    against its min-out."""
+
+    quote_id: str
+    kind: PreviewKind
+    user_op_hash: str
+    transaction_hash: str
+    block_number: int
+    success: bool
+    actual_gas_used: int
+    actual_gas_cost_wei: int
+    bundle_gas_used: int
+    estimated_gas: int
+    fills: tuple[FilledLeg, ...]
+
+    @classmethod
+    def of(cls, execution: Execution) -> Submitted:
+        return cls.model_validate(execution.model_dump())
 
 
 class WebConfig(BaseModel):

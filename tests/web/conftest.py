@@ -5,6 +5,7 @@ state-changing requests, and an owner key that signs what the browser would."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +40,25 @@ def web_market() -> Iterator[LocalMarket]:
         market.close()
 
 
+class Clock:
+    """The sessions' wall clock (quote expiry), moved by a test; starts at real time."""
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset_s
+
+
 @pytest.fixture
-def page_state(web_market: LocalMarket, tmp_path: Path) -> Iterator[PageState]:
-    snapshot = web_market.chain.snapshot()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def page_state(web_market: LocalMarket, tmp_path: Path, clock: Clock) -> PageState:
+    """The market is shared by the module's tests (no revert: the bundler key's nonce
+    lives in the market); each test has its own owner, so its own account and vault."""
     history = load_history(None, tokens=len(web_market.book.tokens))
 
     def opener(owner: str | None) -> Session:
@@ -50,14 +67,10 @@ def page_state(web_market: LocalMarket, tmp_path: Path) -> Iterator[PageState]:
             journal=tmp_path / "journal.sqlite",
             history=history,
             keeper_journal=tmp_path / "keeper.sqlite",
+            wall_clock=clock,
         )
 
-    state = PageState(network="anvil-test", opener=opener, faucet=True)
-    try:
-        yield state
-    finally:
-        web_market.chain.revert_to(snapshot)
-        web_market.deployer.resync()
+    return PageState(network="anvil-test", opener=opener, faucet=True)
 
 
 @dataclass
@@ -86,8 +99,10 @@ class Page:
 
 
 @pytest.fixture
-def page(page_state: PageState, web_market: LocalMarket) -> Iterator[Page]:
+def page(
+    page_state: PageState, web_market: LocalMarket, request: pytest.FixtureRequest
+) -> Iterator[Page]:
     """The app over httpx (Starlette's TestClient runs the ASGI app and its lifespan)."""
-    owner = Account.from_key(keccak(text="web page owner"))
+    owner = Account.from_key(keccak(text=f"web page owner {request.node.name}"))
     with TestClient(create_app(page_state), base_url=ORIGIN) as client:
         yield Page(client, web_market, owner)

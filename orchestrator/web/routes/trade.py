@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from orchestrator.errors import AlreadySubmitted, InputError, QuoteNotConfirmed
-from orchestrator.service.models import Execution, Preview, SigningRequest
+from orchestrator.service.models import Preview, SigningRequest
 from orchestrator.web.deps import FacadeDep, SameOrigin
 from orchestrator.web.schemas import (
     BuyRequest,
@@ -21,6 +21,7 @@ from orchestrator.web.schemas import (
     OwnerRequest,
     SellRequest,
     SubmitRequest,
+    Submitted,
     parse_percent,
     parse_usdc,
 )
@@ -94,11 +95,11 @@ def _signature(text: str) -> bytes:
 
 
 @router.post("/submit")
-async def submit(body: SubmitRequest, facade: FacadeDep) -> Execution:
+async def submit(body: SubmitRequest, facade: FacadeDep) -> Submitted:
     """Check the signature recovers to the owner, journal, send once, return the fills."""
     signature = _signature(body.signature)
 
-    def send(state: PageState) -> Execution:
+    def send(state: PageState) -> Submitted:
         reviewed = state.pending(body.quote_id)
         if reviewed.request is None:
             raise QuoteNotConfirmed(body.quote_id)
@@ -107,6 +108,6 @@ async def submit(body: SubmitRequest, facade: FacadeDep) -> Execution:
             reviewed.execution = execution
             raise AlreadySubmitted(body.quote_id, execution.user_op_hash, "included")
         reviewed.execution = execution
-        return execution
+        return Submitted.of(execution)
 
     return await facade.call(send)
