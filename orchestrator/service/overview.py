@@ -211,6 +211,7 @@ class ChainHead(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chain_id: int
+    is_local: bool  # a local chain: test funds can be minted, no explorer
     block_number: int
     timestamp_s: int
 
@@ -218,7 +219,10 @@ class ChainHead(BaseModel):
 def chain_head(session: Session) -> ChainHead:
     chain = session.chain
     return ChainHead(
-        chain_id=chain.chain_id, block_number=chain.block_number(), timestamp_s=chain.timestamp()
+        chain_id=chain.chain_id,
+        is_local=chain.is_local,
+        block_number=chain.block_number(),
+        timestamp_s=chain.timestamp(),
     )
 
 

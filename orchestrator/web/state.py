@@ -17,7 +17,7 @@ from eth_utils.address import is_address, to_checksum_address
 from orchestrator.errors import AlreadySubmitted, InputError, UnknownQuote
 from orchestrator.service import Session
 from orchestrator.service.models import Execution, Preview, SigningRequest
-from orchestrator.service.overview import IndexOverview
+from orchestrator.service.overview import IndexOverview, chain_head
 
 __all__ = ["PageState", "Reviewed"]
 
@@ -38,7 +38,7 @@ class Reviewed:
 class PageState:
     network: str
     opener: Opener
-    faucet: bool  # a local chain: the page may mint test funds
+    faucet: bool | None  # a local chain: the page may mint test funds (None: ask the chain)
     sessions: dict[str | None, Session] = field(default_factory=dict)
     reviewed: dict[str, Reviewed] = field(default_factory=dict)
     overview: IndexOverview | None = None  # the index part changes with the market date only
@@ -48,6 +48,11 @@ class PageState:
         if key not in self.sessions:
             self.sessions[key] = self.opener(key)
         return self.sessions[key]
+
+    def can_fund(self) -> bool:
+        if self.faucet is None:
+            self.faucet = chain_head(self.session()).is_local
+        return self.faucet
 
     def remember(self, owner: str, preview: Preview) -> Preview:
         self.reviewed[preview.quote_id] = Reviewed(checked_owner(owner), preview)

@@ -27,7 +27,7 @@ async def faucet(body: FaucetRequest, facade: FacadeDep) -> overview.AccountView
     amount = parse_usdc(body.usdc)
 
     def fund(state: PageState) -> overview.AccountView:
-        if not state.faucet:
+        if not state.can_fund():
             raise InputError(
                 f"{state.network} is not a local chain: the faucet mints test funds only there",
                 hint="Send USDC and ETH to your smart account from another wallet.",

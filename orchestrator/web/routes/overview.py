@@ -15,10 +15,8 @@ router = APIRouter(prefix="/api", tags=["index"])
 @router.get("/config")
 async def config(facade: FacadeDep) -> WebConfig:
     def read(state: PageState) -> WebConfig:
-        session = state.session()
-        return WebConfig(
-            network=state.network, chain_id=session.chain.chain_id, faucet=state.faucet
-        )
+        head = overview.chain_head(state.session())
+        return WebConfig(network=state.network, chain_id=head.chain_id, faucet=state.can_fund())
 
     return await facade.call(read)
 
