@@ -1,0 +1,199 @@
+"""The page in a real browser (Debian's chromium, driven by Playwright) against the app on
+a real anvil market: one test per journey, with screenshots a person can look at."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from orchestrator.service import LocalMarket
+from orchestrator.wallet.keystore import Keystore
+from orchestrator.web import PageState
+from tests.web.browser import chromium_path, screenshot_dir, served
+
+pytestmark = [pytest.mark.browser, pytest.mark.anvil]
+
+PASSPHRASE = "correct horse battery staple"
+TIMEOUT_MS = 60_000  # a loaded machine: scrypt in the browser and a user op can take seconds
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def site(page_state: PageState) -> Iterator[tuple[str, FastAPI]]:
+    with served(page_state) as running:
+        yield running
+
+
+@pytest.fixture
+def tab(browser: Browser, site: tuple[str, FastAPI]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.goto(site[0])
+    expect(tab.locator("#regime")).not_to_have_text("–")
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def create_wallet(tab: Page) -> str:
+    tab.fill("#new-pass", PASSPHRASE)
+    tab.fill("#new-pass2", PASSPHRASE)
+    tab.click("#create-wallet")
+    expect(tab.locator("#wallet-some")).to_be_visible()
+    expect(tab.locator("#lock-state")).to_have_text("unlocked")
+    return str(tab.locator("#owner").text_content())
+
+
+def fund(tab: Page) -> None:
+    tab.fill("#faucet-usdc", "10000")
+    tab.click("#faucet")
+    expect(tab.locator("#usdc-balance")).to_have_text("$10,000.00")
+
+
+def review(tab: Page, button: str) -> None:
+    tab.click(button)
+    expect(tab.locator("#review")).to_be_visible()
+
+
+def confirm(tab: Page) -> None:
+    tab.click("#confirm")
+    expect(tab.locator("#progress")).to_have_attribute("data-done", "true")
+    tab.click("#close-review")
+
+
+def first_log_kind(tab: Page) -> str:
+    return str(tab.locator("#log-table tbody tr").first.get_attribute("data-kind"))
+
+
+def sends(market: LocalMarket) -> int:
+    from orchestrator.service import LOCAL_BUNDLER_ACCOUNT
+
+    return market.chain.tx_count(market.chain.accounts[LOCAL_BUNDLER_ACCOUNT].address)
+
+
+def test_buy_sell_withdraw_journey(tab: Page) -> None:
+    shots = screenshot_dir()
+    owner = create_wallet(tab)
+    assert owner.startswith("0x")
+    fund(tab)
+    tab.fill("#buy-usdc", "1000")
+    review(tab, "#review-buy")
+    for field in ("gas-likely", "gas-max", "fee", "slippage", "min-expected", "expected"):
+        shown = tab.locator(f'[data-review="{field}"]')
+        expect(shown).not_to_be_empty()
+    expect(tab.locator('[data-review="gas-likely"]')).to_contain_text("ETH")
+    expect(tab.locator('[data-review="gas-likely"]')).to_contain_text("$")
+    expect(tab.locator('[data-review="fee"]')).to_contain_text("$")
+    expect(tab.locator('[data-review="min-expected"]')).to_contain_text("$")
+    expect(tab.locator("#expiry")).to_have_text(lambda_text := __import__("re").compile(r"\d+:\d\d"))
+    tab.locator("#review").screenshot(path=str(shots / "review-sheet.png"))
+    confirm(tab)
+    expect(tab.locator("#treemap")).not_to_have_attribute("data-tiles", "0")
+    assert tab.locator("#holdings-table tbody tr").count() >= 3
+    expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "buy")
+    expect(tab.locator('[data-pnl="Equity"]')).not_to_have_text("$0.00")
+    expect(tab.locator('[data-pnl="Fees paid"]')).not_to_have_text("$0.00")
+    tab.wait_for_function("() => window.__indexvault.drawn.treemap !== undefined")
+    tab.screenshot(path=str(shots / "page.png"), full_page=True)
+
+    tab.fill("#sell-percent", "50")
+    review(tab, "#review-sell")
+    expect(tab.locator("#review-title")).to_have_text("Sell 50.00% of the vault")
+    confirm(tab)
+    expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "sell")
+
+    review(tab, "#review-withdraw")
+    confirm(tab)
+    expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "withdraw")
+    expect(tab.locator("#treemap")).to_have_attribute("data-tiles", "0")
+    tab.locator("#log").screenshot(path=str(shots / "log.png"))
+    del lambda_text
+
+
+def test_price_updated_between_review_and_confirm(
+    tab: Page, site: tuple[str, FastAPI], web_market: LocalMarket
+) -> None:
+    create_wallet(tab)
+    fund(tab)
+    tab.fill("#buy-usdc", "3000")
+    review(tab, "#review-buy")
+    preview: dict[str, Any] = tab.evaluate("() => window.__indexvault.review")
+    biggest = max(preview["legs"], key=lambda leg: int(leg["amount_in"]))["symbol"]
+    # another trader buys the biggest leg's token, on the server's facade thread (the chain
+    # connection is the server's; one thread talks to it)
+    site[1].state.facade.thread.run(web_market.push_prices, {biggest: 1_000})
+    before = sends(web_market)
+    tab.click("#confirm")
+    expect(tab.locator("#price-updated")).to_be_visible()
+    expect(tab.locator("#price-updated")).to_contain_text("Price updated")
+    expect(tab.locator("#price-updated")).to_contain_text(biggest)
+    expect(tab.locator("#again")).to_be_visible()
+    assert sends(web_market) == before  # nothing was sent
+    tab.locator("#review").screenshot(path=str(screenshot_dir() / "price-updated.png"))
+    tab.click("#again")  # a fresh review at the new prices goes through
+    expect(tab.locator("#price-updated")).to_be_hidden()
+    confirm(tab)
+    expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "buy")
+
+
+def test_a_wrong_passphrase_signs_nothing(tab: Page, web_market: LocalMarket) -> None:
+    create_wallet(tab)
+    fund(tab)
+    tab.reload()  # the key is in memory only until the page goes: locked again
+    expect(tab.locator("#lock-state")).to_have_text("locked")
+    tab.fill("#unlock-pass", "not the passphrase")
+    tab.click("#unlock")
+    expect(tab.locator("#banner")).to_contain_text("Wrong passphrase")
+    expect(tab.locator("#lock-state")).to_have_text("locked")
+    review(tab, "#review-buy")
+    before = sends(web_market)
+    tab.click("#confirm")
+    expect(tab.locator("#review-error")).to_contain_text("unlock your wallet")
+    assert sends(web_market) == before
+    tab.fill("#unlock-pass", PASSPHRASE)
+    tab.click("#unlock")
+    expect(tab.locator("#lock-state")).to_have_text("unlocked")
+
+
+def test_keystores_move_between_browser_and_cli(tab: Page, tmp_path: Path) -> None:
+    owner = create_wallet(tab)
+    text = tab.evaluate("() => localStorage.getItem('indexvault.keystore')")
+    folder = tmp_path / "keystores"
+    folder.mkdir()
+    (folder / "from-browser.json").write_text(text)
+    assert Keystore(folder).unlock("from-browser", PASSPHRASE).address == owner
+
+    info = Keystore(folder).create("from-cli", "cli passphrase", scrypt_n=2**14)
+    tab.click("#forget") if False else None
+    tab.evaluate("() => localStorage.removeItem('indexvault.keystore')")
+    tab.reload()
+    expect(tab.locator("#wallet-none")).to_be_visible()
+    tab.set_input_files("#import-file", str(folder / "from-cli.json"))
+    expect(tab.locator("#owner")).to_have_text(info.owner)
+    tab.fill("#unlock-pass", "cli passphrase")
+    tab.click("#unlock")
+    expect(tab.locator("#lock-state")).to_have_text("unlocked")
+    with tab.expect_download() as download:
+        tab.click("#backup")
+    saved = tmp_path / "backup.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text())["address"].lower() == info.owner[2:].lower()
