@@ -77,7 +77,9 @@ async function createWallet() {
   if (pass !== $("new-pass2").value) return banner("The two passphrases differ: type the same one twice.");
   banner("Creating and encrypting your key…");
   const wallet = V.Wallet.createRandom();
-  const text = await V.encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, pass);
+  const encrypted = JSON.parse(await V.encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, pass));
+  // The CLI's format exactly (geth's spelling): "crypto", not "Crypto"; no vendor extras.
+  const text = JSON.stringify({ address: encrypted.address, crypto: encrypted.Crypto || encrypted.crypto, id: encrypted.id, version: 3 });
   localStorage.setItem(KEYSTORE_KEY, text);
   page.wallet = new V.Wallet(wallet.privateKey);
   $("new-pass").value = ""; $("new-pass2").value = "";
@@ -167,13 +169,23 @@ window.addEventListener("eip6963:announceProvider", (event) => {
   $("injected").appendChild(button);
 });
 
+class SigningError extends Error {}
+
 async function signRequest(request) {
   const { domain, types, message } = request.typed_data;
   if (page.injected) {
     const payload = JSON.stringify(request.typed_data);
     return page.injected.provider.request({ method: "eth_signTypedData_v4", params: [page.injected.address, payload] });
   }
-  if (!page.wallet && !(await unlock())) throw new Error("unlock your wallet first (passphrase above)");
+  if (!page.wallet) {
+    try {
+      const account = await V.decryptKeystoreJson(page.keystore, $("review-pass").value);
+      page.wallet = new V.Wallet(account.privateKey);
+      $("review-pass").value = ""; $("review-unlock").hidden = true; showLock();
+    } catch {
+      throw new SigningError("Wrong passphrase: your keystore did not open. Nothing was signed or sent.");
+    }
+  }
   const structTypes = { ...types }; delete structTypes.EIP712Domain;
   return page.wallet.signTypedData(domain, structTypes, message);
 }
@@ -382,6 +394,7 @@ function showReview(p) {
     (p.mandate ? `<p class="small">Keeper ${esc(p.mandate.keeper || "none")} · ${p.mandate.allowed.length} tokens · epoch ${p.mandate.epoch}</p>` : "") +
     p.warnings.map((w) => `<p class="warn small">${esc(w)}</p>`).join("");
   $("review-impact").hidden = !p.needs_explicit_confirmation;
+  $("review-unlock").hidden = page.wallet !== null || page.injected !== null;
   $("accept-impact").checked = false;
   $("price-updated").hidden = true;
   $("review-error").hidden = true;
@@ -442,6 +455,10 @@ async function confirmReview() {
       }).join("");
       $("price-updated").innerHTML = `<strong>Price updated</strong> — nothing was sent. <ul>${rows}</ul>Review again to see the new prices.`;
       $("price-updated").hidden = false;
+    } else if (e instanceof SigningError || !(e instanceof ApiError)) {
+      showError(e.message);  // not signed: the same review can be confirmed again
+      $("confirm").disabled = false;
+      return;
     } else {
       showError(errorText(e));
     }
