@@ -15,7 +15,7 @@ WEB_VENDOR := orchestrator/web/static/vendor/vendor.js
 WEB_ASSETS_BUDGET_KB ?= 800
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean web web-assets
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean web web-assets web-screenshots browser
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
@@ -97,8 +97,26 @@ test-forge: setup
 
 # Two pytest workers (pytest-xdist), one test file per worker at a time so a module's
 # fixtures (an anvil, a deployed market) are built once. PYTEST_WORKERS=0 runs in-process.
-test-py: setup
+test-py: setup browser
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The web page's browser tests drive Debian's chromium (never a downloaded browser):
+# installed here when missing and we can (root with apt); otherwise a loud message, and
+# the tests marked `browser` fail saying the same (deselect them with -m 'not browser').
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "!! /usr/bin/chromium is missing: the browser tests will FAIL."; \
+	    echo "!! install it (sudo apt-get install chromium) or run PYTEST_ARGS=\"-m 'not browser'\""; \
+	  fi; \
+	fi
+
+# The screenshots in docs/web/ that the README shows, taken by the browser tests.
+web-screenshots: setup browser
+	INDEXVAULT_SCREENSHOTS=docs $(PY) -m pytest -n 0 -q tests/web/test_page.py
 
 test: test-forge test-py
 

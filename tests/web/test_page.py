@@ -199,3 +199,21 @@ def test_keystores_move_between_browser_and_cli(tab: Page, tmp_path: Path) -> No
     saved = tmp_path / "backup.json"
     download.value.save_as(saved)
     assert json.loads(saved.read_text())["address"].lower() == info.owner[2:].lower()
+
+
+def test_mandate_set_show_revoke_from_the_page(tab: Page) -> None:
+    create_wallet(tab)
+    fund(tab)
+    review(tab, "#review-buy")
+    confirm(tab)
+    expect(tab.locator("#mandate-view")).to_contain_text("No keeper")
+    tab.fill("#m-budget", "25")
+    review(tab, "#review-mandate")
+    expect(tab.locator("#review-title")).to_have_text("Set the keeper mandate")
+    confirm(tab)
+    expect(tab.locator("#mandate-view")).to_contain_text("loss budget $25.00")
+    expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "mandate")
+    review(tab, "#review-revoke")
+    expect(tab.locator("#review-title")).to_have_text("Revoke the keeper")
+    confirm(tab)
+    expect(tab.locator("#mandate-view")).to_contain_text("No keeper")

@@ -198,7 +198,7 @@ async function refresh() {
     if (head.block_number === page.block) return;
     page.block = head.block_number;
     const jobs = [loadOverview()];
-    if (page.owner) jobs.push(loadAccount(), loadHoldings(), loadPnl(), loadLog(), loadMandate());
+    if (page.owner) jobs.push(loadVault(), loadAccount(), loadLog(), loadMandate());
     else clearOwnerViews();
     await Promise.all(jobs);
   } catch (e) { banner("The server did not answer: " + errorText(e)); }
@@ -250,8 +250,14 @@ async function loadAccount() {
   page.account = a;
 }
 
-async function loadHoldings() {
+async function loadVault() {
+  // one P&L read for both the table's per-asset P&L and My index
   const [h, pnl] = await Promise.all([api(`/api/holdings?owner=${page.owner}`), api(`/api/pnl?owner=${page.owner}`)]);
+  showHoldings(h, pnl);
+  showPnl(pnl);
+}
+
+function showHoldings(h, pnl) {
   const unrealised = new Map(pnl.pnl.positions.map((p) => [p.token.toLowerCase(), p.unrealised_pnl_usdc]));
   page.holdingsRows = h.view.rows.map((r) => ({
     symbol: r.symbol, amount: tokenAmount(r.amount, r.decimals), value: Number(r.value_usdc),
@@ -296,8 +302,7 @@ function drawHoldingsTable() {
     `<td class="num ${r.pnl >= 0 ? "up" : "down"}">${usd(r.pnl)}</td></tr>`).join("");
 }
 
-async function loadPnl() {
-  const { pnl: p, eth_price_usdc: ethPrice } = await api(`/api/pnl?owner=${page.owner}`);
+function showPnl({ pnl: p, eth_price_usdc: ethPrice }) {
   const gasUsd = ethPrice ? (big(p.gas_paid_wei) * big(ethPrice)) / 10n ** 18n : null;
   const cells = [
     ["Equity", usd(p.equity_usdc)], ["Cost basis", usd(p.cost_basis_usdc)],
@@ -500,12 +505,12 @@ function wire() {
 async function start() {
   if (!V) { banner("The page's scripts are missing: run `make setup` (it builds static/vendor/)."); return; }
   wire();
+  const stored = loadKeystore();
+  if (stored) useKeystore(stored); else { setOwner(null); }  // starts the first refresh
   page.config = await api("/api/config");
   $("network").textContent = `${page.config.network} · chain ${page.config.chain_id}`;
   $("faucet-row").hidden = !page.config.faucet;
   window.dispatchEvent(new Event("eip6963:requestProvider"));
-  const stored = loadKeystore();
-  if (stored) useKeystore(stored); else { setOwner(null); }
   setInterval(refresh, POLL_MS);
 }
 start();
