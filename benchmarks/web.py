@@ -118,9 +118,7 @@ def _page_load_ms(state: PageState, owner: str) -> float:
                     " && window.__indexvault.drawn.treemap !== undefined",
                     timeout=120_000,
                 )
-                drawn = tab.evaluate(
-                    "() => Math.max(window.__indexvault.drawn.gauge, window.__indexvault.drawn.treemap)"
-                )
+                drawn = tab.evaluate("() => Math.max(...Object.values(window.__indexvault.drawn))")
                 loads.append(float(drawn))
                 context.close()
         finally:

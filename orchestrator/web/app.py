@@ -20,7 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from orchestrator.errors import IndexVaultError
 from orchestrator.web.deps import BigIntJSONResponse, Facade
-from orchestrator.web.errors import OriginRejected, handle_indexvault_error, handle_origin_rejected
+from orchestrator.web.errors import handle_indexvault_error
 from orchestrator.web.facade_thread import FacadeThread
 from orchestrator.web.routes import account, holdings, mandate, overview, trade
 from orchestrator.web.state import PageState
@@ -52,7 +52,6 @@ def create_app(state: PageState, *, allowed_hosts: Sequence[str] = LOCAL_HOSTS) 
     app.state.facade = facade
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(IndexVaultError, handle_indexvault_error)
-    app.add_exception_handler(OriginRejected, handle_origin_rejected)
     for module in (overview, account, holdings, trade, mandate):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True, check_dir=False), name="page")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
-from orchestrator.web.errors import OriginRejected
+from orchestrator.errors import OriginRejected
 from orchestrator.web.facade_thread import FacadeThread
 from orchestrator.web.state import PageState
 

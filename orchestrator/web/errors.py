@@ -14,24 +14,19 @@ from orchestrator.errors import (
     IndexVaultError,
     InputError,
     InternalError,
+    OriginRejected,
     PreviewOutdated,
     PriceUpdated,
     TransientError,
     UnknownQuote,
 )
 
-__all__ = ["OriginRejected", "error_body", "handle_indexvault_error", "status_of"]
-
-
-class OriginRejected(Exception):
-    """A state-changing request from a page that is not ours (or with no Origin)."""
-
-    def __init__(self, origin: str | None) -> None:
-        super().__init__(origin)
-        self.origin = origin
+__all__ = ["error_body", "handle_indexvault_error", "status_of"]
 
 
 def status_of(error: IndexVaultError) -> int:
+    if isinstance(error, OriginRejected):
+        return 403
     if isinstance(error, UnknownQuote):
         return 404
     if isinstance(error, AlreadySubmitted | PreviewOutdated):
@@ -69,16 +64,3 @@ def error_body(error: IndexVaultError) -> dict[str, Any]:
 async def handle_indexvault_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, IndexVaultError)
     return JSONResponse(error_body(error), status_code=status_of(error))
-
-
-async def handle_origin_rejected(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, OriginRejected)
-    return JSONResponse(
-        {
-            "error": "OriginRejected",
-            "message": f"refused: this request came from {error.origin or 'no origin'}, "
-            "not from this server's own page; nothing was done",
-            "hint": "Use the page this server serves (the URL `indexvault web` printed).",
-        },
-        status_code=403,
-    )

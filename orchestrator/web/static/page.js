@@ -314,12 +314,16 @@ function showPnl({ pnl: p, eth_price_usdc: ethPrice }) {
   $("pnl").innerHTML = cells.map(([k, v]) => `<span class="muted">${k}</span><span data-pnl="${esc(k)}">${v}</span>`).join("");
 }
 
+// LogRow.detail carries base units for buys, sells and rebalances (the amounts are in the
+// columns already); it is shown for mandate changes, whose detail is the keeper.
+const DETAILED = new Set(["mandate", "keeper_revoked", "failed", "dropped"]);
+
 async function loadLog() {
   const { rows } = await api(`/api/log?owner=${page.owner}`);
   const explorer = page.overview && page.overview.explorer_url;
   $("log-table").querySelector("tbody").innerHTML = rows.map((r) => {
     const tx = r.tx_hash ? (explorer ? `<a href="${explorer}/tx/${r.tx_hash}" target="_blank" rel="noopener">${short(r.tx_hash)}</a>` : `<code>${short(r.tx_hash)}</code>`) : "";
-    return `<tr data-kind="${esc(r.kind)}"><td>${when(r.time_s)}</td><td>${esc(r.kind)}${r.detail ? ` <span class="muted small">${esc(r.detail)}</span>` : ""}</td>` +
+    return `<tr data-kind="${esc(r.kind)}"><td>${when(r.time_s)}</td><td>${esc(r.kind)}${r.detail && DETAILED.has(r.kind) ? ` <span class="muted small">${esc(r.detail)}</span>` : ""}</td>` +
       `<td class="num">${r.usdc_amount === null ? "" : usd(r.usdc_amount)}</td><td class="num">${r.legs}</td>` +
       `<td class="num">${usd(r.fee_usdc)}</td><td class="num">${r.gas_wei === null ? "" : eth(r.gas_wei)}</td><td>${tx}</td></tr>`;
   }).join("");
