@@ -37,6 +37,7 @@ def create_app(state: PageState, *, allowed_hosts: Sequence[str] = LOCAL_HOSTS) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        thread.submit(state.warm)  # the first page load finds the overview ready
         try:
             yield
         finally:

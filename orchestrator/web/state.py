@@ -9,15 +9,16 @@ a preview whose nonce has already moved.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eth_utils.address import is_address, to_checksum_address
 
-from orchestrator.errors import AlreadySubmitted, InputError, UnknownQuote
+from orchestrator.errors import AlreadySubmitted, IndexVaultError, InputError, UnknownQuote
 from orchestrator.service import Session
 from orchestrator.service.models import Execution, Preview, SigningRequest
-from orchestrator.service.overview import IndexOverview, chain_head
+from orchestrator.service.overview import IndexOverview, chain_head, session_overview
 
 __all__ = ["PageState", "Reviewed"]
 
@@ -48,6 +49,19 @@ class PageState:
         if key not in self.sessions:
             self.sessions[key] = self.opener(key)
         return self.sessions[key]
+
+    def index_overview(self) -> IndexOverview:
+        """The overview, computed once per server (the index level reads 12 weeks of the
+        market history; it changes with the market date only)."""
+        if self.overview is None:
+            self.overview = session_overview(self.session(), self.network)
+        return self.overview
+
+    def warm(self) -> None:
+        """Open the market's session and compute the overview before the first page asks
+        (run on the facade thread at startup); a failure is left for the routes to report."""
+        with contextlib.suppress(IndexVaultError):
+            self.index_overview()
 
     def can_fund(self) -> bool:
         if self.faucet is None:

@@ -28,10 +28,7 @@ async def index_overview(facade: FacadeDep) -> overview.IndexOverview:
     def read(state: PageState) -> overview.IndexOverview:
         session = state.session()
         head = overview.chain_head(session)
-        cached = state.overview
-        if cached is None:  # the index part changes with the market date only
-            cached = state.overview = overview.session_overview(session, state.network)
-        return cached.model_copy(
+        return state.index_overview().model_copy(
             update={
                 "chain_time_s": head.timestamp_s,
                 "next_rebalance_s": overview.next_rebalance_after(head.timestamp_s),
