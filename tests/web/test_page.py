@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -217,3 +218,56 @@ def test_mandate_set_show_revoke_from_the_page(tab: Page) -> None:
     expect(tab.locator("#review-title")).to_have_text("Revoke the keeper")
     confirm(tab)
     expect(tab.locator("#mandate-view")).to_contain_text("No keeper")
+
+
+# A stand-in browser wallet: announced by EIP-6963, answering EIP-1193 requests; it signs
+# `eth_signTypedData_v4` payloads (the JSON the page hands it) with its own key, through
+# the page's bundled ethers, as an extension would.
+INJECTED_KEY = "0x" + "42" * 32
+INJECTED_WALLET = """
+(() => {
+  const key = "__KEY__";
+  const info = { uuid: "b3b5c3f0-0000-4000-8000-000000000042", name: "Test Wallet",
+                 icon: "data:image/svg+xml,<svg/>", rdns: "test.wallet" };
+  window.__signed = [];
+  const provider = { async request({ method, params }) {
+    const wallet = new window.IndexVaultVendor.Wallet(key);
+    if (method === "eth_requestAccounts") return [wallet.address];
+    if (method === "eth_signTypedData_v4") {
+      const [from, json] = params;
+      if (from.toLowerCase() !== wallet.address.toLowerCase()) throw new Error("unknown account");
+      const { domain, types, message } = JSON.parse(json);
+      const struct = { ...types }; delete struct.EIP712Domain;
+      window.__signed.push(json);
+      return wallet.signTypedData(domain, struct, message);
+    }
+    throw new Error("unsupported " + method);
+  } };
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
+    { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();
+""".replace("__KEY__", INJECTED_KEY)
+
+
+def test_an_injected_wallet_owns_and_signs(browser: Browser, site: tuple[str, FastAPI]) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_init_script(INJECTED_WALLET)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    try:
+        tab.goto(site[0])
+        tab.click("text=Use Test Wallet")
+        expect(tab.locator("#owner")).to_have_text(Account.from_key(INJECTED_KEY).address)
+        expect(tab.locator("#lock-state")).to_have_text("browser wallet")
+        fund(tab)
+        review(tab, "#review-buy")
+        expect(tab.locator("#review-unlock")).to_be_hidden()  # the wallet signs, not a passphrase
+        confirm(tab)
+        expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "buy")
+        signed = tab.evaluate("() => window.__signed")
+        assert len(signed) == 1
+        assert json.loads(signed[0])["primaryType"] == "PackedUserOperation"
+    finally:
+        context.close()
