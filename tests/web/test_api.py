@@ -14,6 +14,8 @@ from tests.web.conftest import Clock, Page
 pytestmark = pytest.mark.anvil
 
 USDC = 10**6
+# on the 6-token test market: a buy whose largest legs move their pools 10-15%, and more
+TICKED_USDC, BLOCKED_USDC = "600000", "4000000"
 
 
 def funded(page: Page, usdc: str = "5000") -> dict[str, Any]:
@@ -299,3 +301,27 @@ def test_mandate_set_show_revoke(page: Page) -> None:
         == 200
     )
     assert page.get("/api/mandate", owner=page.owner.address).json()["keeper"] is None
+
+
+def test_high_impact_needs_a_tick_and_very_high_is_refused(page: Page) -> None:
+    """The facade's guards, carried: a leg at >= 10% impact is confirmed only with
+    accept_high_impact; >= 15% is refused at confirm whatever the page sends."""
+    funded(page, "5000000")
+    ticked, blocked = buy(page, TICKED_USDC), buy(page, BLOCKED_USDC)
+    assert ticked["needs_explicit_confirmation"] is True
+    assert ticked["blocked"] is False
+    assert blocked["blocked"] is True
+    sends = page.sends()
+    refused = page.post(
+        "/api/confirm", {"quote_id": blocked["quote_id"], "accept_high_impact": True}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "InputError"
+    unticked = page.post("/api/confirm", {"quote_id": ticked["quote_id"]})
+    assert unticked.status_code == 400
+    assert unticked.json()["error"] == "InputError"
+    accepted = page.post(
+        "/api/confirm", {"quote_id": ticked["quote_id"], "accept_high_impact": True}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert page.sends() == sends

@@ -226,6 +226,7 @@ function drawGauge(s) {
   }
   const bear = s.bear_below_gauge / 100, bull = s.bull_above_gauge / 100;
   chart.setOption({
+    animation: false,  // drawn at once: a refresh should not replay a sweep
     series: [{
       type: "gauge", min: 0, max: 100, startAngle: 200, endAngle: -20, radius: "95%",
       axisLine: { lineStyle: { width: 18, color: [[bear, "#d64545"], [bull, "#c9ced6"], [1, "#1f9d55"]] } },
@@ -251,21 +252,26 @@ async function loadAccount() {
 }
 
 async function loadVault() {
-  // one P&L read for both the table's per-asset P&L and My index
-  const [h, pnl] = await Promise.all([api(`/api/holdings?owner=${page.owner}`), api(`/api/pnl?owner=${page.owner}`)]);
+  // Holdings first (a cheap read: the treemap draws at once), then one P&L read (it
+  // rebuilds from the vault's events) for both the table's per-asset P&L and My index.
+  const holdingsRead = api(`/api/holdings?owner=${page.owner}`);
+  const pnlRead = api(`/api/pnl?owner=${page.owner}`);
+  const h = await holdingsRead;
+  showHoldings(h, null);
+  const pnl = await pnlRead;
   showHoldings(h, pnl);
   showPnl(pnl);
 }
 
 function showHoldings(h, pnl) {
-  const unrealised = new Map(pnl.pnl.positions.map((p) => [p.token.toLowerCase(), p.unrealised_pnl_usdc]));
+  const unrealised = new Map(pnl ? pnl.pnl.positions.map((p) => [p.token.toLowerCase(), p.unrealised_pnl_usdc]) : []);
   page.holdingsRows = h.view.rows.map((r) => ({
     symbol: r.symbol, amount: tokenAmount(r.amount, r.decimals), value: Number(r.value_usdc),
     weight: r.weight_bps, target: r.target_bps, drift: r.weight_bps - r.target_bps,
-    pnl: unrealised.has(r.token.toLowerCase()) ? Number(unrealised.get(r.token.toLowerCase())) : 0,
+    pnl: unrealised.has(r.token.toLowerCase()) ? Number(unrealised.get(r.token.toLowerCase())) : null,
   }));
   drawHoldingsTable();
-  drawTreemap(h.treemap);
+  if (!pnl) drawTreemap(h.treemap);
 }
 
 function driftColour(bps) {
@@ -281,6 +287,7 @@ function drawTreemap(tiles) {
   }
   page.tiles = tiles.length;
   chart.setOption({
+    animation: false,
     tooltip: { formatter: (p) => `${esc(p.name)}<br>${usd(p.data.raw)}<br>drift ${pct(p.data.drift)}` },
     series: [{
       type: "treemap", roam: false, nodeClick: false, breadcrumb: { show: false },
@@ -299,7 +306,7 @@ function drawHoldingsTable() {
   $("holdings-table").querySelector("tbody").innerHTML = rows.map((r) =>
     `<tr><td>${esc(r.symbol)}</td><td class="num">${r.amount}</td><td class="num">${usd(r.value)}</td>` +
     `<td class="num">${pct(r.weight)}</td><td class="num">${pct(r.target)}</td><td class="num">${pct(r.drift)}</td>` +
-    `<td class="num ${r.pnl >= 0 ? "up" : "down"}">${usd(r.pnl)}</td></tr>`).join("");
+    (r.pnl === null ? `<td class="num muted">…</td></tr>` : `<td class="num ${r.pnl >= 0 ? "up" : "down"}">${usd(r.pnl)}</td></tr>`)).join("");
 }
 
 function showPnl({ pnl: p, eth_price_usdc: ethPrice }) {
