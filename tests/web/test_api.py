@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anvil
 
 USDC = 10**6
 # on the 6-token test market: a buy whose largest legs move their pools 10-15%, and more
-TICKED_USDC, BLOCKED_USDC = "600000", "4000000"
+TICKED_USDC, BLOCKED_USDC = "2000000", "4000000"
 
 
 def funded(page: Page, usdc: str = "5000") -> dict[str, Any]:
@@ -306,7 +306,7 @@ def test_mandate_set_show_revoke(page: Page) -> None:
 def test_high_impact_needs_a_tick_and_very_high_is_refused(page: Page) -> None:
     """The facade's guards, carried: a leg at >= 10% impact is confirmed only with
     accept_high_impact; >= 15% is refused at confirm whatever the page sends."""
-    funded(page, "5000000")
+    funded(page, "10000000")
     ticked, blocked = buy(page, TICKED_USDC), buy(page, BLOCKED_USDC)
     assert ticked["needs_explicit_confirmation"] is True
     assert ticked["blocked"] is False
