@@ -3,6 +3,7 @@ and reused quote ids, a wrong-key signature (sends counted), a foreign Origin.""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -325,3 +326,14 @@ def test_high_impact_needs_a_tick_and_very_high_is_refused(page: Page) -> None:
     )
     assert accepted.status_code == 200, accepted.text
     assert page.sends() == sends
+
+
+def test_nothing_secret_reaches_the_log(page: Page, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    funded(page)
+    preview = buy(page)
+    _, signature = confirm_and_sign(page, preview["quote_id"])
+    done = page.post("/api/submit", {"quote_id": preview["quote_id"], "signature": signature})
+    assert done.status_code == 200
+    assert signature[2:] not in caplog.text
+    assert page.owner.key.hex() not in caplog.text
