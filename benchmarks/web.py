@@ -120,6 +120,9 @@ def _page_load_ms(state: PageState, owner: str) -> float:
                 )
                 drawn = tab.evaluate("() => Math.max(...Object.values(window.__indexvault.drawn))")
                 loads.append(float(drawn))
+                print(
+                    f"   load: {tab.evaluate('() => window.__indexvault.marks')} drawn {drawn:.0f}"
+                )
                 context.close()
         finally:
             browser.close()

@@ -19,8 +19,9 @@ const $ = (id) => document.getElementById(id);
 const page = {
   config: null, overview: null, owner: null, keystore: null, wallet: null, injected: null,
   block: -1, review: null, reviewReceivedAt: 0, holdingsRows: [], sortKey: "value", sortDesc: true,
-  charts: {}, drawn: {},
+  charts: {}, drawn: {}, marks: {},
 };
+function mark(name) { page.marks[name] = page.marks[name] || Math.round(performance.now()); }
 window.__indexvault = page; // for the browser tests and the page-load benchmark
 
 // -- formats: base units (number or decimal string) -> human text ----------------------
@@ -194,6 +195,7 @@ async function signRequest(request) {
 async function refresh() {
   try {
     const head = await api("/api/head");
+    mark("head");
     $("block").textContent = `block ${head.block_number}`;
     if (head.block_number === page.block) return;
     page.block = head.block_number;
@@ -206,6 +208,7 @@ async function refresh() {
 
 async function loadOverview() {
   const o = await api("/api/overview");
+  mark("overview");
   page.overview = o;
   $("index-level").textContent = Number(o.index_level).toLocaleString("en-US", { minimumFractionDigits: 2 });
   const change = $("week-change");
@@ -257,6 +260,7 @@ async function loadVault() {
   const holdingsRead = api(`/api/holdings?owner=${page.owner}`);
   const pnlRead = api(`/api/pnl?owner=${page.owner}`);
   const h = await holdingsRead;
+  mark("holdings");
   showHoldings(h, null);
   const pnl = await pnlRead;
   showHoldings(h, pnl);
@@ -514,6 +518,7 @@ function wire() {
 }
 
 async function start() {
+  mark("script");
   if (!V) { banner("The page's scripts are missing: run `make setup` (it builds static/vendor/)."); return; }
   wire();
   const stored = loadKeystore();
