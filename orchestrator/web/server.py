@@ -9,6 +9,7 @@ import uvicorn
 from orchestrator.errors import InputError
 from orchestrator.service import Session, open_session
 from orchestrator.web.app import LOCAL_HOSTS, create_app
+from orchestrator.web.deps import Facade
 from orchestrator.web.state import PageState
 
 __all__ = ["page_url", "serve"]
@@ -39,6 +40,13 @@ def serve(
     if host not in LOCAL_HOSTS:
         announce(f"warning: serving on {host}: anyone who can reach it can use this page")
     app = create_app(state, allowed_hosts=hosts)
+    facade: Facade = app.state.facade
+    try:  # the network's session, opened now: an unknown network or a stopped node fails here
+        facade.thread.run(state.session)
+    except BaseException:
+        facade.thread.run(state.close)
+        facade.thread.stop()
+        raise
     announce(f"indexvault web on {network}: {page_url(host, port)}  (API docs at /docs)")
     # access_log: method and path only (owner addresses; no bodies, no keys: there are none)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
