@@ -17,10 +17,15 @@ def _web(home: Path, *args: str) -> BaseException | None:
     return result.exception
 
 
+def _facade_threads() -> int:
+    return sum(t.name == "indexvault-facade" for t in threading.enumerate())
+
+
 def test_an_unknown_network_is_refused_before_serving(tmp_path: Path) -> None:
+    before = _facade_threads()
     error = _web(tmp_path, "--network", "nowhere", "--port", "1")
     assert isinstance(error, ConfigError)
-    assert not any(t.name == "indexvault-facade" for t in threading.enumerate())
+    assert _facade_threads() == before
 
 
 def test_a_local_network_never_set_up_is_refused_before_serving(tmp_path: Path) -> None:
