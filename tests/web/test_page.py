@@ -107,9 +107,21 @@ def test_buy_sell_withdraw_journey(tab: Page) -> None:
     expect(tab.locator('[data-review="min-expected"]')).to_contain_text("$")
     expect(tab.locator("#expiry")).to_have_text(re.compile(r"^[0-9]+:[0-5][0-9]$"))
     tab.locator("#review").screenshot(path=str(shots / "review-sheet.png"))
-    confirm(tab)
+    legs = tab.locator("#review-body tbody tr").count()
+    tab.click("#confirm")
+    expect(tab.locator("#progress")).to_have_attribute("data-done", "true")
+    fills = tab.locator("#progress li", has_text="(min ")
+    expect(fills).to_have_count(legs)  # each leg's fill against its min-out
+    tab.click("#close-review")
     expect(tab.locator("#treemap")).not_to_have_attribute("data-tiles", "0")
     assert tab.locator("#holdings-table tbody tr").count() >= 3
+    tab.click('#holdings-table th[data-key="symbol"]')  # sortable: by token, A to Z
+    symbols = tab.locator("#holdings-table tbody td:first-child").all_text_contents()
+    assert symbols == sorted(symbols)
+    tab.click('#holdings-table th[data-key="symbol"]')
+    assert tab.locator("#holdings-table tbody td:first-child").all_text_contents() == sorted(
+        symbols, reverse=True
+    )
     expect(tab.locator("#log-table tbody tr").first).to_have_attribute("data-kind", "buy")
     expect(tab.locator('[data-pnl="Equity"]')).not_to_have_text("$0.00")
     expect(tab.locator('[data-pnl="Fees paid"]')).not_to_have_text("$0.00")
