@@ -8,13 +8,16 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 ARGS ?=
+WEB_VENDOR := orchestrator/web/static/vendor/vendor.js
+WEB_ASSETS_BUDGET_KB ?= 800
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean rehearsal
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean rehearsal web web-assets web-screenshots browser
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
+	@echo "make web    - the index page: local node + bundler + keeper, then the server (prints the URL)"
 	@echo "make test   - set up, then run the forge suite and the pytest suite"
 	@echo "make bench  - run every benchmark; writes .bench/results.json"
 	@echo "make rehearsal - a Sepolia user's deploy, buy, sell, mandate, keeper on anvil --chain-id 11155111 + alto"
@@ -23,7 +26,7 @@ help:
 	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
 	@echo "make mutation - slither-mutate over the vault and factory (hours: not part of make test)"
 
-setup: $(PY_STAMP) $(NPM_STAMP)
+setup: $(PY_STAMP) $(NPM_STAMP) $(WEB_VENDOR)
 
 $(PY_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "indexvault needs Python 3.11, found " + sys.version.split()[0]'
@@ -39,6 +42,25 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@test -x $(FORGE) || { echo "forge's native binary is missing after npm install"; exit 1; }
 	touch $@
+
+# The web page's third-party code (ECharts' gauge and treemap, ethers' wallet parts) from
+# node_modules into one git-ignored file: no CDN, the page works offline. The size budget
+# (all of static/, uncompressed) is checked here and by tests/web/test_assets.py.
+$(WEB_VENDOR): orchestrator/web/assets/vendor.js $(NPM_STAMP) | $(PY_STAMP)
+	node_modules/.bin/esbuild $< --bundle --minify --format=iife --target=es2020 \
+	  --legal-comments=none --log-level=warning --outfile=$@
+	@$(PY) -m orchestrator.web.assets_budget $(WEB_ASSETS_BUDGET_KB)
+
+web-assets: $(WEB_VENDOR)
+
+# The local node and alto (resumed if they run), the keeper's daily loop in the background
+# (stopped with the server), then the server; it prints the page's URL.
+web: setup
+	$(VENV)/bin/indexvault local up
+	@mkdir -p .cache; $(VENV)/bin/indexvault keeper run --network local > .cache/keeper-web.log 2>&1 & \
+	  keeper=$$!; trap "kill $$keeper 2>/dev/null" EXIT INT TERM; \
+	  echo "keeper: daily loop in the background (pid $$keeper, log .cache/keeper-web.log)"; \
+	  $(VENV)/bin/indexvault web $(ARGS)
 
 # slither lives in its own venv: its pins (crytic-compile, solc-select) are not the app's.
 SLITHER_VENV := .venv-slither
@@ -74,8 +96,26 @@ test-forge: setup
 
 # Two pytest workers (pytest-xdist), one test file per worker at a time so a module's
 # fixtures (an anvil, a deployed market) are built once. PYTEST_WORKERS=0 runs in-process.
-test-py: setup
+test-py: setup browser
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The web page's browser tests drive Debian's chromium (never a downloaded browser):
+# installed here when missing and we can (root with apt); otherwise a loud message, and
+# the tests marked `browser` fail saying the same (deselect them with -m 'not browser').
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "!! /usr/bin/chromium is missing: the browser tests will FAIL."; \
+	    echo "!! install it (sudo apt-get install chromium) or run PYTEST_ARGS=\"-m 'not browser'\""; \
+	  fi; \
+	fi
+
+# The screenshots in docs/web/ that the README shows, taken by the browser tests.
+web-screenshots: setup browser
+	INDEXVAULT_SCREENSHOTS=docs $(PY) -m pytest -n 0 -q tests/web/test_page.py
 
 test: test-forge test-py
 

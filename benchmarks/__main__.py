@@ -16,6 +16,7 @@ SUITES = [
     "benchmarks.bundler",
     "benchmarks.deploy",
     "benchmarks.strategy",
+    "benchmarks.web",
 ]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 

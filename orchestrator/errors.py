@@ -22,6 +22,7 @@
     │   ├── AlreadySubmitted        that quote id was submitted before: never twice
     │   ├── MissingPrice            a held token without a price to value it at
     │   ├── TransactionRejected     the node refused a signed transaction (`reason`)
+    │   ├── OriginRejected          a state-changing web request from another page (`origin`)
     │   └── ConfigError             fix the setup: a setting, file, network or address book
     │       ├── SetupError          the machine is not set up: run `make setup`
     │       ├── KeystoreCorrupt     a keystore file that is not Web3 Secret Storage v3
@@ -103,6 +104,7 @@ __all__ = [
     "NotEnoughFunds",
     "NotIncludedYet",
     "OperationReverted",
+    "OriginRejected",
     "PasswordRejected",
     "PreviewExpired",
     "PreviewOutdated",
@@ -364,6 +366,19 @@ class TransactionRejected(InputError):
     def __init__(self, message: str, *, reason: RejectionReason, node: str) -> None:
         super().__init__(f"{node} rejected the transaction: {message}")
         self.reason, self.node = reason, node
+
+
+class OriginRejected(InputError):
+    """The web server refused a state-changing request whose Origin is not its own page's
+    (or absent): another site cannot act through a user's local server. Nothing was done."""
+
+    def __init__(self, origin: str | None) -> None:
+        super().__init__(
+            f"refused: this request came from {origin or 'no origin'}, not from this "
+            "server's own page; nothing was done",
+            hint="Use the page this server serves (the URL `indexvault web` printed).",
+        )
+        self.origin = origin
 
 
 # --- fix the setup -----------------------------------------------------------------------------

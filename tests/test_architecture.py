@@ -1,6 +1,6 @@
 """The import contract, checked over the package's import graph (`make lint` runs this file):
 
-- the front ends (cli/, demo/, text/) import from the library only the facade
+- the front ends (cli/, demo/, text/, web/) import from the library only the facade
   (`orchestrator.service` and its models) and `orchestrator.errors`;
 - nothing in the library imports a front end;
 - web3 is imported, and a node is spoken to (`.w3`), only inside `orchestrator/chain/`.
@@ -17,7 +17,7 @@ from pathlib import Path
 import orchestrator
 
 PACKAGE = Path(orchestrator.__file__).parent
-FRONT_ENDS = ("orchestrator.cli", "orchestrator.demo", "orchestrator.text")
+FRONT_ENDS = ("orchestrator.cli", "orchestrator.demo", "orchestrator.text", "orchestrator.web")
 FACADE = ("orchestrator.service", "orchestrator.errors")
 NODE_LIBRARIES = ("web3", "eth_tester")
 

@@ -20,6 +20,7 @@ from orchestrator.cli import (  # noqa: F401
     strategy_cmds,
     trade_cmds,
     wallet_cmds,
+    web_cmds,
 )
 from orchestrator.cli.app import app
 from orchestrator.errors import IndexVaultError

@@ -198,15 +198,17 @@ class LocalMarket:
     # -- people on it ----------------------------------------------------------------------
     def session(
         self,
-        signer: Signer,
+        signer: Signer | None = None,
         *,
         journal: Path,
+        owner: str | None = None,
         history: MarketHistory | None,
         keeper_journal: Path | None = None,
         wall_clock: Callable[[], float] | None = None,
     ) -> Session:
         """An owner's session on this market, with its journal at `journal`. Every session
-        of one market shares its bundler key (one nonce counter: no race)."""
+        of one market shares its bundler key (one nonce counter: no race). Without a
+        signer, `owner` (or None) reads, and confirms with signatures made elsewhere."""
         if self._submitter is None:
             self._submitter = local_submitter(self.chain, self.book, None)
         opened = Journal(journal)
@@ -215,6 +217,7 @@ class LocalMarket:
             self.book,
             journal=opened,
             history=history,
+            owner=owner,
             signer=signer,
             submitter=self._submitter,
             keeper_journal=keeper_journal,
