@@ -24,8 +24,8 @@ from orchestrator.errors import ConfigError
 from orchestrator.keeper.schedule import next_weekly_s
 from orchestrator.market.snapshot import MarketHistory
 from orchestrator.service.session import Session
+from orchestrator.service.signal_reading import SignalReading, read_signal
 from orchestrator.strategy import DEFAULT_CONFIG
-from orchestrator.strategy.signal import closes_of, gauge_of, regime_path
 from orchestrator.trading.targets import current_targets
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "AccountView",
     "ChainHead",
     "IndexOverview",
-    "SignalGauge",
     "account_view",
     "chain_head",
     "index_level",
@@ -51,28 +50,6 @@ EXPLORERS: dict[int, str] = {
     8453: "https://basescan.org",
     84532: "https://sepolia.basescan.org",
 }
-
-
-class SignalGauge(BaseModel):
-    """The regime signal as a 0-100 gauge (see strategy.signal): bear below
-    `bear_below_gauge`, bull above `bull_above_gauge`; between them (the hysteresis band)
-    the regime stays what it was."""
-
-    model_config = ConfigDict(frozen=True)
-
-    date: datetime.date
-    regime: str
-    gauge: int
-    symbol: str
-    close_usd: Decimal
-    average_usd: Decimal
-    window_days: int
-    distance_bps: int  # close vs its moving average, in bps (negative: below)
-    bear_below_gauge: int
-    bull_above_gauge: int
-    warming_up: bool
-    last_switch_date: datetime.date | None  # None: no switch in the whole history
-    last_switch_to: str | None
 
 
 class IndexOverview(BaseModel):
@@ -94,7 +71,7 @@ class IndexOverview(BaseModel):
     next_rebalance_s: int  # the keeper's weekly run (Monday 00:00 UTC) after the chain's now
     chain_time_s: int
     regime: str
-    signal: SignalGauge
+    signal: SignalReading  # the live signal (strategy.candidates), as `indexvault signal` shows it
 
 
 def _weekly_dates(history: MarketHistory, end: datetime.date, weeks: int) -> list[datetime.date]:
@@ -131,29 +108,6 @@ def index_level(
     return points
 
 
-def _signal(history: MarketHistory, date: datetime.date) -> SignalGauge:
-    config = DEFAULT_CONFIG.signal
-    closes = [c for c in closes_of(history, config.symbol) if c.date <= date]
-    path = regime_path(closes, config)
-    reading = path[-1]
-    switches = [r for r in path if r.switched]
-    return SignalGauge(
-        date=reading.date,
-        regime=reading.regime.value,
-        gauge=reading.gauge,
-        symbol=config.symbol,
-        close_usd=reading.close,
-        average_usd=reading.average.quantize(Decimal("0.01")),
-        window_days=config.window_days,
-        distance_bps=int(reading.distance * 10_000),
-        bear_below_gauge=gauge_of(-config.band),
-        bull_above_gauge=gauge_of(config.band),
-        warming_up=reading.warming_up,
-        last_switch_date=switches[-1].date if switches else None,
-        last_switch_to=switches[-1].regime.value if switches else None,
-    )
-
-
 def index_overview(
     history: MarketHistory,
     *,
@@ -186,7 +140,7 @@ def index_overview(
         next_rebalance_s=next_weekly_s(chain_time_s),
         chain_time_s=chain_time_s,
         regime=targets.regime.value,
-        signal=_signal(history, market_date),
+        signal=read_signal(history, market_date, DEFAULT_CONFIG),
     )
 
 

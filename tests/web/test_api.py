@@ -67,7 +67,10 @@ def test_reads_without_a_vault(page: Page) -> None:
     assert config["network"] == "anvil-test"
     overview = page.get("/api/overview").json()
     assert overview["constituents"] == len(overview["weights_bps"]) > 0
-    assert overview["signal"]["bear_below_gauge"] < overview["signal"]["bull_above_gauge"]
+    signal = overview["signal"]
+    assert signal["exit_below"] <= signal["enter_above"]
+    assert signal["band"] == [signal["exit_below"], signal["enter_above"]]
+    assert signal["regime"] == overview["regime"]  # the gauge follows the signal the index uses
     assert overview["next_rebalance_s"] > overview["chain_time_s"]
     assert overview["explorer_url"] is None  # a local chain
     head = page.get("/api/head").json()

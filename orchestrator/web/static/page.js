@@ -227,7 +227,10 @@ function drawGauge(s) {
     chart = page.charts.gauge = V.echarts.init($("gauge"));
     chart.on("finished", () => { page.drawn.gauge = page.drawn.gauge || performance.now(); });
   }
-  const bear = s.bear_below_gauge / 100, bull = s.bull_above_gauge / 100;
+  // A vote has one threshold (invested only when every member reads bull): its green zone is
+  // the top of the dial, not an empty band.
+  const bear = (s.exit_below === s.enter_above ? s.exit_below - 2 : s.exit_below) / 100;
+  const bull = Math.max(bear, (s.exit_below === s.enter_above ? s.enter_above - 2 : s.enter_above) / 100);
   chart.setOption({
     animation: false,  // drawn at once: a refresh should not replay a sweep
     series: [{
@@ -236,13 +239,14 @@ function drawGauge(s) {
       pointer: { width: 5 }, splitNumber: 10, axisLabel: { distance: 22, fontSize: 10 },
       detail: { valueAnimation: false, fontSize: 26, offsetCenter: [0, "35%"], formatter: "{value}" },
       title: { offsetCenter: [0, "62%"], fontSize: 12 },
-      data: [{ value: s.gauge, name: `${s.regime.toUpperCase()} · ${s.symbol} vs ${s.window_days}-day average` }],
+      data: [{ value: s.value, name: `${s.regime.toUpperCase()} · ${s.rule}` }],
     }],
   });
-  const last = s.last_switch_date ? `Last switch ${s.last_switch_date} to ${s.last_switch_to}` : "no switch in the history";
+  const last = s.last_switch ? `Last switch ${s.last_switch} to ${s.last_switch_to}` : "no switch in the history";
+  const parts = (s.components || []).map((c) => `${c.rule}: ${c.regime} (${c.value}/100)`).join("; ");
   $("gauge-notes").textContent =
-    `Gauge ${s.gauge}/100 on ${s.date}: ${s.symbol} ${money(s.close_usd)} is ${pct(s.distance_bps)} from its ${s.window_days}-day average ${money(s.average_usd)}. ` +
-    `Bear below ${s.bear_below_gauge}, bull above ${s.bull_above_gauge}; in between (the hysteresis band) the regime holds. ` +
+    `Gauge ${s.value}/100 on ${s.date} (${s.measure}). ` + (parts ? `Signals: ${parts}. ` : "") +
+    `Bear below ${s.exit_below}, bull from ${s.enter_above}; in between (the hysteresis band) the regime holds. ` +
     last + (s.warming_up ? " (warming up)" : "") + ".";
 }
 
