@@ -14,7 +14,7 @@
     │   ├── DuplicateWallet         a keystore by that name exists: never overwritten
     │   ├── MalformedKey            an import that is not a secp256k1 private key
     │   ├── WrongPassword           the password does not open that keystore
-    │   ├── PasswordRejected        an empty password, or two entries that differ
+    │   ├── PasswordRejected        an empty or too short password, or two entries that differ
     │   ├── InvalidUserOperation    a user-operation field (or signature) out of range
     │   ├── UnknownQuote            no preview (or submission) journaled under a quote id
     │   ├── QuoteNotConfirmed       a submission for a preview nobody confirmed
@@ -269,8 +269,8 @@ class WrongPassword(InputError):
 
 
 class PasswordRejected(InputError):
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"password rejected: {problem}", hint="Enter a non-empty password.")
+    def __init__(self, problem: str, *, hint: str = "Enter a non-empty password.") -> None:
+        super().__init__(f"password rejected: {problem}", hint=hint)
         self.problem = problem
 
 

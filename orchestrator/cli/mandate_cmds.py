@@ -19,7 +19,7 @@ import typer
 
 from orchestrator import service
 from orchestrator.cli.app import app
-from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _reading
+from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _signing, _viewing
 from orchestrator.errors import InputError
 from orchestrator.service.models import USDC_DECIMALS, Bps, Preview, UsdcUnits, usdc_units
 from orchestrator.text.mandate import SECONDS_PER, mandate_preview_text, mandate_view_text
@@ -116,7 +116,7 @@ def set_mandate(
     budget, window_s = parse_loss_budget(loss_budget_usdc), parse_duration(loss_window)
     cap = parse_loss_budget(loss_cap_usdc)
     symbols = parse_tokens(tokens)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_set_mandate(
             keeper=keeper, max_slippage_bps=Bps(max_slippage_bps), min_interval_s=interval_s,
             twap_window_s=twap_s, loss_budget_usdc=budget, loss_window_s=window_s,
@@ -128,12 +128,12 @@ def set_mandate(
 @mandate_app.command("show")
 def show(network: Network = "local", wallet: Wallet = "default") -> None:
     """Your vault's mandate: keeper, limits, allowed tokens, loss budget used."""
-    with _reading(network, wallet) as session:
+    with _viewing(network, wallet) as session:
         typer.echo(mandate_view_text(session.mandate(), session.timestamp()))
 
 
 @mandate_app.command("revoke")
 def revoke(network: Network = "local", wallet: Wallet = "default", yes: Yes = False) -> None:
     """Remove the keeper at once (one user operation); your funds stay where they are."""
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         _send(session, session.preview_revoke_keeper(), yes)

@@ -81,9 +81,9 @@ def _session(network: str, wallet: str) -> service.Session:
     return service.open_session(network, wallet, password=lambda: _password(confirm=False))
 
 
-def _reading(network: str, wallet: str) -> service.Session:
-    """A session for reading. Reads need no key, but the CLI asks for the password up
-    front as it always has (a wrong one fails here), until front ends agree to drop it."""
+def _signing(network: str, wallet: str) -> service.Session:
+    """A session that will sign: the password is asked up front (a wrong one fails here,
+    before any preview)."""
     session = _session(network, wallet)
     try:
         session.unlock()
@@ -91,6 +91,12 @@ def _reading(network: str, wallet: str) -> service.Session:
         session.close()
         raise
     return session
+
+
+def _viewing(network: str, wallet: str) -> service.Session:
+    """A session that only reads: the owner's address comes from the keystore file (or
+    `wallet` is an address); no password is asked."""
+    return service.open_session(network, wallet)
 
 
 def _go(session: service.Session, preview: Preview, yes: bool, accept_impact: bool) -> None:
@@ -120,7 +126,7 @@ def buy(
 ) -> None:
     """Buy the whole index in one user operation, after a preview."""
     usdc_amount = parse_usdc(amount)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_buy(usdc_amount, max_slippage_bps=max_slippage, force=force)
         _go(session, preview, yes, accept_impact)
 
@@ -136,7 +142,7 @@ def sell(
 ) -> None:
     """Sell a share of every holding to USDC, paid to your smart account."""
     fraction_bps = parse_percent(percent)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_sell(fraction_bps, max_slippage_bps=max_slippage)
         _go(session, preview, yes, accept_impact)
 
@@ -153,7 +159,7 @@ def withdraw(
         raise InputError(
             "withdrawals are in kind only", hint="Use --in-kind, or `sell` to receive USDC."
         )
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         _go(session, session.preview_withdraw(), yes, False)
 
 
@@ -164,7 +170,7 @@ def show_holdings(
     treemap: Annotated[Path | None, typer.Option(help="Also draw a treemap PNG here.")] = None,
 ) -> None:
     """The vault's tokens at mid prices, against this week's targets."""
-    with _reading(network, wallet) as session:
+    with _viewing(network, wallet) as session:
         view = session.holdings()
         typer.echo(holdings_text(view))
         if treemap is not None and view.exists:
@@ -175,14 +181,14 @@ def show_holdings(
 @app.command("pnl")
 def show_pnl(network: Network = "local", wallet: Wallet = "default") -> None:
     """Cost basis, realised and unrealised P&L, fees and gas, rebuilt from chain events."""
-    with _reading(network, wallet) as session:
+    with _viewing(network, wallet) as session:
         typer.echo(pnl_text(session.pnl(), session.eth_price_usdc()))
 
 
 @app.command("log")
 def show_log(network: Network = "local", wallet: Wallet = "default") -> None:
     """Every transaction of your vault (chain events merged with the journal)."""
-    with _reading(network, wallet) as session:
+    with _viewing(network, wallet) as session:
         typer.echo(log_text(session.log()))
 
 
@@ -193,6 +199,6 @@ def fund(
 ) -> None:
     """Mint test USDC to your smart account and give it 1 ETH for gas (local only)."""
     amount = parse_usdc(usdc)
-    with _reading("local", wallet) as session:
+    with _viewing("local", wallet) as session:
         account = session.fund(amount, eth_wei=Wei(10**18))
         typer.echo(f"funded {account} with {usdc} USDC and 1 ETH")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,12 @@ import typer
 
 from orchestrator.cli.app import app
 from orchestrator.errors import InputError, PasswordRejected
-from orchestrator.service.wallets import Keystore, smart_account_addresses
+from orchestrator.service.wallets import (
+    Keystore,
+    check_new_password,
+    default_smart_account,
+    smart_account_addresses,
+)
 
 __all__ = ["PASSWORD_ENV", "create", "import_key", "list_wallets", "wallet_app"]
 
@@ -47,8 +53,41 @@ def _password(*, confirm: bool) -> str:
         if from_env == "":
             raise PasswordRejected(f"{PASSWORD_ENV} is set but empty")
         return from_env
+    if _no_terminal():
+        raise PasswordRejected(
+            "no terminal to ask for it",
+            hint=f"Run it in a terminal, or set {PASSWORD_ENV} for automation.",
+        )
     value: str = typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm)
     return value
+
+
+def _no_terminal() -> bool:
+    """Would a hidden prompt fall back to echoing stdin (getpass's GetPassWarning)? Not when
+    stdin was replaced (a test runner scripts the answers), nor with a controlling terminal."""
+    if sys.stdin is not sys.__stdin__:
+        return False
+    try:
+        with open("/dev/tty"):
+            return False
+    except OSError:
+        return not sys.stdin.isatty()
+
+
+def _new_password() -> str:
+    """A password for a new keystore, asked twice; MetaMask's minimum length."""
+    password = _password(confirm=True)
+    check_new_password(password)
+    return password
+
+
+def _created(verb: str, name: str, owner: str | None) -> None:
+    typer.echo(f"{verb} wallet {name}: owner {owner}")
+    if owner is not None:
+        typer.echo(
+            f"  smart account {default_smart_account(owner)} (where your funds go; the same on "
+            "every chain with the canonical SimpleAccountFactory v0.8, salt 0)"
+        )
 
 
 @wallet_app.command("create")
@@ -60,8 +99,8 @@ def create(
     """Create a new key, encrypted under a password you choose."""
     keystore = Keystore(keystore_dir)
     keystore.ensure_name_free(name)  # before any prompt
-    info = keystore.create(name, _password(confirm=True), scrypt_n=scrypt_n)
-    typer.echo(f"created wallet {info.name}: owner {info.owner}")
+    info = keystore.create(name, _new_password(), scrypt_n=scrypt_n)
+    _created("created", info.name, info.owner)
     typer.echo(f"keystore: {info.path} (back it up; the password cannot be recovered)")
 
 
@@ -85,8 +124,8 @@ def import_key(
             raise InputError(f"cannot read --key-file {key_file}: {error.strerror}") from None
     else:
         key_text = typer.prompt("Private key (hex)", hide_input=True)
-    info = keystore.import_key(name, key_text, _password(confirm=True), scrypt_n=scrypt_n)
-    typer.echo(f"imported wallet {info.name}: owner {info.owner}")
+    info = keystore.import_key(name, key_text, _new_password(), scrypt_n=scrypt_n)
+    _created("imported", info.name, info.owner)
     typer.echo(f"keystore: {info.path}")
 
 

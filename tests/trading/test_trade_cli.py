@@ -80,4 +80,4 @@ def test_unknown_network(home: Path) -> None:
 
 
 def test_wrong_password(home: Path) -> None:
-    _fails(_run(home, "holdings", "-w", "alice", password="not it"), "wrong password")
+    _fails(_run(home, "sell", "--yes", "-w", "alice", password="not it"), "wrong password")
