@@ -8,7 +8,6 @@ where the data came from ("synthetic (seed=7)" when --market-data is omitted).
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -16,6 +15,7 @@ from typing import Annotated, Protocol
 import typer
 
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.errors import InputError
 from orchestrator.service import strategy as facade
 
@@ -29,7 +29,6 @@ MarketData = Annotated[
     ),
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: the latest).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TopOpt = Annotated[int | None, typer.Option("--top", min=1, help="Universe size N (default 100).")]
 CapOpt = Annotated[str | None, typer.Option("--cap", help="Single-asset cap, e.g. 0.25.")]
 
@@ -61,11 +60,17 @@ def _date(text: str | None, history: _Dated) -> datetime.date:
 
 
 def _config(top: int | None = None, cap: str | None = None) -> facade.StrategyConfig:
-    return facade.strategy_config(top, _decimal(cap, "--cap"))
+    cap_fraction = _decimal(cap, "--cap")
+    if cap_fraction is not None and not 0 < cap_fraction <= 1:
+        raise InputError(
+            f"--cap {cap} is not a share between 0 and 1",
+            hint="The largest weight one asset may have, as a fraction: 0.25 is 25%.",
+        )
+    return facade.strategy_config(top, cap_fraction)
 
 
-def _print_json(payload: dict[str, object]) -> None:
-    typer.echo(json.dumps(payload, indent=2))
+def _print_json(command: str, payload: dict[str, object]) -> None:
+    emit(command, payload)
 
 
 @app.command()
@@ -104,7 +109,7 @@ def weights(
         }
         if result.notes:
             payload["notes"] = list(result.notes)
-        _print_json(payload)
+        _print_json("weights", payload)
         return
     typer.echo(f"Index weights on {day} ({history.source_label}), {len(result.weights_bps)} coins:")
     for symbol, bps in result.weights_bps.items():
@@ -129,13 +134,14 @@ def signal(
     reading = facade.regime_on(history, day)
     if as_json:
         _print_json(
+            "signal",
             {
                 "date": day.isoformat(),
                 "regime": reading.regime.value,
                 "gauge": reading.gauge,
                 "inputs": reading.inputs(config),
                 "source": history.source_label,
-            }
+            },
         )
         return
     typer.echo(
@@ -149,8 +155,11 @@ def signal(
 
 
 @app.command()
-def strategy() -> None:
+def strategy(as_json: JsonOpt = False) -> None:
     """The strategy's rules, generated from the live configuration."""
+    if as_json:
+        emit("strategy", {"rules_markdown": facade.strategy_rules()})
+        return
     typer.echo(facade.strategy_rules(), nl=False)
 
 
@@ -179,7 +188,7 @@ def backtest(
         payload["from"] = result.strategy.navs[0].date.isoformat()
         payload["to"] = result.strategy.navs[-1].date.isoformat()
         payload["initial_nav"] = float(config.backtest.initial_nav_usd)
-        _print_json(payload)
+        _print_json("backtest", payload)
         return
     typer.echo(
         f"Backtest {result.strategy.navs[0].date} to {result.strategy.navs[-1].date} on "
@@ -198,9 +207,13 @@ def backtest(
 
 
 @app.command()
-def sensitivity(market_data: MarketData = None) -> None:
+def sensitivity(market_data: MarketData = None, as_json: JsonOpt = False) -> None:
     """Markdown tables: the backtest under neighbouring parameter values (slow: ~30 s)."""
     history, _ = facade.load_market(market_data)
     grid, rows = facade.sensitivity_tables(history)
+    if as_json:
+        emit("sensitivity", {"grid_markdown": grid, "rows_markdown": rows,
+                             "source": history.source_label})  # fmt: skip
+        return
     typer.echo(grid)
     typer.echo(rows)

@@ -9,7 +9,6 @@ they can come from `INDEXVAULT_PASSWORD`. Private keys are never command-line ar
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.errors import InputError, PasswordRejected
 from orchestrator.service.wallets import (
     Keystore,
+    WalletInfo,
     check_new_password,
     default_smart_account,
     smart_account_addresses,
@@ -81,11 +82,16 @@ def _new_password() -> str:
     return password
 
 
-def _created(verb: str, name: str, owner: str | None) -> None:
+def _created(verb: str, info: WalletInfo, *, command: str, as_json: bool) -> None:
+    name, owner = info.name, info.owner
+    account = default_smart_account(owner) if owner is not None else None
+    if as_json:
+        emit(command, {"wallet": info, "smart_account": account})
+        return
     typer.echo(f"{verb} wallet {name}: owner {owner}")
     if owner is not None:
         typer.echo(
-            f"  smart account {default_smart_account(owner)} (where your funds go; the same on "
+            f"  smart account {account} (where your funds go; the same on "
             "every chain with the canonical SimpleAccountFactory v0.8, salt 0)"
         )
 
@@ -95,12 +101,15 @@ def create(
     name: Annotated[str, typer.Argument(help="A name for the wallet (its keystore's file name).")],
     keystore_dir: KeystoreDir = None,
     scrypt_n: ScryptN = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create a new key, encrypted under a password you choose."""
     keystore = Keystore(keystore_dir)
     keystore.ensure_name_free(name)  # before any prompt
     info = keystore.create(name, _new_password(), scrypt_n=scrypt_n)
-    _created("created", info.name, info.owner)
+    _created("created", info, command="wallet create", as_json=as_json)
+    if as_json:
+        return
     typer.echo(f"keystore: {info.path} (back it up; the password cannot be recovered)")
 
 
@@ -113,6 +122,7 @@ def import_key(
     ] = None,
     keystore_dir: KeystoreDir = None,
     scrypt_n: ScryptN = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Import an existing private key (hex), encrypted under a password you choose."""
     keystore = Keystore(keystore_dir)
@@ -125,7 +135,9 @@ def import_key(
     else:
         key_text = typer.prompt("Private key (hex)", hide_input=True)
     info = keystore.import_key(name, key_text, _new_password(), scrypt_n=scrypt_n)
-    _created("imported", info.name, info.owner)
+    _created("imported", info, command="wallet import", as_json=as_json)
+    if as_json:
+        return
     typer.echo(f"keystore: {info.path}")
 
 
@@ -148,7 +160,7 @@ def list_wallets(
         typer.Option("--rpc-url", help="Check the addresses against the factory on this chain."),
     ] = None,
     salt: Annotated[int, typer.Option(min=0, help="The account salt.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List wallets: name, owner address, and (with --factory) the smart account address."""
     keystore = Keystore(keystore_dir)
@@ -169,7 +181,7 @@ def list_wallets(
             }
             for info in wallets
         ]
-        typer.echo(json.dumps({"keystore_dir": str(keystore.directory), "wallets": rows}, indent=2))
+        emit("wallet list", {"keystore_dir": str(keystore.directory), "wallets": rows})
         return
     if not wallets:
         typer.echo(f"no wallets in {keystore.directory}")
