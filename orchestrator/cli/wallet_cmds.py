@@ -72,7 +72,7 @@ def _no_terminal() -> bool:
         with open("/dev/tty"):
             return False
     except OSError:
-        return not sys.stdin.isatty()
+        return sys.stdin is None or not sys.stdin.isatty()
 
 
 def _new_password() -> str:

@@ -28,7 +28,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with local_network(tmp_path_factory.mktemp("home"), "--tokens", "5") as folder:
-        for name in ("alice", "bob"):
+        for name in ("alice", "bob", "carol", "dave"):
             Keystore(folder / "keystores").create(name, PASSWORD, scrypt_n=16)
         yield folder
 
@@ -162,3 +162,98 @@ def test_errors_in_json_and_in_words(home: Path) -> None:
     capped = _fails(_run(home, "weights", "--cap", "2"), "--cap 2 is not a share between 0 and 1")
     assert "Decimal(" not in capped
     _fails(_run(home, "keeper", "status", "-n", "nowhere"), "unknown network 'nowhere'")
+
+
+# -- 3. honest previews, human units, guards -------------------------------------------------
+
+
+def _dollars(line: str) -> int:
+    """'  - pool fees      $29.97 (…)' -> 2997 (cents)."""
+    figure = line.split("$", 1)[1].split()[0].replace(",", "")
+    cents = int(figure.replace(".", ""))
+    return -cents if line.split("$", 1)[0].rstrip().endswith("-") and "$" in line else cents
+
+
+def _line(text: str, head: str) -> str:
+    found = [line for line in text.splitlines() if line.strip().startswith(head)]
+    assert len(found) == 1, (head, text)
+    return found[0]
+
+
+def test_buy_preview_shows_gas_pool_fees_and_adds_up(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "20000", "-w", "carol")
+    shown = _run(home, "buy", "10000", "-w", "carol", input="n\n").output
+    assert "cancelled: nothing was sent" in shown
+    likely = _line(shown, "gas, likely")
+    assert " gas × " in likely
+    assert " gwei = " in likely
+    assert " ETH" in likely
+    assert " gwei = " in _line(shown, "gas, at most")
+    rate = _line(shown, "ETH/USD")
+    assert "$" in rate
+    assert "ETH/USDC Uniswap V3 pool" in rate
+    paid = _dollars(_line(shown, "you pay"))
+    fee = _dollars(_line(shown, "- platform fee"))
+    pools = _dollars(_line(shown, "- pool fees"))
+    impact = _dollars(_line(shown, "- price impact"))
+    expected = _dollars(_line(shown, "= expected value"))
+    assert paid == 1_000_000
+    assert fee == 1_000  # 10 bps
+    assert pools >= 2_900  # 0.30% pools on ~$9,990 of legs
+    assert paid - fee - pools - impact == expected  # to the cent, on the page
+    assert "0.30%" in _line(shown, "- pool fees")
+
+
+def test_a_buy_too_small_for_any_leg_is_refused_saying_the_minimum(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "100", "-w", "carol")
+    before = _ok(home, "log", "-w", "carol", "--json")
+    text = _fails(_run(home, "buy", "0.01", "--yes", "-w", "carol"), "$0.01 is too small")
+    assert "the smallest buy that fills a leg is $" in text
+    assert "$1.00 dust floor" in text
+    assert _ok(home, "log", "-w", "carol", "--json") == before  # nothing journaled or sent
+
+
+def test_small_buy_keeps_every_asset_under_the_cap(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "100", "-w", "carol")
+    data = _envelope(_ok(home, "buy", "5", "-w", "carol", "--json"), "buy")
+    preview = data["preview"]
+    spent = preview["usdc_amount"] - preview["platform_fee_usdc"]  # type: ignore[index]
+    shares = [leg["amount_in"] * 10_000 // spent for leg in preview["legs"]]  # type: ignore[index]
+    assert len(shares) < 5  # some legs were dust at $5
+    assert max(shares) <= 2_500, shares  # the 25% cap, dust dropped or not
+    assert preview["cash_usdc"] > 0  # type: ignore[index]  # what the cap leaves stays USDC
+
+
+def test_withdraw_lists_tokens_pnl_at_market_empty_vault_and_log_in_human_units(
+    home: Path,
+) -> None:
+    _ok(home, "local", "fund", "--usdc", "2000", "-w", "dave")
+    _ok(home, "buy", "1000", "--yes", "-w", "dave")
+    preview = _run(home, "withdraw", "--in-kind", "-w", "dave", input="n\n").output
+    assert "0 legs" not in preview
+    assert "max slippage" not in preview
+    out = _envelope(_ok(home, "withdraw", "--in-kind", "--yes", "-w", "dave", "--json"), "withdraw")
+    outflows = out["preview"]["outflows"]  # type: ignore[index]
+    assert {o["symbol"] for o in outflows} >= {"BTC", "ETH"}  # type: ignore[union-attr]
+    for o in outflows:  # type: ignore[union-attr]
+        assert f"    {o['symbol']:<10} " in preview  # every token that leaves, listed
+    value_then = out["preview"]["expected_value_usdc"]  # type: ignore[index]
+    pnl = _envelope(_ok(home, "pnl", "-w", "dave", "--json"), "pnl")["pnl"]
+    assert pnl["withdrawals_usdc"] == value_then  # type: ignore[index]  # at market, not cost
+    assert (
+        pnl["equity_usdc"] + pnl["withdrawals_usdc"] - pnl["deposits_usdc"]
+        == pnl[  # type: ignore[index]
+            "net_pnl_usdc"
+        ]
+    )
+    held = _ok(home, "holdings", "-w", "dave")
+    assert "tracking error n/a" in held
+    log = _ok(home, "log", "-w", "dave")
+    assert "USDC swapped" in log
+    assert "$999.00 USDC swapped" in log  # dollars, not 999000000
+    rows = _envelope(_ok(home, "log", "-w", "dave", "--json"), "log")["rows"]
+    for row in rows:  # type: ignore[union-attr]
+        if row["tx_hash"]:
+            assert row["tx_hash"] in log  # in full, not cut to 16 characters
+    assert "to the smart account: " in log
+    assert " BTC" in log
