@@ -21,6 +21,7 @@ class PreviewKind(StrEnum):
     SELL = "sell"
     WITHDRAW = "withdraw"
     MANDATE = "mandate"  # setMandate or revokeKeeper: no legs, no fee; terms in `mandate`
+    SEND = "send"  # a token out of the smart account to an address: terms in `transfer`
 
 
 class GasPreview(BaseModel):
