@@ -23,6 +23,7 @@ submission (or confirmation) time; chain rows by their block's timestamp.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -53,7 +54,7 @@ __all__ = ["LogKind", "LogRow", "build_log", "read_log"]
 
 LogKind = Literal[
     "buy", "sell", "rebalance", "withdraw", "mandate", "keeper_revoked", "vault_created",
-    "failed", "dropped", "pending", "confirmed",
+    "failed", "dropped", "pending", "confirmed", "send",
 ]  # fmt: skip
 _LAST = 2**63  # sorts journal-only rows after chain rows of the same second
 
@@ -161,6 +162,16 @@ def _chain_row(
     )
 
 
+def _sent(preview_json: str) -> str:
+    """A send's detail from its preview: what left the smart account, to whom."""
+    terms = json.loads(preview_json).get("transfer") or {}
+    try:
+        amount = Decimal(int(terms["amount"])).scaleb(-int(terms["decimals"]))
+        return f"sent {amount:,f} {terms['symbol']} from the smart account to {terms['to']}"
+    except (KeyError, TypeError, ValueError):
+        return "sent from the smart account"
+
+
 def _usd(amount_usdc: int) -> str:
     if 0 < amount_usdc < 10_000:  # display only: a cent is the least shown
         return "<$0.01"
@@ -228,7 +239,9 @@ def _journal_row(entry: JournalEntry) -> LogRow | None:
         )  # fmt: skip
     row_kind: LogKind = "pending"
     detail = f"{kind} submitted"
-    if receipt is not None and receipt.success:
+    if receipt is not None and receipt.success and kind == "send":
+        row_kind, detail = kind, _sent(preview.preview_json)
+    elif receipt is not None and receipt.success:
         row_kind, detail = kind, "included; no vault events read for this transaction"
     elif receipt is not None:
         row_kind, detail = "failed", f"{kind}: {receipt.revert_reason or 'reverted'}"
