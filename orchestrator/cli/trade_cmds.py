@@ -19,6 +19,7 @@ from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
 from orchestrator.service.models import USDC_DECIMALS, Bps, Preview, UsdcUnits, Wei, usdc_units
 from orchestrator.text.render import (
+    balances_text,
     execution_text,
     holdings_text,
     log_text,
@@ -234,6 +235,47 @@ def show_log(
             emit("log", {"rows": rows})
             return
         typer.echo(log_text(rows))
+
+
+@app.command("balance")
+def show_balance(
+    network: Network = "local", wallet: Wallet = "default", as_json: JsonOpt = False
+) -> None:
+    """What your smart account and your vault hold: every token, in USD, and ETH for gas."""
+    with _viewing(network, wallet) as session:
+        found = session.balances()
+        if as_json:
+            emit("balance", found)
+            return
+        typer.echo(balances_text(found))
+
+
+@app.command(context_settings={"ignore_unknown_options": True})  # `send -5 …` is an amount
+def send(
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="How much, e.g. 250.5.")],
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="USDC, or a listed token.")],
+    to: Annotated[str, typer.Argument(metavar="TO", help="The 0x address to send to.")],
+    network: Network = "local",
+    wallet: Wallet = "default",
+    yes: Yes = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a token from your smart account to an address (previewed, then confirmed)."""
+    value = parse_amount(amount)
+    with _signing(network, wallet) as session:
+        preview = session.preview_send(token, value, to)
+        _go(session, preview, yes, False, command="send", as_json=as_json)
+
+
+def parse_amount(text: str) -> Decimal:
+    """'250.5', '1,000' -> a positive Decimal (the token's decimals are checked later)."""
+    try:
+        value = Decimal(text.replace(",", "").replace("_", "").strip().lstrip("$"))
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not an amount", hint="e.g. 250.5") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"the amount must be positive, got {text!r}", hint="e.g. 250.5")
+    return value
 
 
 @local_app.command("fund")

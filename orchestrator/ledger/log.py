@@ -167,7 +167,8 @@ def _sent(preview_json: str) -> str:
     terms = json.loads(preview_json).get("transfer") or {}
     try:
         amount = Decimal(int(terms["amount"])).scaleb(-int(terms["decimals"]))
-        return f"sent {amount:,f} {terms['symbol']} from the smart account to {terms['to']}"
+        shown = f"{amount:,f}".rstrip("0").rstrip(".") if "." in f"{amount:f}" else f"{amount:,f}"
+        return f"sent {shown} {terms['symbol']} from the smart account to {terms['to']}"
     except (KeyError, TypeError, ValueError):
         return "sent from the smart account"
 

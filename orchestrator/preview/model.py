@@ -54,6 +54,22 @@ class Outflow(BaseModel):
     value_usdc: UsdcUnits
 
 
+class TransferTerms(BaseModel):
+    """A send: `amount` of `symbol` from the smart account to `to` (an ERC-20 transfer made
+    by the account's execute)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    token: str
+    decimals: int
+    amount: TokenUnits
+    to: str
+    to_is_contract: bool
+    balance: TokenUnits  # the smart account's, before the send
+    value_usdc: UsdcUnits | None  # at the pool's mid price (None: no price)
+
+
 class AllowedPoolTerms(BaseModel):
     """A token the keeper may trade, and the one USDC pool (fee tier) it must use."""
 
@@ -126,6 +142,7 @@ class Preview(BaseModel):
         TokenUnits(0)
     )  # sell: what is sold, at mid, plus the cash
     outflows: tuple[Outflow, ...] = ()  # withdraw: every token that leaves, in kind
+    transfer: TransferTerms | None = None  # kind "send" only
 
     def leg(self, symbol: str) -> GuardedLeg:
         for leg in self.legs:

@@ -28,8 +28,10 @@ from orchestrator.preview.model import (
     AllowedPoolTerms,
     GasPreview,
     MandateTerms,
+    Outflow,
     Preview,
     PreviewKind,
+    TransferTerms,
 )
 from orchestrator.service.keeper import KeeperStatus
 from orchestrator.service.local import SwapOutcome
@@ -37,6 +39,7 @@ from orchestrator.strategy.signal import Regime, RegimeReading
 from orchestrator.trading.confirm import Execution, SigningRequest
 from orchestrator.trading.holdings import HoldingRow, HoldingsView
 from orchestrator.trading.mandate import MandateView
+from orchestrator.trading.send import AccountBalances, HolderBalances, TokenBalance
 from orchestrator.trading.targets import Targets
 from orchestrator.wallet.keystore import WalletInfo
 
@@ -45,6 +48,7 @@ __all__ = [
     "ONE_USDC",
     "USDC_DECIMALS",
     "WEI_PER_ETH",
+    "AccountBalances",
     "Action",
     "ActionState",
     "AddressBook",
@@ -58,6 +62,7 @@ __all__ = [
     "Gas",
     "GasPreview",
     "GuardedLeg",
+    "HolderBalances",
     "HoldingRow",
     "HoldingsView",
     "ImpactTier",
@@ -68,6 +73,7 @@ __all__ = [
     "LogRow",
     "MandateTerms",
     "MandateView",
+    "Outflow",
     "Pips",
     "PnL",
     "PoolRow",
@@ -80,8 +86,10 @@ __all__ = [
     "SigningRequest",
     "SwapOutcome",
     "Targets",
+    "TokenBalance",
     "TokenEntry",
     "TokenUnits",
+    "TransferTerms",
     "UsdcUnits",
     "VaultOutcome",
     "WalletInfo",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from orchestrator.service.models import (
     USDC_DECIMALS,
     WEI_PER_ETH,
+    AccountBalances,
     Execution,
     GasPreview,
     HoldingsView,
@@ -124,7 +125,17 @@ def preview_text(p: Preview, now_s: int) -> str:
         f"  vault            {p.vault}",
         f"  smart account    {p.owner}",
     ]
-    if p.kind is PreviewKind.WITHDRAW:
+    if p.kind is PreviewKind.SEND and p.transfer is not None:
+        t = p.transfer
+        value = f" ≈ {usd(t.value_usdc)}" if t.value_usdc is not None else ""
+        lines += [
+            f"  sending          {amount(t.amount, t.decimals)} {t.symbol}{value}",
+            f"  to               {t.to}" + (" (a contract)" if t.to_is_contract else ""),
+            f"  from balance     {amount(t.balance, t.decimals)} {t.symbol} "
+            f"(left: {amount(t.balance - t.amount, t.decimals)} {t.symbol})",
+            "  as               an ERC-20 transfer by your smart account (one user operation)",
+        ]
+    elif p.kind is PreviewKind.WITHDRAW:
         lines.append("  withdrawing      every token and the USDC, in kind (no swaps, no fee)")
         lines.append(f"  value at mid     {usd(p.expected_value_usdc)}")
         for out in p.outflows:
@@ -179,6 +190,25 @@ def execution_text(e: Execution) -> str:
             if not short
             else f"  {len(short)} legs below min-out (should be impossible)"
         )
+    return "\n".join(lines)
+
+
+def balances_text(b: AccountBalances) -> str:
+    """The smart account and the vault: every token held, its amount and USD value."""
+    lines = []
+    for label, h in (("smart account", b.smart_account), ("vault", b.vault)):
+        state = "" if h.exists else " (not deployed yet)"
+        gas = ""
+        if label == "smart account":
+            in_usd = f" ≈ {usd(h.eth_wei * b.eth_price_usdc // WEI_PER_ETH)}"
+            gas = f", {eth(h.eth_wei)} for gas" + (in_usd if b.eth_price_usdc else "")
+        lines.append(f"{label:<14} {h.address}{state}: {usd(h.total_usdc)} in tokens{gas}")
+        if not h.tokens:
+            lines.append("  (no tokens)")
+        for row in h.tokens:
+            held = amount(row.amount, row.decimals)
+            lines.append(f"  {row.symbol:<10} {held:>26} {usd(row.value_usdc):>16}")
+    lines.append(f"values at the {b.price_source}")
     return "\n".join(lines)
 
 

@@ -58,7 +58,7 @@ def _fails(done: Result, *messages: str) -> str:
 def test_read_only_commands_ask_no_password(home: Path) -> None:
     _ok(home, "local", "fund", "--usdc", "3000", "-w", "alice", password=None)
     _ok(home, "buy", "1000", "--yes", "-w", "alice")
-    for command in (["holdings"], ["pnl"], ["log"], ["mandate", "show"]):
+    for command in (["holdings"], ["pnl"], ["log"], ["mandate", "show"], ["balance"]):
         out = _ok(home, *command, "-w", "alice", password=None)  # no env, no terminal
         assert "password" not in out.lower(), out
 
@@ -257,3 +257,67 @@ def test_withdraw_lists_tokens_pnl_at_market_empty_vault_and_log_in_human_units(
             assert row["tx_hash"] in log  # in full, not cut to 16 characters
     assert "to the smart account: " in log
     assert " BTC" in log
+
+
+# -- 4. the smart account's balance, and sending from it ---------------------------------------
+
+
+def _account(home: Path, wallet: str) -> str:
+    data = _envelope(_ok(home, "balance", "-w", wallet, "--json", password=None), "balance")
+    address: str = data["smart_account"]["address"]  # type: ignore[index]
+    return address
+
+
+def _usdc_held(home: Path, wallet: str) -> int:
+    data = _envelope(_ok(home, "balance", "-w", wallet, "--json", password=None), "balance")
+    rows = data["smart_account"]["tokens"]  # type: ignore[index]
+    return sum(r["amount"] for r in rows if r["symbol"] == "USDC")  # type: ignore[union-attr]
+
+
+def test_balance_and_send_from_the_smart_account(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "3000", "-w", "alice")
+    _ok(home, "buy", "1000", "--yes", "-w", "alice")
+    shown = _ok(home, "balance", "-w", "alice", password=None)
+    assert _line(shown, "smart account").count("$") >= 2  # tokens and gas, in USD
+    assert "vault          0x" in shown
+    assert "BTC" in shown  # the vault's tokens, each with its value
+    assert "values at the mid prices" in shown
+    bob = _account(home, "bob")
+    before, bob_before = _usdc_held(home, "alice"), _usdc_held(home, "bob")
+    preview = _run(home, "send", "250.5", "USDC", bob, "-w", "alice", input="n\n").output
+    assert "sending          250.5 USDC ≈ $250.50" in preview
+    assert f"to               {bob}" in preview
+    assert "cancelled: nothing was sent" in preview
+    assert _usdc_held(home, "alice") == before
+    sent = _ok(home, "send", "250.5", "USDC", bob, "-w", "alice", "--yes")
+    assert "done: user operation 0x" in sent
+    assert _usdc_held(home, "alice") == before - 250_500_000
+    assert _usdc_held(home, "bob") == bob_before + 250_500_000
+    assert f"sent 250.5 USDC from the smart account to {bob}" in _ok(home, "log", "-w", "alice")
+
+
+def test_send_refuses_the_vault_and_the_zero_address_and_warns_on_a_contract(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "3000", "-w", "alice")
+    _ok(home, "buy", "100", "--yes", "-w", "alice")
+    balances = _envelope(_ok(home, "balance", "-w", "alice", "--json"), "balance")
+    vault = balances["vault"]["address"]  # type: ignore[index]
+    held = _usdc_held(home, "alice")
+    log = _ok(home, "log", "-w", "alice", "--json")
+    _fails(_run(home, "send", "1", "USDC", vault, "-w", "alice", "--yes"), "is your vault")
+    _fails(_run(home, "send", "1", "USDC", "0x" + "00" * 20, "-w", "alice", "--yes"),
+           "the zero address would burn the tokens")  # fmt: skip
+    _fails(_run(home, "send", "1", "USDC", "0x1234", "-w", "alice", "--yes"), "is not an address")
+    _fails(_run(home, "send", "-1", "USDC", vault, "-w", "alice"), "must be positive")
+    _fails(_run(home, "send", "1", "DOGE", vault, "-w", "alice"), "no token 'DOGE'")
+    assert _usdc_held(home, "alice") == held  # nothing was sent
+    assert _ok(home, "log", "-w", "alice", "--json") == log
+    _ok(home, "local", "fund", "--usdc", "200", "-w", "bob")
+    _ok(home, "buy", "100", "--yes", "-w", "bob")
+    other_vault = _envelope(_ok(home, "balance", "-w", "bob", "--json"), "balance")["vault"]
+    data = _envelope(
+        _ok(home, "send", "1", "USDC", other_vault["address"], "-w", "alice", "--json"),  # type: ignore[index]
+        "send",
+    )
+    assert data["execution"] is None
+    (warning,) = data["preview"]["warnings"]  # type: ignore[index]
+    assert "is a contract that is not a smart account like yours" in warning
