@@ -200,8 +200,9 @@ def balances_text(b: AccountBalances) -> str:
         state = "" if h.exists else " (not deployed yet)"
         gas = ""
         if label == "smart account":
-            in_usd = f" ≈ {usd(h.eth_wei * b.eth_price_usdc // WEI_PER_ETH)}"
-            gas = f", {eth(h.eth_wei)} for gas" + (in_usd if b.eth_price_usdc else "")
+            price = b.eth_price_usdc
+            in_usd = f" ≈ {usd(h.eth_wei * price // WEI_PER_ETH)}" if price else ""
+            gas = f", {eth(h.eth_wei)} for gas{in_usd}"
         lines.append(f"{label:<14} {h.address}{state}: {usd(h.total_usdc)} in tokens{gas}")
         if not h.tokens:
             lines.append("  (no tokens)")
