@@ -321,3 +321,50 @@ def test_send_refuses_the_vault_and_the_zero_address_and_warns_on_a_contract(hom
     assert data["execution"] is None
     (warning,) = data["preview"]["warnings"]  # type: ignore[index]
     assert "is a contract that is not a smart account like yours" in warning
+
+
+# -- 5. local up, keeper status, network files ---------------------------------------------------
+
+
+def test_local_up_guards_the_chain_and_the_market_size(tmp_path: Path) -> None:
+    small = _run(tmp_path, "local", "up", "--tokens", "3")
+    _fails(small, "a market of 3 tokens cannot hold the index", "at least 4 tokens")
+    assert not (tmp_path / "local" / "anvil.pid").exists()  # refused before anything started
+    with local_network(tmp_path / "own", "--tokens", "4") as home:
+        Keystore(home / "keystores").create("erin", PASSWORD, scrypt_n=16)
+        _ok(home, "local", "fund", "--usdc", "500", "-w", "erin")
+        _ok(home, "buy", "300", "--yes", "-w", "erin")
+        asked = _run(home, "local", "up", "--reset", input="n\n")
+        _fails(asked, "1 vault worth $29", "nothing was changed")
+        held = _ok(home, "holdings", "-w", "erin")
+        assert "NAV $29" in held  # still there
+        ahead = _envelope(_ok(home, "local", "advance", "30d", "--json"), "local advance")
+        status = _envelope(_ok(home, "keeper", "status", "--json"), "keeper status")
+        assert status["clock"] == "chain"
+        assert status["now_s"] >= ahead["chain_time_s"]  # type: ignore[operator]
+        assert status["next_daily_check_s"] > ahead["chain_time_s"]  # type: ignore[operator]
+        assert status["next_weekly_s"] > ahead["chain_time_s"]  # type: ignore[operator]
+        _ok(home, "local", "down")
+        (home / "local" / "anvil-state.json").unlink()  # the saved chain is lost
+        gone = _run(home, "local", "up")
+        _fails(gone, "could not be resumed", "every vault on it would be gone")
+        assert "--reset" in gone.exception.hint  # type: ignore[union-attr]
+
+
+def test_network_files_and_keeper_hints_in_words(home: Path) -> None:
+    networks = home / "networks"
+    networks.mkdir(exist_ok=True)
+    (networks / "nameless.json").write_text('{"chain_id": "eleven"}')
+    text = _fails(
+        _run(home, "holdings", "-w", "alice", "-n", "nameless"), "address_book is missing"
+    )
+    assert "chain_id: " in text
+    assert "errors.pydantic.dev" not in text
+    assert "name is missing" not in text  # the file's name is the network's
+    assert "Its fields: rpc_url, chain_id, address_book, bundler_url" in str(
+        _run(home, "holdings", "-w", "alice", "-n", "nameless").exception.hint  # type: ignore[union-attr]
+    )
+    status = _ok(home, "keeper", "status")
+    assert "next daily check" in status
+    assert "(chain clock, now " in status
+    assert status.endswith("\n")
