@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from eth_utils.address import to_checksum_address
@@ -83,7 +85,17 @@ def vault_log(ctx: TradingContext) -> list[LogRow]:
 
 
 def draw_treemap(ctx: TradingContext, report: PnL, path: Path) -> Path:
+    """The vault's holdings at mid prices; the title says whose, how much, when (the chain
+    clock) and, on a synthetic market, that its prices are not real ones."""
     symbols = {t.address: t.symbol for t in ctx.book.tokens}
-    return render_treemap(
-        holdings_tiles(report, symbols), path, title=f"Vault {ctx.vault_address()[:10]}…"
+    vault = ctx.vault_address()
+    when = datetime.datetime.fromtimestamp(ctx.chain.timestamp(), tz=datetime.UTC)
+    nav = f"${Decimal(report.equity_usdc).scaleb(-6):,.2f}"
+    title = (
+        f"Vault {vault[:6]}…{vault[-4:]}: NAV {nav} at mid prices, "
+        f"{when:%Y-%m-%d %H:%M} UTC (chain clock)"
     )
+    if ctx.book.market_is_synthetic:
+        source = ctx.book.market_source.replace("synthetic", "SYNTHETIC market", 1)
+        title += f"\n{source}: generated prices, not real ones"
+    return render_treemap(holdings_tiles(report, symbols), path, title=title)

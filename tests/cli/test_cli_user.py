@@ -368,3 +368,22 @@ def test_network_files_and_keeper_hints_in_words(home: Path) -> None:
     assert "next daily check" in status
     assert "(chain clock, now " in status
     assert status.endswith("\n")
+
+
+# -- 6. the treemap, market data, calendars -------------------------------------------------------
+
+
+def test_treemap_says_value_weight_nav_date_and_synthetic(home: Path) -> None:
+    from PIL import Image
+
+    _ok(home, "local", "fund", "--usdc", "1000", "-w", "bob")
+    _ok(home, "buy", "500", "--yes", "-w", "bob")
+    png = home / "out" / "bob.png"
+    _ok(home, "holdings", "-w", "bob", "--treemap", str(png))
+    with Image.open(png) as image:
+        text = dict(image.text)  # type: ignore[attr-defined]
+    assert "NAV $" in text["Title"]
+    assert "UTC (chain clock)" in text["Title"]
+    assert "SYNTHETIC market (seed=7): generated prices, not real ones" in text["Title"]
+    assert "BTC $" in text["Description"]
+    assert "%" in text["Description"]
