@@ -10,7 +10,12 @@ import typer
 app = typer.Typer(
     name="indexvault",
     help="indexvault: a self-custodial on-chain crypto index.\n\n"
-    "Every command takes --json: one JSON object on stdout (docs/cli-json.md).",
+    "Every command takes --json: one JSON object on stdout (docs/cli-json.md).\n\n"
+    "Market data: every command uses the same by default, the local network's (what "
+    "`local up --market-data` set), else the synthetic market (seed 7), labelled SYNTHETIC. "
+    "Dates: 'chain clock' is the chain's block time (trades, log, keeper runs); 'market "
+    "date' is a snapshot's date (targets, weights, signal); the keeper's week is the ISO "
+    "week of the chain clock.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

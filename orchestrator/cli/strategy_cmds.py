@@ -25,7 +25,9 @@ MarketData = Annotated[
     str | None,
     typer.Option(
         "--market-data",
-        help="A market CSV, or 'coingecko' (live, needs network). Default: the synthetic market.",
+        help="A market CSV, or 'coingecko' (live, needs network). Default, as for every "
+        "command: the local network's market data (`local up --market-data`), else the "
+        "synthetic market (seed 7).",
     ),
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: the latest).")]
@@ -111,7 +113,10 @@ def weights(
             payload["notes"] = list(result.notes)
         _print_json("weights", payload)
         return
-    typer.echo(f"Index weights on {day} ({history.source_label}), {len(result.weights_bps)} coins:")
+    typer.echo(
+        f"Index weights on market date {day} ({history.source_label}), "
+        f"{len(result.weights_bps)} coins:"
+    )
     for symbol, bps in result.weights_bps.items():
         typer.echo(f"  {symbol:<10} {bps:>6} bps  {bps / 100:>6.2f}%")
     typer.echo(f"Excluded ({len(result.excluded)}):")
@@ -145,7 +150,7 @@ def signal(
         )
         return
     typer.echo(
-        f"{day}: {reading.regime.value.upper()}, gauge {reading.gauge}/100 "
+        f"market date {day}: {reading.regime.value.upper()}, gauge {reading.gauge}/100 "
         f"({config.symbol} {reading.close} vs {config.window_days}-day average "
         f"{reading.average:.2f}: {float(reading.distance):+.1%}; "
         f"bear below {float(-config.band):+.1%}, bull above {float(config.band):+.1%})"
@@ -191,7 +196,8 @@ def backtest(
         _print_json("backtest", payload)
         return
     typer.echo(
-        f"Backtest {result.strategy.navs[0].date} to {result.strategy.navs[-1].date} on "
+        f"Backtest, market dates {result.strategy.navs[0].date} to "
+        f"{result.strategy.navs[-1].date} on "
         f"{history.source_label}, ${config.backtest.initial_nav_usd:,} start, net of costs:"
     )
     typer.echo(f"  {'':<9} {'final NAV':>12} {'CAGR':>7} {'max DD':>7} {'Calmar':>7} {'Sharpe':>7}")

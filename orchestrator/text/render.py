@@ -218,7 +218,8 @@ def holdings_text(h: HoldingsView, limit: int = 30) -> str:
         return f"no vault yet (it will be {h.vault}); buy to create it"
     lines = [
         f"Vault {h.vault} — NAV {usd(h.nav_usdc)}, cash {usd(h.cash_usdc)} USDC, "
-        f"regime {h.regime}, tracking error {_maybe_pct(h.tracking_error_bps())}",
+        f"regime {h.regime}, tracking error {_maybe_pct(h.tracking_error_bps())} "
+        "(prices now, targets of the market's date)",
         f"  {'token':<10} {'amount':>24} {'value':>16} {'weight':>8} {'target':>8}",
     ]
     for row in h.rows[:limit]:

@@ -387,3 +387,25 @@ def test_treemap_says_value_weight_nav_date_and_synthetic(home: Path) -> None:
     assert "SYNTHETIC market (seed=7): generated prices, not real ones" in text["Title"]
     assert "BTC $" in text["Description"]
     assert "%" in text["Description"]
+
+
+def test_one_default_market_for_every_command_and_labelled_dates(tmp_path: Path) -> None:
+    csv = tmp_path / "m.csv"
+    csv.write_text(
+        "date,symbol,name,price_usd,market_cap_usd,volume_24h_usd,rank\n"
+        "2024-01-01,AAA,A,1,500,1,1\n2024-01-01,BBB,B,1,300,1,2\n"
+        "2024-01-01,CCC,C,1,200,1,3\n2024-01-01,DDD,D,1,100,1,4\n"
+    )
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "network.json").write_text(
+        json.dumps(
+            {"name": "local", "address_book": str(tmp_path / "book.json"), "market_data": str(csv)}
+        )
+    )  # what `local up --market-data m.csv` leaves: the trading commands' market
+    weights = _envelope(_ok(tmp_path, "weights", "--cap", "0.5", "--json"), "weights")
+    assert set(weights["weights_bps"]) == {"AAA", "BBB", "CCC", "DDD"}  # type: ignore[arg-type]
+    assert "synthetic" not in str(weights["source"])
+    assert "market date 2024-01-01" in _ok(tmp_path, "weights", "--cap", "0.5")
+    shown = _ok(tmp_path, "weights", "--help")
+    assert "as for every command: the local network's market data" in " ".join(shown.split())
+    assert "'chain clock'" in _ok(tmp_path, "--help")
