@@ -204,6 +204,20 @@ def test_buy_preview_shows_gas_pool_fees_and_adds_up(home: Path) -> None:
     assert "0.30%" in _line(shown, "- pool fees")
 
 
+def test_sell_preview_adds_up_too(home: Path) -> None:
+    _ok(home, "local", "fund", "--usdc", "3000", "-w", "carol")
+    _ok(home, "buy", "2000", "--yes", "-w", "carol")
+    shown = _run(home, "sell", "--percent", "50", "-w", "carol", input="n\n").output
+    at_mid = _dollars(_line(shown, "value at mid"))
+    pools = _dollars(_line(shown, "- pool fees"))
+    impact = _dollars(_line(shown, "- price impact"))
+    fee = _dollars(_line(shown, "- platform fee"))
+    expected = _dollars(_line(shown, "= expected value"))
+    assert pools > 0
+    assert at_mid - pools - impact - fee == expected  # to the cent, on the page
+    assert "(USDC paid to you)" in _line(shown, "= expected value")
+
+
 def test_a_buy_too_small_for_any_leg_is_refused_saying_the_minimum(home: Path) -> None:
     _ok(home, "local", "fund", "--usdc", "100", "-w", "carol")
     before = _ok(home, "log", "-w", "carol", "--json")
