@@ -61,6 +61,7 @@ and `error.hint`; they never show a traceback for an IndexVaultError.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,6 +121,16 @@ __all__ = [
 ]
 
 
+def _units(amount: int, decimals: int) -> str:
+    """Base units in whole tokens, for messages (exact; trailing zeros dropped)."""
+    whole = f"{Decimal(amount).scaleb(-decimals):,f}"
+    return whole.rstrip("0").rstrip(".") if "." in whole else whole
+
+
+def _eth(wei: int) -> str:
+    return f"{_units(wei, 18)} ETH"
+
+
 class IndexVaultError(Exception):
     """Base class. `hint` says what the user can do about it."""
 
@@ -150,13 +161,13 @@ class NotEnoughFunds(InputError):
 class InsufficientPrefund(NotEnoughFunds):
     def __init__(self, *, sender: str, available_wei: int, required_wei: int) -> None:
         super().__init__(
-            f"smart account {sender} holds {available_wei} wei (balance + EntryPoint deposit) "
-            f"but the operation may cost up to {required_wei} wei",
+            f"smart account {sender} holds {_eth(available_wei)} (balance + EntryPoint "
+            f"deposit) but the operation may cost up to {_eth(required_wei)}",
             holder=sender,
             asset="ETH",
             amount=required_wei,
             available=available_wei,
-            hint=f"Send at least {required_wei - available_wei} wei to {sender} first.",
+            hint=f"Send at least {_eth(required_wei - available_wei)} to {sender} first.",
         )
         self.sender = sender
         self.available_wei = available_wei
@@ -439,8 +450,17 @@ class PriceUpdated(PreviewOutdated):
     """A leg would now deliver less than the min-out the user reviewed: nothing was sent.
     `moved` lists (symbol, fresh quote, reviewed min-out) in base units."""
 
-    def __init__(self, quote_id: str, moved: list[tuple[str, int, int]]) -> None:
-        lines = ", ".join(f"{s}: now {new} < min {old}" for s, new, old in moved)
+    def __init__(
+        self,
+        quote_id: str,
+        moved: list[tuple[str, int, int]],
+        decimals: dict[str, int] | None = None,
+    ) -> None:
+        places = decimals or {}
+        lines = ", ".join(
+            f"{s}: now {_units(new, places.get(s, 0))} < min {_units(old, places.get(s, 0))} {s}"
+            for s, new, old in moved
+        )
         super().__init__(
             f"price updated since preview {quote_id}: {len(moved)} leg(s) below the reviewed "
             f"minimum ({lines}); nothing was sent",
@@ -571,8 +591,8 @@ class OperationReverted(ContractReverted):
     def __init__(self, *, reason: str | None, gas_cost_wei: int, tx_hash: str) -> None:
         IndexVaultError.__init__(
             self,
-            f"the operation was included but reverted: {reason} (gas paid: {gas_cost_wei} "
-            "wei); your funds did not move",
+            f"the operation was included but reverted: {reason} (gas paid: "
+            f"{_eth(gas_cost_wei)}); your funds did not move",
             hint="Preview again; if it repeats, check `indexvault log`.",
         )
         self.error_name, self.error_args, self.raw = "OperationReverted", (reason,), ""
