@@ -341,9 +341,12 @@ def test_send_refuses_the_vault_and_the_zero_address_and_warns_on_a_contract(hom
 
 
 def test_local_up_guards_the_chain_and_the_market_size(tmp_path: Path) -> None:
-    small = _run(tmp_path, "local", "up", "--tokens", "3")
-    _fails(small, "a market of 3 tokens cannot hold the index", "at least 4 tokens")
-    assert not (tmp_path / "local" / "anvil.pid").exists()  # refused before anything started
+    try:
+        small = _run(tmp_path, "local", "up", "--tokens", "3")
+        _fails(small, "a market of 3 tokens cannot hold the index", "at least 4 tokens")
+        assert not (tmp_path / "local" / "anvil.json").exists()  # refused before it started
+    finally:  # were it not refused, nothing may keep running
+        _run(tmp_path, "local", "down")
     with local_network(tmp_path / "own", "--tokens", "4") as home:
         Keystore(home / "keystores").create("erin", PASSWORD, scrypt_n=16)
         _ok(home, "local", "fund", "--usdc", "500", "-w", "erin")
