@@ -15,7 +15,7 @@
     │   ├── DuplicateWallet         a keystore by that name exists: never overwritten
     │   ├── MalformedKey            an import that is not a secp256k1 private key
     │   ├── WrongPassword           the password does not open that keystore
-    │   ├── PasswordRejected        an empty password, or two entries that differ
+    │   ├── PasswordRejected        an empty or too short password, or two entries that differ
     │   ├── InvalidUserOperation    a user-operation field (or signature) out of range
     │   ├── UnknownQuote            no preview (or submission) journaled under a quote id
     │   ├── QuoteNotConfirmed       a submission for a preview nobody confirmed
@@ -65,6 +65,7 @@ and `error.hint`; they never show a traceback for an IndexVaultError.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,6 +129,16 @@ __all__ = [
 ]
 
 
+def _units(amount: int, decimals: int) -> str:
+    """Base units in whole tokens, for messages (exact; trailing zeros dropped)."""
+    whole = f"{Decimal(amount).scaleb(-decimals):,f}"
+    return whole.rstrip("0").rstrip(".") if "." in whole else whole
+
+
+def _eth(wei: int) -> str:
+    return f"{_units(wei, 18)} ETH"
+
+
 class IndexVaultError(Exception):
     """Base class. `hint` says what the user can do about it."""
 
@@ -158,13 +169,13 @@ class NotEnoughFunds(InputError):
 class InsufficientPrefund(NotEnoughFunds):
     def __init__(self, *, sender: str, available_wei: int, required_wei: int) -> None:
         super().__init__(
-            f"smart account {sender} holds {available_wei} wei (balance + EntryPoint deposit) "
-            f"but the operation may cost up to {required_wei} wei",
+            f"smart account {sender} holds {_eth(available_wei)} (balance + EntryPoint "
+            f"deposit) but the operation may cost up to {_eth(required_wei)}",
             holder=sender,
             asset="ETH",
             amount=required_wei,
             available=available_wei,
-            hint=f"Send at least {required_wei - available_wei} wei to {sender} first.",
+            hint=f"Send at least {_eth(required_wei - available_wei)} to {sender} first.",
         )
         self.sender = sender
         self.available_wei = available_wei
@@ -293,8 +304,8 @@ class WrongPassword(InputError):
 
 
 class PasswordRejected(InputError):
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"password rejected: {problem}", hint="Enter a non-empty password.")
+    def __init__(self, problem: str, *, hint: str = "Enter a non-empty password.") -> None:
+        super().__init__(f"password rejected: {problem}", hint=hint)
         self.problem = problem
 
 
@@ -498,8 +509,17 @@ class PriceUpdated(PreviewOutdated):
     """A leg would now deliver less than the min-out the user reviewed: nothing was sent.
     `moved` lists (symbol, fresh quote, reviewed min-out) in base units."""
 
-    def __init__(self, quote_id: str, moved: list[tuple[str, int, int]]) -> None:
-        lines = ", ".join(f"{s}: now {new} < min {old}" for s, new, old in moved)
+    def __init__(
+        self,
+        quote_id: str,
+        moved: list[tuple[str, int, int]],
+        decimals: dict[str, int] | None = None,
+    ) -> None:
+        places = decimals or {}
+        lines = ", ".join(
+            f"{s}: now {_units(new, places.get(s, 0))} < min {_units(old, places.get(s, 0))} {s}"
+            for s, new, old in moved
+        )
         super().__init__(
             f"price updated since preview {quote_id}: {len(moved)} leg(s) below the reviewed "
             f"minimum ({lines}); nothing was sent",
@@ -630,8 +650,8 @@ class OperationReverted(ContractReverted):
     def __init__(self, *, reason: str | None, gas_cost_wei: int, tx_hash: str) -> None:
         IndexVaultError.__init__(
             self,
-            f"the operation was included but reverted: {reason} (gas paid: {gas_cost_wei} "
-            "wei); your funds did not move",
+            f"the operation was included but reverted: {reason} (gas paid: "
+            f"{_eth(gas_cost_wei)}); your funds did not move",
             hint="Preview again; if it repeats, check `indexvault log`.",
         )
         self.error_name, self.error_args, self.raw = "OperationReverted", (reason,), ""

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from orchestrator.chain.backends import Chain, connect_rpc
 from orchestrator.chain.localnode import connect_node
@@ -108,10 +108,44 @@ def resolve_network(name: str) -> NetworkConfig:
             hint=f"Use one of those, or describe it in {path} (rpc_url, chain_id, "
             "address_book, bundler_url).",
         )
+    return _read_network_file(path, name)
+
+
+REQUIRED_FIELDS = ("address_book",)
+NETWORK_FIELDS = (
+    "rpc_url", "chain_id", "address_book", "bundler_url", "market_data", "keeper_address",
+)  # fmt: skip
+
+
+def _read_network_file(path: Path, name: str) -> NetworkConfig:
+    """A network file in words when it is wrong: which fields are missing or malformed,
+    never a parser's dump. `name` defaults to the file's name."""
     try:
-        return NetworkConfig.model_validate_json(path.read_text())
-    except ValueError as error:
-        raise ConfigError(f"{path} is not a valid network file: {error}") from error
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"{path} is not a JSON file ({error})",
+            hint='Write it as one JSON object, e.g. {"rpc_url": "https://…", '
+            '"chain_id": 11155111, "address_book": "book.json", "bundler_url": "https://…"}.',
+        ) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must hold one JSON object with the network's fields")
+    raw.setdefault("name", name)
+    try:
+        return NetworkConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            field = ".".join(str(part) for part in item["loc"]) or "the file"
+            if item["type"] == "missing":
+                problems.append(f"{field} is missing")
+            else:
+                problems.append(f"{field}: {item['msg'].lower()} (got {item.get('input')!r})")
+        raise ConfigError(
+            f"{path} is not a valid network file: {'; '.join(problems)}",
+            hint=f"Its fields: {', '.join(NETWORK_FIELDS)} ({', '.join(REQUIRED_FIELDS)} "
+            "required; name defaults to the file's name).",
+        ) from None
 
 
 def _has_address_book(path: Path) -> bool:

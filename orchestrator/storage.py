@@ -50,7 +50,9 @@ class SqliteJournal:
         path = str(self.path)
         try:
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            self._db.execute("PRAGMA foreign_keys = ON")
+            # off while the schema migrates (a table rebuilt under its children is SQLite's
+            # way to change a constraint); checked before that commits, then on for good
+            self._db.execute("PRAGMA foreign_keys = OFF")
             self._db.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as error:
             raise JournalUnusable(path, f"not usable as a SQLite database ({error})") from error
@@ -68,7 +70,11 @@ class SqliteJournal:
             for step in range(version + 1, self.SCHEMA_VERSION + 1):
                 for statement in self.MIGRATIONS[step]:
                     db.execute(statement)
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise JournalUnusable(path, f"rows without their parent after migrating: {broken}")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
+        self._db.execute("PRAGMA foreign_keys = ON")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:

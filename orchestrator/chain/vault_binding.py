@@ -171,6 +171,7 @@ VAULT_CREATED = Event(_F, "VaultCreated(address,address,bytes32)")
 _T = "TestToken"
 BALANCE_OF = Function(_T, "balanceOf(address)", ("uint256",))
 APPROVE = Function(_T, "approve(address,uint256)", ("bool",))
+TRANSFER = Function(_T, "transfer(address,uint256)", ("bool",))
 MINT = Function(_T, "mint(address,uint256)")
 
 # --- ERC-4337 v0.8: EntryPoint, its simulations, SimpleAccount and its factory ---------------

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Annotated
 
 import typer
@@ -14,9 +15,12 @@ import typer
 from orchestrator import service
 from orchestrator.cli.app import app
 from orchestrator.cli.mandate_cmds import parse_duration
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.cli.trade_cmds import Network, local_app
 from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
+from orchestrator.service.envelope import json_envelope
+from orchestrator.service.models import CycleReport
 from orchestrator.text.keeper import report_text, status_text, when_utc
 
 keeper_app = typer.Typer(help="Rebalance every opted-in vault (the platform's keeper).",
@@ -46,6 +50,7 @@ def run(
     dry_run: Annotated[bool, typer.Option(help="Plan and simulate; send nothing.")] = False,
     as_of: Annotated[str | None, typer.Option(help="Targets as of this date.")] = None,
     at_hour: Annotated[int, typer.Option(help="Daily check hour (UTC) when looping.")] = 6,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rebalance every vault whose owner delegated to this keeper, within its mandate."""
     if not 0 <= at_hour <= 23:
@@ -58,25 +63,49 @@ def run(
     if once or dry_run:
         with service.open_session(network, signer=signer) as session:
             report = session.keeper_run(as_of=date, dry_run=dry_run)
-            typer.echo(report_text(report, session.keeper_key_address()))
+            if as_json:
+                emit("keeper run", {"report": report, "keeper": session.keeper_key_address()})
+            else:
+                typer.echo(report_text(report, session.keeper_key_address()))
         return
+
+    def on_report(report: CycleReport, keeper: str) -> None:
+        if as_json:  # one object per run, one per line (JSON Lines) when looping
+            typer.echo(
+                json.dumps(json_envelope("keeper run", {"report": report, "keeper": keeper}))
+            )
+        else:
+            typer.echo(report_text(report, keeper))
+
+    def on_wait(wake_s: int) -> None:
+        if not as_json:
+            typer.echo(f"next run {when_utc(wake_s)}")
+
     service.keeper_daily(
-        network, signer, at_hour_utc=at_hour, as_of=date,
-        on_report=lambda report, keeper: typer.echo(report_text(report, keeper)),
-        on_wait=lambda wake_s: typer.echo(f"next run {when_utc(wake_s)}"),
-    )  # fmt: skip
+        network, signer, at_hour_utc=at_hour, as_of=date, on_report=on_report, on_wait=on_wait
+    )
 
 
 @keeper_app.command("status")
-def status(network: Network = "local") -> None:
+def status(network: Network = "local", as_json: JsonOpt = False) -> None:
     """The last cycle, each vault's outcome in it, and when the next runs are due."""
-    typer.echo(status_text(service.keeper_status(network)))
+    found = service.keeper_status(network)
+    if as_json:
+        emit("keeper status", found)
+        return
+    typer.echo(status_text(found))
 
 
 @local_app.command("advance")
 def advance(
-    duration: Annotated[str, typer.Argument(help="How far: 30m, 6h, 7d or seconds.")],
+    duration: Annotated[
+        str, typer.Argument(metavar="DURATION", help="How far: 30m, 6h, 7d or seconds.")
+    ],
+    as_json: JsonOpt = False,
 ) -> None:
     """Move the local chain's clock forward (TWAP windows, intervals, the next week)."""
     now_s = service.local_advance(parse_duration(duration))
-    typer.echo(f"local chain time is now {when_utc(now_s)}")
+    if as_json:
+        emit("local advance", {"chain_time_s": now_s})
+        return
+    typer.echo(f"local chain time is now {when_utc(now_s)} (chain clock)")

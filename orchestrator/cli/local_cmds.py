@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.cli.trade_cmds import Yes, local_app
 from orchestrator.errors import InputError
 from orchestrator.service import local_down, local_reset_warning, local_status, local_up
@@ -38,13 +39,17 @@ def up(
         int, typer.Option(min=1, help="Save the chain state every N seconds.")
     ] = 30,
     yes: Yes = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Start the local node in the background (or resume the chain saved last time), with
     a market and the alto bundler. The chain is replaced only with --reset."""
     if reset:
         lost = local_reset_warning()
         if lost is not None:
-            typer.echo(f"--reset replaces {lost}.")
+            if not as_json:
+                typer.echo(f"--reset replaces {lost}.")
+            if as_json and not yes:
+                raise InputError(f"--reset would replace {lost}", hint="Add --yes to replace it.")
             if not yes and not typer.confirm("Replace the local chain?", default=False):
                 raise InputError("nothing was changed", hint="Leave out --reset to resume it.")
     done = local_up(
@@ -54,8 +59,15 @@ def up(
         port=port,
         chain_id=chain_id,
         state_interval_s=state_interval,
-        progress=lambda m: typer.echo(f"· {m}"),
+        progress=(lambda m: None) if as_json else (lambda m: typer.echo(f"· {m}")),
     )
+    if as_json:
+        emit("local up", {
+            "tokens": len(done.book.tokens), "chain_id": done.book.chain_id,
+            "deployed_market": done.deployed_market, "node": done.node.record,
+            "bundler": done.bundler, "address_book": done.book,
+        })  # fmt: skip
+        return
     kept = "" if done.deployed_market else " (the market on the resumed chain, unchanged)"
     typer.echo(
         f"local network ready: {len(done.book.tokens)} tokens{kept}, chain id "
@@ -98,15 +110,22 @@ def status_text(status: LocalStatus) -> str:
 
 
 @local_app.command("status")
-def status() -> None:
+def status(as_json: JsonOpt = False) -> None:
     """The local node and its bundler: URL, chain id, block, clock, pid."""
-    typer.echo(status_text(local_status()))
+    found = local_status()
+    if as_json:
+        emit("local status", found)
+        return
+    typer.echo(status_text(found))
 
 
 @local_app.command("down")
-def down() -> None:
+def down(as_json: JsonOpt = False) -> None:
     """Stop the bundler and the node; the node saves the chain first."""
     stopped = local_down()
+    if as_json:
+        emit("local down", stopped)
+        return
     if stopped.bundler is not None:
         record, outcome = stopped.bundler
         typer.echo(f"bundler (pid {record.pid}): {outcome}")

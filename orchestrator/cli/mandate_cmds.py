@@ -19,7 +19,8 @@ import typer
 
 from orchestrator import service
 from orchestrator.cli.app import app
-from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _reading
+from orchestrator.cli.output import JsonOpt, emit
+from orchestrator.cli.trade_cmds import Network, Wallet, Yes, _signing, _viewing
 from orchestrator.errors import InputError
 from orchestrator.service.models import USDC_DECIMALS, Bps, Preview, UsdcUnits, usdc_units
 from orchestrator.text.mandate import SECONDS_PER, mandate_preview_text, mandate_view_text
@@ -75,7 +76,13 @@ def parse_tokens(text: str) -> list[str] | None:
 # --- commands -------------------------------------------------------------------------------
 
 
-def _send(session: service.Session, preview: Preview, yes: bool) -> None:
+def _send(
+    session: service.Session, preview: Preview, yes: bool, *, command: str, as_json: bool
+) -> None:
+    if as_json:
+        execution = session.confirm(preview) if yes else None
+        emit(command, {"preview": preview, "execution": execution})
+        return
     typer.echo(mandate_preview_text(preview, int(time.time())))
     if not yes and not typer.confirm("\nConfirm and send?", default=False):
         typer.echo("cancelled: nothing was sent")
@@ -109,6 +116,7 @@ def set_mandate(
     ] = "200",
     tokens: Annotated[str, typer.Option(help="'all', or symbols: BTC,ETH.")] = "all",
     yes: Yes = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Let a keeper rebalance your vault within these limits (one user operation)."""
     # parsed before the wallet is unlocked: a typo costs no password
@@ -116,24 +124,34 @@ def set_mandate(
     budget, window_s = parse_loss_budget(loss_budget_usdc), parse_duration(loss_window)
     cap = parse_loss_budget(loss_cap_usdc)
     symbols = parse_tokens(tokens)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_set_mandate(
             keeper=keeper, max_slippage_bps=Bps(max_slippage_bps), min_interval_s=interval_s,
             twap_window_s=twap_s, loss_budget_usdc=budget, loss_window_s=window_s,
             loss_cap_usdc=cap, tokens=symbols,
         )  # fmt: skip
-        _send(session, preview, yes)
+        _send(session, preview, yes, command="mandate set", as_json=as_json)
 
 
 @mandate_app.command("show")
-def show(network: Network = "local", wallet: Wallet = "default") -> None:
+def show(network: Network = "local", wallet: Wallet = "default", as_json: JsonOpt = False) -> None:
     """Your vault's mandate: keeper, limits, allowed tokens, loss budget used."""
-    with _reading(network, wallet) as session:
-        typer.echo(mandate_view_text(session.mandate(), session.timestamp()))
+    with _viewing(network, wallet) as session:
+        view, now_s = session.mandate(), session.timestamp()
+        if as_json:
+            emit("mandate show", {"mandate": view, "chain_time_s": now_s})
+            return
+        typer.echo(mandate_view_text(view, now_s))
 
 
 @mandate_app.command("revoke")
-def revoke(network: Network = "local", wallet: Wallet = "default", yes: Yes = False) -> None:
+def revoke(
+    network: Network = "local",
+    wallet: Wallet = "default",
+    yes: Yes = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Remove the keeper at once (one user operation); your funds stay where they are."""
-    with _reading(network, wallet) as session:
-        _send(session, session.preview_revoke_keeper(), yes)
+    with _signing(network, wallet) as session:
+        preview = session.preview_revoke_keeper()
+        _send(session, preview, yes, command="mandate revoke", as_json=as_json)

@@ -11,6 +11,7 @@ import typer
 
 from orchestrator import service
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.service.models import format_pool_table
 
 MarketDataOption = Annotated[
@@ -33,6 +34,7 @@ def market_show(
     address_book: Annotated[
         Path | None, typer.Option(help="Also write the address book here.")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Build a local market from a snapshot, show its pools, and make one real swap."""
     started = time.perf_counter()
@@ -41,10 +43,22 @@ def market_show(
         market_data=market_data,
         date=date.date() if date else None,
         tokens=tokens,
-        progress=lambda msg: typer.echo(f"· {msg}"),
+        progress=(lambda msg: None) if as_json else (lambda msg: typer.echo(f"· {msg}")),
     )
     try:
         book = market.book
+        if as_json:
+            top = book.tokens[0]
+            market.fund_usdc(market.deployer.address, swap_usd * 10**6)
+            swap = market.buy_token_with_usdc(top.symbol, swap_usd * 10**6)
+            if address_book is not None:
+                book.save(address_book)
+            emit("market", {
+                "chain": book.chain, "chain_id": book.chain_id, "tokens": len(book.tokens),
+                "source": book.market_source, "synthetic": book.market_is_synthetic,
+                "market_date": book.market_date, "pools": market.pool_rows(), "swap": swap,
+            })  # fmt: skip
+            return
         label = " (SYNTHETIC data)" if book.market_is_synthetic else ""
         typer.echo(
             f"\nMarket on {book.chain} (chain id {book.chain_id}): {len(book.tokens)} tokens, "
@@ -88,13 +102,18 @@ def demo(
     year_chain: Annotated[
         str, typer.Option(help="The year's chain: anvil (spawned) or eth_tester (slow).")
     ] = "anvil",
+    as_json: JsonOpt = False,
 ) -> None:
     """The whole story on the embedded chain: wallet, $10,000 buy, holdings, sell 50%, P&L;
     then a year of the keeper in fast-forward, managed vs passive (real weekly prices when
     ../shared/data/market/ is present, SYNTHETIC otherwise)."""
     from orchestrator.demo.story import run_demo
 
+    lines: list[str] = []
     run_demo(
-        tokens=tokens, market_data=market_data, out_dir=out_dir, echo=typer.echo,
+        tokens=tokens, market_data=market_data, out_dir=out_dir,
+        echo=lines.append if as_json else typer.echo,
         year_tokens=year_tokens, year_weeks=year_weeks, year_chain=year_chain,
     )  # fmt: skip
+    if as_json:  # the story is prose: its lines, and where its files went
+        emit("demo", {"out_dir": out_dir, "lines": "\n".join(lines).splitlines()})

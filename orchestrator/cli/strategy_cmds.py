@@ -8,7 +8,6 @@ where the data came from ("synthetic (seed=7)" when --market-data is omitted).
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -16,6 +15,7 @@ from typing import Annotated, Protocol
 import typer
 
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.errors import InputError
 from orchestrator.service import strategy as facade
 
@@ -25,11 +25,12 @@ MarketData = Annotated[
     str | None,
     typer.Option(
         "--market-data",
-        help="A market CSV, or 'coingecko' (live, needs network). Default: the synthetic market.",
+        help="A market CSV, or 'coingecko' (live, needs network). Default, as for every "
+        "command: the local network's market data (`local up --market-data`), else the "
+        "synthetic market (seed 7).",
     ),
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: the latest).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TopOpt = Annotated[int | None, typer.Option("--top", min=1, help="Universe size N (default 100).")]
 CapOpt = Annotated[str | None, typer.Option("--cap", help="Single-asset cap, e.g. 0.25.")]
 
@@ -63,11 +64,17 @@ def _date(text: str | None, history: _Dated) -> datetime.date:
 def _config(
     top: int | None = None, cap: str | None = None, cash_yield: str | None = None
 ) -> facade.StrategyConfig:
-    return facade.strategy_config(top, _decimal(cap, "--cap"), _decimal(cash_yield, "--cash-yield"))
+    cap_fraction = _decimal(cap, "--cap")
+    if cap_fraction is not None and not 0 < cap_fraction <= 1:
+        raise InputError(
+            f"--cap {cap} is not a share between 0 and 1",
+            hint="The largest weight one asset may have, as a fraction: 0.25 is 25%.",
+        )
+    return facade.strategy_config(top, cap_fraction, _decimal(cash_yield, "--cash-yield"))
 
 
-def _print_json(payload: dict[str, object]) -> None:
-    typer.echo(json.dumps(payload, indent=2))
+def _print_json(command: str, payload: dict[str, object]) -> None:
+    emit(command, payload)
 
 
 @app.command()
@@ -106,9 +113,12 @@ def weights(
         }
         if result.notes:
             payload["notes"] = list(result.notes)
-        _print_json(payload)
+        _print_json("weights", payload)
         return
-    typer.echo(f"Index weights on {day} ({history.source_label}), {len(result.weights_bps)} coins:")
+    typer.echo(
+        f"Index weights on market date {day} ({history.source_label}), "
+        f"{len(result.weights_bps)} coins:"
+    )
     for symbol, bps in result.weights_bps.items():
         typer.echo(f"  {symbol:<10} {bps:>6} bps  {bps / 100:>6.2f}%")
     typer.echo(f"Excluded ({len(result.excluded)}):")
@@ -131,10 +141,10 @@ def signal(
     if as_json:
         payload = reading.model_dump(mode="json")
         payload["gauge"] = reading.value
-        _print_json(payload)
+        _print_json("signal", payload)
         return
     typer.echo(
-        f"{day}: {reading.regime.upper()}, gauge {reading.value}/100 ({reading.rule}; "
+        f"market date {day}: {reading.regime.upper()}, gauge {reading.value}/100 ({reading.rule}; "
         f"bear below {reading.exit_below}, bull "
         f"{'at or above' if reading.kind == 'vote' else 'above'} {reading.enter_above})"
         + (" [warming up]" if reading.warming_up else "")
@@ -151,8 +161,11 @@ def signal(
 
 
 @app.command()
-def strategy() -> None:
+def strategy(as_json: JsonOpt = False) -> None:
     """The strategy's rules, generated from the live configuration."""
+    if as_json:
+        emit("strategy", {"rules_markdown": facade.strategy_rules()})
+        return
     typer.echo(facade.strategy_rules(), nl=False)
 
 
@@ -208,10 +221,11 @@ def backtest(
         payload["from"] = result.strategy.navs[0].date.isoformat()
         payload["to"] = result.strategy.navs[-1].date.isoformat()
         payload["initial_nav"] = float(config.backtest.initial_nav_usd)
-        _print_json(payload)
+        _print_json("backtest", payload)
         return
     typer.echo(
-        f"Backtest {result.strategy.navs[0].date} to {result.strategy.navs[-1].date} on "
+        f"Backtest, market dates {result.strategy.navs[0].date} to "
+        f"{result.strategy.navs[-1].date} on "
         f"{history.source_label}, ${config.backtest.initial_nav_usd:,} start, net of costs:"
     )
     typer.echo(f"  {'':<9} {'final NAV':>12} {'CAGR':>7} {'max DD':>7} {'Calmar':>7} {'Sharpe':>7}")
@@ -236,7 +250,7 @@ def _walk_forward(
 ) -> None:
     result = facade.walk_forward_run(history, config, exclusions=exclusions, test_weeks=test_weeks)
     if as_json:
-        _print_json(facade.walk_forward_json(result))
+        _print_json("backtest", facade.walk_forward_json(result))
         return
     typer.echo(facade.walk_forward_report(result))
     if yields:
@@ -244,9 +258,13 @@ def _walk_forward(
 
 
 @app.command()
-def sensitivity(market_data: MarketData = None) -> None:
+def sensitivity(market_data: MarketData = None, as_json: JsonOpt = False) -> None:
     """Markdown tables: the backtest under neighbouring parameter values (slow: ~30 s)."""
     history, _ = facade.load_market(market_data)
     grid, rows = facade.sensitivity_tables(history)
+    if as_json:
+        emit("sensitivity", {"grid_markdown": grid, "rows_markdown": rows,
+                             "source": history.source_label})  # fmt: skip
+        return
     typer.echo(grid)
     typer.echo(rows)

@@ -14,15 +14,18 @@ import typer
 
 from orchestrator import service
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
 from orchestrator.service.models import USDC_DECIMALS, Bps, Preview, UsdcUnits, Wei, usdc_units
 from orchestrator.text.render import (
+    balances_text,
     execution_text,
     holdings_text,
     log_text,
     pnl_text,
     preview_text,
+    usd,
 )
 
 __all__ = ["parse_percent", "parse_usdc"]
@@ -81,9 +84,9 @@ def _session(network: str, wallet: str) -> service.Session:
     return service.open_session(network, wallet, password=lambda: _password(confirm=False))
 
 
-def _reading(network: str, wallet: str) -> service.Session:
-    """A session for reading. Reads need no key, but the CLI asks for the password up
-    front as it always has (a wrong one fails here), until front ends agree to drop it."""
+def _signing(network: str, wallet: str) -> service.Session:
+    """A session that will sign: the password is asked up front (a wrong one fails here,
+    before any preview)."""
     session = _session(network, wallet)
     try:
         session.unlock()
@@ -93,36 +96,64 @@ def _reading(network: str, wallet: str) -> service.Session:
     return session
 
 
-def _go(session: service.Session, preview: Preview, yes: bool, accept_impact: bool) -> None:
-    typer.echo(preview_text(preview, int(time.time())))
+def _viewing(network: str, wallet: str) -> service.Session:
+    """A session that only reads: the owner's address comes from the keystore file (or
+    `wallet` is an address); no password is asked."""
+    return service.open_session(network, wallet)
+
+
+def _go(
+    session: service.Session,
+    preview: Preview,
+    yes: bool,
+    accept_impact: bool,
+    *,
+    command: str,
+    as_json: bool = False,
+) -> None:
+    """Show the preview, confirm (unless --yes), send. With --json: the preview and, only
+    with --yes, the execution, as one JSON object."""
+    if not as_json:
+        typer.echo(preview_text(preview, int(time.time())))
     if preview.blocked:
         raise InputError(
             "refused: a leg's price impact is 15% or more", hint="Trade less, or use --force."
         )
+    if as_json and not yes:
+        emit(command, {"preview": preview, "execution": None})
+        return
     if not yes and not typer.confirm("\nConfirm and send?", default=False):
         typer.echo("cancelled: nothing was sent")
         return
     if preview.needs_explicit_confirmation and not accept_impact and not yes:
         accept_impact = typer.confirm("A leg moves its price 10% or more. Really?", default=False)
-    typer.echo("re-quoting and sending…")
-    typer.echo(execution_text(session.confirm(preview, accept_high_impact=accept_impact)))
+    if not as_json:
+        typer.echo("re-quoting and sending…")
+    execution = session.confirm(preview, accept_high_impact=accept_impact)
+    if as_json:
+        emit(command, {"preview": preview, "execution": execution})
+    else:
+        typer.echo(execution_text(execution))
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # `buy -5` is an amount
 def buy(
-    amount: Annotated[str, typer.Argument(help="USDC to invest, fee included (e.g. 10000).")],
+    amount: Annotated[
+        str, typer.Argument(metavar="AMOUNT", help="USDC to invest, fee included (e.g. 10000).")
+    ],
     network: Network = "local",
     wallet: Wallet = "default",
     max_slippage: Slippage = None,
     yes: Yes = False,
     accept_impact: AcceptImpact = False,
     force: Annotated[bool, typer.Option(help="Allow legs with 15%+ price impact.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Buy the whole index in one user operation, after a preview."""
     usdc_amount = parse_usdc(amount)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_buy(usdc_amount, max_slippage_bps=max_slippage, force=force)
-        _go(session, preview, yes, accept_impact)
+        _go(session, preview, yes, accept_impact, command="buy", as_json=as_json)
 
 
 @app.command()
@@ -133,12 +164,13 @@ def sell(
     max_slippage: Slippage = None,
     yes: Yes = False,
     accept_impact: AcceptImpact = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Sell a share of every holding to USDC, paid to your smart account."""
     fraction_bps = parse_percent(percent)
-    with _reading(network, wallet) as session:
+    with _signing(network, wallet) as session:
         preview = session.preview_sell(fraction_bps, max_slippage_bps=max_slippage)
-        _go(session, preview, yes, accept_impact)
+        _go(session, preview, yes, accept_impact, command="sell", as_json=as_json)
 
 
 @app.command()
@@ -147,14 +179,15 @@ def withdraw(
     network: Network = "local",
     wallet: Wallet = "default",
     yes: Yes = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Move every token and the USDC from the vault to your smart account (no swaps)."""
     if not in_kind:
         raise InputError(
             "withdrawals are in kind only", hint="Use --in-kind, or `sell` to receive USDC."
         )
-    with _reading(network, wallet) as session:
-        _go(session, session.preview_withdraw(), yes, False)
+    with _signing(network, wallet) as session:
+        _go(session, session.preview_withdraw(), yes, False, command="withdraw", as_json=as_json)
 
 
 @app.command("holdings")
@@ -162,37 +195,101 @@ def show_holdings(
     network: Network = "local",
     wallet: Wallet = "default",
     treemap: Annotated[Path | None, typer.Option(help="Also draw a treemap PNG here.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The vault's tokens at mid prices, against this week's targets."""
-    with _reading(network, wallet) as session:
+    with _viewing(network, wallet) as session:
         view = session.holdings()
-        typer.echo(holdings_text(view))
+        drawn = None
         if treemap is not None and view.exists:
-            session.draw_treemap(treemap)
-            typer.echo(f"treemap written to {treemap}")
+            drawn = session.draw_treemap(treemap)
+        if as_json:
+            emit("holdings", {"holdings": view, "treemap": drawn})
+            return
+        typer.echo(holdings_text(view))
+        if drawn is not None:
+            typer.echo(f"treemap written to {drawn}")
 
 
 @app.command("pnl")
-def show_pnl(network: Network = "local", wallet: Wallet = "default") -> None:
+def show_pnl(
+    network: Network = "local", wallet: Wallet = "default", as_json: JsonOpt = False
+) -> None:
     """Cost basis, realised and unrealised P&L, fees and gas, rebuilt from chain events."""
-    with _reading(network, wallet) as session:
-        typer.echo(pnl_text(session.pnl(), session.eth_price_usdc()))
+    with _viewing(network, wallet) as session:
+        pnl, eth_price = session.pnl(), session.eth_price_usdc()
+        if as_json:
+            emit("pnl", {"pnl": pnl, "eth_price_usdc": eth_price})
+            return
+        typer.echo(pnl_text(pnl, eth_price))
 
 
 @app.command("log")
-def show_log(network: Network = "local", wallet: Wallet = "default") -> None:
+def show_log(
+    network: Network = "local", wallet: Wallet = "default", as_json: JsonOpt = False
+) -> None:
     """Every transaction of your vault (chain events merged with the journal)."""
-    with _reading(network, wallet) as session:
-        typer.echo(log_text(session.log()))
+    with _viewing(network, wallet) as session:
+        rows = session.log()
+        if as_json:
+            emit("log", {"rows": rows})
+            return
+        typer.echo(log_text(rows))
+
+
+@app.command("balance")
+def show_balance(
+    network: Network = "local", wallet: Wallet = "default", as_json: JsonOpt = False
+) -> None:
+    """What your smart account and your vault hold: every token, in USD, and ETH for gas."""
+    with _viewing(network, wallet) as session:
+        found = session.balances()
+        if as_json:
+            emit("balance", found)
+            return
+        typer.echo(balances_text(found))
+
+
+@app.command(context_settings={"ignore_unknown_options": True})  # `send -5 …` is an amount
+def send(
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="How much, e.g. 250.5.")],
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="USDC, or a listed token.")],
+    to: Annotated[str, typer.Argument(metavar="TO", help="The 0x address to send to.")],
+    network: Network = "local",
+    wallet: Wallet = "default",
+    yes: Yes = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a token from your smart account to an address (previewed, then confirmed)."""
+    value = parse_amount(amount)
+    with _signing(network, wallet) as session:
+        preview = session.preview_send(token, value, to)
+        _go(session, preview, yes, False, command="send", as_json=as_json)
+
+
+def parse_amount(text: str) -> Decimal:
+    """'250.5', '1,000' -> a positive Decimal (the token's decimals are checked later)."""
+    try:
+        value = Decimal(text.replace(",", "").replace("_", "").strip().lstrip("$"))
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not an amount", hint="e.g. 250.5") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"the amount must be positive, got {text!r}", hint="e.g. 250.5")
+    return value
 
 
 @local_app.command("fund")
 def fund(
     usdc: Annotated[str, typer.Option(help="Test USDC to mint to your smart account.")] = "10000",
     wallet: Wallet = "default",
+    as_json: JsonOpt = False,
 ) -> None:
     """Mint test USDC to your smart account and give it 1 ETH for gas (local only)."""
     amount = parse_usdc(usdc)
-    with _reading("local", wallet) as session:
-        account = session.fund(amount, eth_wei=Wei(10**18))
-        typer.echo(f"funded {account} with {usdc} USDC and 1 ETH")
+    eth_wei = Wei(10**18)
+    with _viewing("local", wallet) as session:
+        account = session.fund(amount, eth_wei=eth_wei)
+        if as_json:
+            emit("local fund", {"smart_account": account, "usdc": amount, "eth_wei": eth_wei})
+            return
+        typer.echo(f"funded {account} with {usd(amount)} USDC and 1 ETH")

@@ -9,16 +9,23 @@ they can come from `INDEXVAULT_PASSWORD`. Private keys are never command-line ar
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.errors import InputError, PasswordRejected
-from orchestrator.service.wallets import Keystore, smart_account_addresses
+from orchestrator.service.wallets import (
+    Keystore,
+    WalletInfo,
+    check_new_password,
+    default_smart_account,
+    smart_account_addresses,
+)
 
 __all__ = ["PASSWORD_ENV", "create", "import_key", "list_wallets", "wallet_app"]
 
@@ -47,8 +54,46 @@ def _password(*, confirm: bool) -> str:
         if from_env == "":
             raise PasswordRejected(f"{PASSWORD_ENV} is set but empty")
         return from_env
+    if _no_terminal():
+        raise PasswordRejected(
+            "no terminal to ask for it",
+            hint=f"Run it in a terminal, or set {PASSWORD_ENV} for automation.",
+        )
     value: str = typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm)
     return value
+
+
+def _no_terminal() -> bool:
+    """Would a hidden prompt fall back to echoing stdin (getpass's GetPassWarning)? Not when
+    stdin was replaced (a test runner scripts the answers), nor with a controlling terminal."""
+    if sys.stdin is not sys.__stdin__:
+        return False
+    try:
+        with open("/dev/tty"):
+            return False
+    except OSError:
+        return sys.stdin is None or not sys.stdin.isatty()
+
+
+def _new_password() -> str:
+    """A password for a new keystore, asked twice; MetaMask's minimum length."""
+    password = _password(confirm=True)
+    check_new_password(password)
+    return password
+
+
+def _created(verb: str, info: WalletInfo, *, command: str, as_json: bool) -> None:
+    name, owner = info.name, info.owner
+    account = default_smart_account(owner) if owner is not None else None
+    if as_json:
+        emit(command, {"wallet": info, "smart_account": account})
+        return
+    typer.echo(f"{verb} wallet {name}: owner {owner}")
+    if owner is not None:
+        typer.echo(
+            f"  smart account {account} (where your funds go; the same on "
+            "every chain with the canonical SimpleAccountFactory v0.8, salt 0)"
+        )
 
 
 @wallet_app.command("create")
@@ -56,12 +101,15 @@ def create(
     name: Annotated[str, typer.Argument(help="A name for the wallet (its keystore's file name).")],
     keystore_dir: KeystoreDir = None,
     scrypt_n: ScryptN = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create a new key, encrypted under a password you choose."""
     keystore = Keystore(keystore_dir)
     keystore.ensure_name_free(name)  # before any prompt
-    info = keystore.create(name, _password(confirm=True), scrypt_n=scrypt_n)
-    typer.echo(f"created wallet {info.name}: owner {info.owner}")
+    info = keystore.create(name, _new_password(), scrypt_n=scrypt_n)
+    _created("created", info, command="wallet create", as_json=as_json)
+    if as_json:
+        return
     typer.echo(f"keystore: {info.path} (back it up; the password cannot be recovered)")
 
 
@@ -74,6 +122,7 @@ def import_key(
     ] = None,
     keystore_dir: KeystoreDir = None,
     scrypt_n: ScryptN = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Import an existing private key (hex), encrypted under a password you choose."""
     keystore = Keystore(keystore_dir)
@@ -85,8 +134,10 @@ def import_key(
             raise InputError(f"cannot read --key-file {key_file}: {error.strerror}") from None
     else:
         key_text = typer.prompt("Private key (hex)", hide_input=True)
-    info = keystore.import_key(name, key_text, _password(confirm=True), scrypt_n=scrypt_n)
-    typer.echo(f"imported wallet {info.name}: owner {info.owner}")
+    info = keystore.import_key(name, key_text, _new_password(), scrypt_n=scrypt_n)
+    _created("imported", info, command="wallet import", as_json=as_json)
+    if as_json:
+        return
     typer.echo(f"keystore: {info.path}")
 
 
@@ -109,7 +160,7 @@ def list_wallets(
         typer.Option("--rpc-url", help="Check the addresses against the factory on this chain."),
     ] = None,
     salt: Annotated[int, typer.Option(min=0, help="The account salt.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List wallets: name, owner address, and (with --factory) the smart account address."""
     keystore = Keystore(keystore_dir)
@@ -130,7 +181,7 @@ def list_wallets(
             }
             for info in wallets
         ]
-        typer.echo(json.dumps({"keystore_dir": str(keystore.directory), "wallets": rows}, indent=2))
+        emit("wallet list", {"keystore_dir": str(keystore.directory), "wallets": rows})
         return
     if not wallets:
         typer.echo(f"no wallets in {keystore.directory}")

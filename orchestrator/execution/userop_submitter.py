@@ -245,6 +245,8 @@ def submitter_for(
     if bundler_key is None:
         raise InputError(
             "no bundler URL is configured and no key was given to self-bundle with",
-            hint="Configure a bundler URL, or pass a funded key to send handleOps.",
+            hint="Set bundler_url (an ERC-4337 bundler's RPC URL for this chain) in the "
+            "network file, $INDEXVAULT_HOME/networks/NAME.json; only the local network "
+            "self-bundles, from a dev account.",
         )
     return SelfBundler(chain, entry_point, bundler_key)

@@ -14,7 +14,7 @@ from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
 from orchestrator.ledger.journal_records import PreviewRecord, ReceiptRecord, SubmissionRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each version's statements, applied in order from the file's user_version up.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -58,6 +58,27 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             amount_out     TEXT NOT NULL,
             PRIMARY KEY (quote_id, leg)
         ) STRICT""",
+    ),
+    # 2: previews of kind 'send' (a token sent out of the smart account). SQLite cannot
+    # change a CHECK in place: the table is rebuilt (foreign keys are off during
+    # migrations and checked before the commit; see storage.py).
+    2: (
+        """CREATE TABLE previews_v2 (
+            quote_id       TEXT PRIMARY KEY,
+            kind           TEXT NOT NULL
+                           CHECK (kind IN ('buy', 'sell', 'withdraw', 'mandate', 'send')),
+            owner          TEXT NOT NULL,
+            vault          TEXT NOT NULL,
+            created_at_s   INTEGER NOT NULL,
+            expires_at_s   INTEGER NOT NULL,
+            preview_json   TEXT NOT NULL,
+            confirmed_at_s INTEGER
+        ) STRICT""",
+        "INSERT INTO previews_v2 SELECT quote_id, kind, owner, vault, created_at_s, "
+        "expires_at_s, preview_json, confirmed_at_s FROM previews",
+        "DROP TABLE previews",
+        "ALTER TABLE previews_v2 RENAME TO previews",
+        "CREATE INDEX previews_by_owner ON previews (owner, created_at_s)",
     ),
 }
 

@@ -23,8 +23,8 @@ __all__ = [
     "SubmissionRecord",
 ]
 
-PreviewKind = Literal["buy", "sell", "withdraw", "mandate"]
-KINDS: tuple[PreviewKind, ...] = ("buy", "sell", "withdraw", "mandate")
+PreviewKind = Literal["buy", "sell", "withdraw", "mandate", "send"]
+KINDS: tuple[PreviewKind, ...] = ("buy", "sell", "withdraw", "mandate", "send")
 EntryState = Literal["previewed", "confirmed", "submitted", "included", "failed", "dropped"]
 
 

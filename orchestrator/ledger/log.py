@@ -23,8 +23,10 @@ submission (or confirmation) time; chain rows by their block's timestamp.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Literal
 
 from eth_utils.address import to_checksum_address
@@ -52,7 +54,7 @@ __all__ = ["LogKind", "LogRow", "build_log", "read_log"]
 
 LogKind = Literal[
     "buy", "sell", "rebalance", "withdraw", "mandate", "keeper_revoked", "vault_created",
-    "failed", "dropped", "pending", "confirmed",
+    "failed", "dropped", "pending", "confirmed", "send",
 ]  # fmt: skip
 _LAST = 2**63  # sorts journal-only rows after chain rows of the same second
 
@@ -72,29 +74,48 @@ class LogRow:
     log_index: int | None = None
 
 
+TokenNames = Mapping[str, tuple[str, int]]  # checksummed address -> (symbol, decimals)
+
+
 def build_log(
-    actions: Iterable[Action], entries: Iterable[JournalEntry], *, usdc: str
+    actions: Iterable[Action],
+    entries: Iterable[JournalEntry],
+    *,
+    usdc: str,
+    tokens: TokenNames | None = None,
 ) -> list[LogRow]:
     """Pure. Rows ordered by time, then position on chain; previews that were never
-    confirmed are left out. `usdc`: the vault's USDC address."""
+    confirmed are left out. `usdc`: the vault's USDC address; `tokens`: names the tokens
+    an in-kind withdrawal moved (else they are counted)."""
     usdc = to_checksum_address(usdc)
+    names: dict[str, tuple[str, int]] = {
+        to_checksum_address(a): n for a, n in (tokens or {}).items()
+    }
+    names.setdefault(usdc, ("USDC", 6))
     entries = list(entries)
     by_tx: dict[str, list[JournalEntry]] = defaultdict(list)
     for entry in entries:
         if entry.receipt is not None and entry.receipt.success:
             by_tx[entry.receipt.tx_hash.lower()].append(entry)
     matched: set[str] = set()
-    rows = [_chain_row(a, _match(a, by_tx, matched), usdc) for a in _in_chain_order(actions)]
+    rows = [_chain_row(a, _match(a, by_tx, matched), usdc, names) for a in _in_chain_order(actions)]
     journal_only = (_journal_row(e) for e in entries if e.preview.quote_id not in matched)
     rows += [row for row in journal_only if row is not None]
     return sorted(rows, key=_order)
 
 
-def read_log(chain: Chain, journal: Journal, vault: str, *, from_block: int = 0) -> list[LogRow]:
+def read_log(
+    chain: Chain,
+    journal: Journal,
+    vault: str,
+    *,
+    from_block: int = 0,
+    tokens: TokenNames | None = None,
+) -> list[LogRow]:
     """The vault's events from `from_block` and its journal entries, merged."""
     actions = group_actions(read_vault_events(chain, vault, from_block=from_block))
     (usdc,) = VAULT_USDC.decode(call_raw(chain, vault, VAULT_USDC.call()))
-    return build_log(actions, journal.entries(vault=vault), usdc=usdc)
+    return build_log(actions, journal.entries(vault=vault), usdc=usdc, tokens=tokens)
 
 
 def _order(row: LogRow) -> tuple[int, int, int, str]:
@@ -121,8 +142,10 @@ def _match(
     return chosen
 
 
-def _chain_row(action: Action, entry: JournalEntry | None, usdc_token: str) -> LogRow:
-    usdc, legs, fee, detail = _amounts(action, usdc_token)
+def _chain_row(
+    action: Action, entry: JournalEntry | None, usdc_token: str, names: TokenNames
+) -> LogRow:
+    usdc, legs, fee, detail = _amounts(action, usdc_token, names)
     receipt = entry.receipt if entry is not None else None
     return LogRow(
         time_s=action.timestamp_s,
@@ -139,20 +162,54 @@ def _chain_row(action: Action, entry: JournalEntry | None, usdc_token: str) -> L
     )
 
 
-def _amounts(action: Action, usdc_token: str) -> tuple[int | None, int, int, str]:
-    """(usdc_amount, legs, fee, detail) of one chain action."""
+def _sent(preview_json: str) -> str:
+    """A send's detail from its preview: what left the smart account, to whom."""
+    terms = json.loads(preview_json).get("transfer") or {}
+    try:
+        amount = Decimal(int(terms["amount"])).scaleb(-int(terms["decimals"]))
+        shown = f"{amount:,f}".rstrip("0").rstrip(".") if "." in f"{amount:f}" else f"{amount:,f}"
+        return f"sent {shown} {terms['symbol']} from the smart account to {terms['to']}"
+    except (KeyError, TypeError, ValueError):
+        return "sent from the smart account"
+
+
+def _usd(amount_usdc: int) -> str:
+    if 0 < amount_usdc < 10_000:  # display only: a cent is the least shown
+        return "<$0.01"
+    return f"${Decimal(amount_usdc).scaleb(-6):,.2f}"
+
+
+def _token_amount(amount: int, token: str, names: TokenNames) -> str:
+    symbol, decimals = names.get(to_checksum_address(token), (token, 0))
+    if symbol == "USDC":
+        return f"{_usd(amount)} USDC"
+    text = f"{Decimal(amount).scaleb(-decimals):,.{min(decimals, 8)}f}".rstrip("0").rstrip(".")
+    return f"{text} {symbol}"
+
+
+def _amounts(
+    action: Action, usdc_token: str, names: TokenNames
+) -> tuple[int | None, int, int, str]:
+    """(usdc_amount, legs, fee, detail) of one chain action; the detail in human units."""
     event, legs = action.event, len(action.swaps)
     if isinstance(event, Bought):
-        return event.usdc_in, legs, event.fee_usdc, f"{event.usdc_swapped} USDC swapped"
+        return event.usdc_in, legs, event.fee_usdc, f"{_usd(event.usdc_swapped)} USDC swapped"
     if isinstance(event, Sold):
-        return event.paid_usdc, legs, event.fee_usdc, f"{event.cash_usdc} USDC cash paid out"
+        return (
+            event.paid_usdc, legs, event.fee_usdc,
+            f"{_usd(event.cash_usdc)} USDC cash paid out",
+        )  # fmt: skip
     if isinstance(event, Rebalanced):
         usdc = sum(_usdc_side(leg, usdc_token) for leg in action.swaps)
-        return usdc, legs, 0, f"loss {event.loss_usdc} vs TWAP, budget used {event.loss_used_usdc}"
+        return (
+            usdc, legs, 0,
+            f"loss {_usd(event.loss_usdc)} vs TWAP, loss budget used {_usd(event.loss_used_usdc)}",
+        )  # fmt: skip
     if isinstance(event, WithdrawnInKind):
-        withdrawn = zip(event.tokens, event.amounts, strict=True)
+        withdrawn = list(zip(event.tokens, event.amounts, strict=True))
         cash = sum(a for t, a in withdrawn if to_checksum_address(t) == usdc_token)
-        return cash, len(event.tokens), 0, ""
+        moved = ", ".join(_token_amount(a, t, names) for t, a in withdrawn if a)
+        return cash, len(event.tokens), 0, f"to the smart account: {moved}" if moved else ""
     if isinstance(event, MandateSet):
         return (
             None,
@@ -183,7 +240,9 @@ def _journal_row(entry: JournalEntry) -> LogRow | None:
         )  # fmt: skip
     row_kind: LogKind = "pending"
     detail = f"{kind} submitted"
-    if receipt is not None and receipt.success:
+    if receipt is not None and receipt.success and kind == "send":
+        row_kind, detail = kind, _sent(preview.preview_json)
+    elif receipt is not None and receipt.success:
         row_kind, detail = kind, "included; no vault events read for this transaction"
     elif receipt is not None:
         row_kind, detail = "failed", f"{kind}: {receipt.revert_reason or 'reverted'}"

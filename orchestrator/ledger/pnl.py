@@ -69,7 +69,7 @@ class PnL:
     cost_basis_usdc: int  # Σ open cost basis
     equity_usdc: int  # cash + market value
     deposits_usdc: int
-    withdrawals_usdc: int  # paid out on sells + in-kind withdrawals at cost
+    withdrawals_usdc: int  # paid out on sells + in-kind withdrawals at their value then
     fees_usdc: int
     realised_pnl_usdc: int
     unrealised_pnl_usdc: int

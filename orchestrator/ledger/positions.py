@@ -10,8 +10,10 @@ Cost basis, by **average cost**, in USDC base units:
 - a leg USDC → token adds its `amountIn` (USDC paid) to the token's basis;
 - a leg token → USDC (sell or rebalance) removes the cost of the amount sold,
   `floor(basis * sold / held)`, and realises `proceeds − that cost`;
-- a withdrawal in kind removes the cost of what left the same way, realising nothing,
-  and counts that cost (USDC at face value) as withdrawn.
+- a withdrawal in kind removes the cost of what left the same way and counts what it
+  was worth when it left (the withdrawal preview's mid value) as withdrawn, realising
+  `value − cost` like a sale without a swap; with no recorded value, at cost (realising
+  nothing).
 Rounding: the cost of a part rounds **down**; the remainder stays in the position, so
 basis is conserved exactly and selling or withdrawing everything removes all of it.
 
@@ -20,7 +22,7 @@ Fees (Bought.fee + Sold.fee) are counted separately; they are not part of any ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from eth_utils.address import to_checksum_address
@@ -71,6 +73,7 @@ class _State:
     withdrawals: int = 0
     fees: int = 0
     realised: int = 0
+    values: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def remove(self, token: str, amount: int, tx_hash: str) -> int:
         """Take `amount` of `token` out; returns its cost (rounded down)."""
@@ -93,10 +96,19 @@ class _State:
         self.cash -= amount
 
 
-def replay(actions: Iterable[Action], *, usdc: str) -> Book:
+# (transaction hash in lower case, checksummed token) -> USDC value when it left in kind
+WithdrawalValues = Mapping[tuple[str, str], int]
+
+
+def replay(
+    actions: Iterable[Action], *, usdc: str, withdrawal_values: WithdrawalValues | None = None
+) -> Book:
     """Apply the actions in order. Raises EventsInconsistent when they do not add up
-    (more leaving than held, a leg without USDC, totals that disagree with the legs)."""
-    state = _State(to_checksum_address(usdc))
+    (more leaving than held, a leg without USDC, totals that disagree with the legs).
+    `withdrawal_values`: what tokens withdrawn in kind were worth at the time (the
+    previews' mid values); such a withdrawal counts at that value and realises its gain or
+    loss against the cost, like a sale without a swap. Without one: at cost."""
+    state = _State(to_checksum_address(usdc), values=dict(withdrawal_values or {}))
     for action in actions:
         deposit_first = isinstance(action.event, Bought)  # pulled before the legs ran
         if deposit_first:
@@ -156,7 +168,10 @@ def _head(state: _State, action: Action) -> None:
                 state.take_cash(amount, tx_hash)
                 state.withdrawals += amount
             else:
-                state.withdrawals += state.remove(token, amount, tx_hash)
+                cost = state.remove(token, amount, tx_hash)
+                value = state.values.get((tx_hash.lower(), token), cost)
+                state.realised += value - cost
+                state.withdrawals += value
 
 
 def _check(from_legs: int, stated: int, name: str, tx_hash: str) -> None:

@@ -19,8 +19,19 @@ from pathlib import Path
 from orchestrator.errors import InputError
 from orchestrator.ledger.pnl import PnL
 
-__all__ = ["Rect", "Tile", "holdings_tiles", "render_treemap", "share_bps", "squarify"]
+__all__ = [
+    "Rect",
+    "Tile",
+    "contrast",
+    "holdings_tiles",
+    "render_treemap",
+    "share_bps",
+    "squarify",
+    "text_color",
+]
 
+FULL_MIN_WIDTH_PX = 80  # symbol, value and share
+FULL_MIN_HEIGHT_PX = 46
 LABEL_MIN_WIDTH_PX = 56  # symbol + share
 LABEL_MIN_HEIGHT_PX = 30
 SYMBOL_MIN_WIDTH_PX = 30  # symbol only
@@ -136,8 +147,9 @@ def render_treemap(
     height_px: int = 800,
     title: str | None = None,
 ) -> Path:
-    """Write the treemap as a PNG. Tiles large enough show their label and share of the
-    total; smaller ones the label only; the smallest nothing."""
+    """Write the treemap as a PNG. Tiles large enough show their label, value and share of
+    the total; smaller ones the label and share, or the label only; the smallest nothing.
+    Text is black or white, whichever contrasts more with the tile (WCAG luminance)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import to_hex
     from matplotlib.figure import Figure
@@ -148,37 +160,70 @@ def render_treemap(
     dpi = 100
     figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.0, 0.0, 1.0, 0.94 if title else 1.0))
+    top = 1.0 if not title else 0.94 - 0.04 * title.count("\n")  # room for each title line
+    axes = figure.add_axes((0.0, 0.0, 1.0, top))
     axes.set_xlim(0, width_px)
     axes.set_ylim(height_px, 0)
     axes.set_axis_off()
     if title:
-        figure.suptitle(title, fontsize=12, y=0.985)
+        figure.suptitle(title, fontsize=13, y=0.985)
     palette = [to_hex(c) for c in _palette()]
     for rank, rect in enumerate(squarify(values, width=float(width_px), height=float(height_px))):
         axes.add_patch(
             Rectangle(
                 (rect.x, rect.y), rect.width, rect.height,
-                facecolor=palette[rank % len(palette)], edgecolor="white", linewidth=1.5,
+                facecolor=palette[rank % len(palette)], edgecolor="white", linewidth=2,
             )
         )  # fmt: skip
-        label = _tile_text(tiles[rect.index].label, share_bps(values[rect.index], total), rect)
+        face = palette[rank % len(palette)]
+        tile = tiles[rect.index]
+        label = _tile_text(tile.label, tile.value_usdc, share_bps(values[rect.index], total), rect)
         if label:
             axes.text(
                 rect.x + rect.width / 2, rect.y + rect.height / 2, label,
-                ha="center", va="center", fontsize=9, color="white", clip_on=True,
+                ha="center", va="center", fontsize=11, color=text_color(face), clip_on=True,
             )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
+    # the title and the tiles in words too, in the PNG's text chunks (readers, tests)
+    described = "; ".join(
+        f"{t.label} {_usd(t.value_usdc)} {_percent(share_bps(t.value_usdc, total))}"
+        for t in tiles
+        if t.value_usdc > 0
+    )
+    figure.savefig(path, format="png", metadata={"Title": title or "", "Description": described})
     return path
 
 
-def _tile_text(label: str, bps: int, rect: Rect) -> str:
+def _usd(value_usdc: int) -> str:
+    return f"${value_usdc // 10**6:,}.{value_usdc % 10**6 // 10**4:02d}"  # rounded down
+
+
+def _tile_text(label: str, value_usdc: int, bps: int, rect: Rect) -> str:
+    if rect.width >= FULL_MIN_WIDTH_PX and rect.height >= FULL_MIN_HEIGHT_PX:
+        return f"{label}\n{_usd(value_usdc)}\n{_percent(bps)}"
     if rect.width >= LABEL_MIN_WIDTH_PX and rect.height >= LABEL_MIN_HEIGHT_PX:
         return f"{label}\n{_percent(bps)}"
     if rect.width >= SYMBOL_MIN_WIDTH_PX and rect.height >= SYMBOL_MIN_HEIGHT_PX:
         return label
     return ""
+
+
+def _luminance(hex_color: str) -> float:
+    """WCAG 2 relative luminance of '#rrggbb'."""
+    channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two '#rrggbb' colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_color(face: str) -> str:
+    """Black or white, whichever reads better on `face`."""
+    return "#000000" if contrast(face, "#000000") >= contrast(face, "#ffffff") else "#ffffff"
 
 
 def _palette() -> list[tuple[float, float, float, float]]:

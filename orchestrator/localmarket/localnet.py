@@ -151,6 +151,17 @@ def local_up(
     )
     if node.note:
         progress(node.note)
+    if saved is not None and not (reset or node.resumed or node.already_running):
+        # a chain was set up here, but its saved state is gone: going on would put a new,
+        # empty chain in its place without anyone asking for it
+        stop_node(folder)
+        raise ConfigError(
+            f"the local chain set up in {folder} could not be resumed (its saved state "
+            f"{state_file(folder)} is missing): starting now would replace it with a new, "
+            "empty chain, and every vault on it would be gone",
+            hint="Add --reset to start a new chain (see what it replaces first), or restore "
+            "the state file.",
+        )
     where = f"at {node.record.url} (pid {node.record.pid})"
     if node.already_running:
         progress(f"node already running {where}")

@@ -5,7 +5,7 @@ plan_sell(holdings, fraction_bps, cash_usdc, fee_bps)                       -> S
 plan_rebalance(holdings, prices, targets, regime, bands)                    -> RebalancePlan
 """
 
-from orchestrator.planning.buy import BuyPlan, plan_buy
+from orchestrator.planning.buy import BuyPlan, min_buy_usdc, plan_buy
 from orchestrator.planning.rebalance import RebalanceBands, RebalancePlan, plan_rebalance
 from orchestrator.planning.sell import SellPlan, plan_sell
 
@@ -14,6 +14,7 @@ __all__ = [
     "RebalanceBands",
     "RebalancePlan",
     "SellPlan",
+    "min_buy_usdc",
     "plan_buy",
     "plan_rebalance",
     "plan_sell",

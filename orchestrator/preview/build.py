@@ -25,12 +25,13 @@ from orchestrator.domain.units import (
     usdc_units,
 )
 from orchestrator.errors import InputError
-from orchestrator.preview.model import GasPreview, Preview, PreviewKind
+from orchestrator.preview.model import GasPreview, Outflow, Preview, PreviewKind
 from orchestrator.preview.slippage import auto_max_slippage_bps, check_max_slippage
 
 __all__ = ["GasFacts", "PreviewContext", "build_preview", "choose_max_slippage"]
 
 NO_FRACTION = Bps(0)  # a buy or a withdrawal sells no share of the holdings
+PIPS_PER_UNIT = 1_000_000  # a Uniswap V3 fee tier is in hundredths of a bip
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class GasFacts:
     eth_price_usdc: UsdcUnits | None  # per 1 ETH, at a pool's mid price; None if unknown
     deploys_account: bool
     creates_vault: bool
+    eth_price_source: str | None = None
 
     def preview(self) -> GasPreview:
         likely = Wei(self.likely_gas * self.likely_fee_per_gas_wei)
@@ -57,6 +59,8 @@ class GasFacts:
             max_cost_usdc=self.usdc(most),
             deploys_account=self.deploys_account,
             creates_vault=self.creates_vault,
+            eth_price_usdc=self.eth_price_usdc,
+            eth_price_source=self.eth_price_source if self.eth_price_usdc is not None else None,
         )
 
     def usdc(self, wei: Wei) -> UsdcUnits | None:
@@ -138,6 +142,7 @@ def build_preview(
     cash_usdc: UsdcUnits,
     fraction_bps: Bps = NO_FRACTION,
     dropped: Sequence[tuple[str, str]] = (),
+    outflows: Sequence[Outflow] = (),
 ) -> Preview:
     """`usdc_amount`: a buy's USDC paid in (fee included); ignored for sells (computed).
     Each quoted leg is guarded with min-out = its quote less `max_slippage_bps`."""
@@ -146,16 +151,22 @@ def build_preview(
     prices = {q.token.symbol: q.sqrt_price_x96 for q in quotes}
     legs = tuple(q.guarded_by_slippage(max_slippage_bps, usdc=ctx.usdc) for q in quotes)
     expected, least = _values(legs, prices, ctx.usdc)
+    pool_fees = sum(_pool_fee_usdc(g) for g in legs)
+    at_mid = 0
     if kind is PreviewKind.BUY:
         fee = fee_rounded_down(usdc_amount, ctx.fee_bps)
         value, min_value = expected + cash_usdc, least + cash_usdc
+        impact_usdc = usdc_amount - fee - pool_fees - value
     elif kind is PreviewKind.WITHDRAW:  # in kind: no swap, no fee; cash_usdc = value at mid
         fee, value, min_value = usdc_units(0), cash_usdc, cash_usdc
+        impact_usdc = 0
     else:
         gross, min_gross = usdc_units(expected + cash_usdc), usdc_units(least + cash_usdc)
         fee = fee_rounded_down(gross, ctx.fee_bps)
         usdc_amount = gross
         value, min_value = gross - fee, min_gross - fee_rounded_down(min_gross, ctx.fee_bps)
+        at_mid = sum(g.mid_out for g in legs) + cash_usdc
+        impact_usdc = at_mid - pool_fees - fee - value
     # weighted by each leg's USDC size: a buy's input, a sell's output at mid
     sizes = [g.amount_in if g.direction is Direction.BUY else g.mid_out for g in legs]
     weight = sum(sizes)
@@ -203,4 +214,15 @@ def build_preview(
         deadline_s=ctx.deadline_s,
         user_op_hash=ctx.user_op_hash,
         user_op=ctx.user_op,
+        pool_fees_usdc=usdc_units(pool_fees),
+        price_impact_usdc=impact_usdc,
+        value_at_mid_usdc=usdc_units(at_mid),
+        outflows=tuple(outflows),
     )
+
+
+def _pool_fee_usdc(leg: GuardedLeg) -> int:
+    """The pool's LP fee on a leg, in USDC (rounded up): a buy pays it on its USDC input,
+    a sell on its token input, worth its output at mid."""
+    base = leg.amount_in if leg.direction is Direction.BUY else leg.mid_out
+    return mul_div_up(base, leg.pool_fee, PIPS_PER_UNIT)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from orchestrator.domain.legs import GuardedLeg
-from orchestrator.domain.units import Bps, Gas, Pips, UsdcUnits, Wei
+from orchestrator.domain.units import Bps, Gas, Pips, TokenUnits, UsdcUnits, Wei
 
 
 class PreviewKind(StrEnum):
@@ -21,6 +21,7 @@ class PreviewKind(StrEnum):
     SELL = "sell"
     WITHDRAW = "withdraw"
     MANDATE = "mandate"  # setMandate or revokeKeeper: no legs, no fee; terms in `mandate`
+    SEND = "send"  # a token out of the smart account to an address: terms in `transfer`
 
 
 class GasPreview(BaseModel):
@@ -36,6 +37,37 @@ class GasPreview(BaseModel):
     max_cost_usdc: UsdcUnits | None
     deploys_account: bool
     creates_vault: bool
+    # The rate the USD costs above use, and where it comes from (None: no ETH price here).
+    eth_price_usdc: UsdcUnits | None = None
+    eth_price_source: str | None = None
+
+
+class Outflow(BaseModel):
+    """A token leaving the vault (an in-kind withdrawal): how much, and its value at mid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    token: str
+    amount: TokenUnits
+    decimals: int
+    value_usdc: UsdcUnits
+
+
+class TransferTerms(BaseModel):
+    """A send: `amount` of `symbol` from the smart account to `to` (an ERC-20 transfer made
+    by the account's execute)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    token: str
+    decimals: int
+    amount: TokenUnits
+    to: str
+    to_is_contract: bool
+    balance: TokenUnits  # the smart account's, before the send
+    value_usdc: UsdcUnits | None  # at the pool's mid price (None: no price)
 
 
 class AllowedPoolTerms(BaseModel):
@@ -101,6 +133,16 @@ class Preview(BaseModel):
     user_op_hash: str
     user_op: dict[str, str]  # the unsigned op in ERC-4337 JSON-RPC form (gas and fees set)
     mandate: MandateTerms | None = None  # kind "mandate" only: the terms being signed
+    # Where the value goes, reconciled to the base unit (buy and sell):
+    #   buy:  usdc_amount - platform_fee - pool_fees - price_impact = expected_value
+    #   sell: value_at_mid - pool_fees - price_impact - platform_fee = expected_value
+    pool_fees_usdc: UsdcUnits = UsdcUnits(TokenUnits(0))  # the Uniswap pools' LP fees on the legs
+    price_impact_usdc: int = 0  # what moving the pools costs (the rest; rounding included)
+    value_at_mid_usdc: UsdcUnits = UsdcUnits(
+        TokenUnits(0)
+    )  # sell: what is sold, at mid, plus the cash
+    outflows: tuple[Outflow, ...] = ()  # withdraw: every token that leaves, in kind
+    transfer: TransferTerms | None = None  # kind "send" only
 
     def leg(self, symbol: str) -> GuardedLeg:
         for leg in self.legs:

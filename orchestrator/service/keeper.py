@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 from pydantic.dataclasses import dataclass
 
-from orchestrator.errors import InputError
+from orchestrator.errors import ConfigError, InputError, TransientError
 from orchestrator.keeper.cycle import CycleReport
 from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
 from orchestrator.keeper.loop import run_daily
 from orchestrator.keeper.schedule import next_daily_check_s, next_weekly_s
+from orchestrator.networks import open_chain, resolve_network
 from orchestrator.service.session import keeper_journal_path, open_session
 from orchestrator.wallet.signers import Signer
 
@@ -26,12 +27,31 @@ class KeeperStatus:
     actions: list[Action]  # each vault's outcome in the most recent cycle
     next_daily_check_s: int
     next_weekly_s: int
+    # The clock every time above is on: the chain's (what the keeper runs on), or the wall
+    # clock when the node did not answer.
+    clock: str = "chain"
+    now_s: int | None = None
+
+
+def _chain_now(network: str) -> int | None:
+    """The chain's clock (None when its node does not answer): on a local chain it runs
+    ahead of the wall clock after `local advance`, and the keeper runs on it."""
+    config = resolve_network(network)  # an unknown network is refused here, in words
+    try:
+        with open_chain(config) as (chain, _):
+            return chain.timestamp()
+    except (TransientError, ConfigError):
+        return None
 
 
 def keeper_status(network: str, *, now_s: int | None = None) -> KeeperStatus:
-    """The journal's recent cycles and the latest one's per-vault outcomes (no chain), and
-    when the next runs are due from `now_s` (default: now)."""
-    now = int(time.time()) if now_s is None else now_s
+    """The journal's recent cycles and the latest one's per-vault outcomes, and when the
+    next runs are due from `now_s` (default: the chain's clock, else the wall clock; never
+    in the past of the chain)."""
+    chain_now = _chain_now(network)
+    wall = int(time.time())
+    now = now_s if now_s is not None else (max(chain_now, wall) if chain_now else wall)
+    clock = "chain" if chain_now is not None or now_s is not None else "wall"
     path = keeper_journal_path(network)
     cycles: list[Cycle] = []
     actions: list[Action] = []
@@ -39,7 +59,9 @@ def keeper_status(network: str, *, now_s: int | None = None) -> KeeperStatus:
         with KeeperJournal(path) as journal:
             cycles = journal.cycles()
             actions = journal.actions(cycles[0].cycle_id) if cycles else []
-    return KeeperStatus(cycles, actions, next_daily_check_s(now), next_weekly_s(now))
+    return KeeperStatus(
+        cycles, actions, next_daily_check_s(now), next_weekly_s(now), clock=clock, now_s=now
+    )
 
 
 def keeper_daily(

@@ -25,11 +25,13 @@ from orchestrator.chain.uniswap import (
     swap_exact_input_single,
 )
 from orchestrator.chain.vault_binding import BALANCE_OF, MINT
-from orchestrator.domain.units import ONE_USDC
-from orchestrator.errors import InputError
+from orchestrator.domain.prices import token_is_token0, value_in_usdc
+from orchestrator.domain.units import BPS, ONE_USDC
+from orchestrator.errors import ConfigError, InputError, TransientError
 from orchestrator.execution.userop_submitter import UserOpSubmitter
 from orchestrator.keeper.cycle import CycleReport, Keeper
 from orchestrator.keeper.journal import KeeperJournal
+from orchestrator.keeper.reads import discover_vaults
 from orchestrator.ledger.journal import Journal
 from orchestrator.localmarket import AddressBook, MarketConfig, deploy_market, localnet
 from orchestrator.localmarket.addressbook import TokenEntry
@@ -44,7 +46,9 @@ from orchestrator.service.session import (
     load_history,
     local_submitter,
 )
+from orchestrator.strategy import DEFAULT_CONFIG, StrategyConfig
 from orchestrator.trading.context import TradingContext
+from orchestrator.trading.reads import mid_prices, token_refs, vault_balances
 from orchestrator.trading.targets import Targets, trading_date
 from orchestrator.wallet.signers import Signer
 
@@ -281,7 +285,10 @@ def local_up(
     state_interval_s: int = DEFAULT_STATE_INTERVAL_S,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> LocalUp:
-    """Start or resume the local node ($INDEXVAULT_HOME/local) with its market and bundler."""
+    """Start or resume the local node ($INDEXVAULT_HOME/local) with its market and bundler.
+    A new market needs at least 1 / cap tokens (each is capped): fewer is refused here,
+    before anything starts, rather than by every command after it."""
+    check_market_size(tokens)
 
     def assets() -> tuple[list[AssetSnapshot], str, bool]:
         history = load_history(market_data, tokens=tokens)
@@ -301,8 +308,50 @@ def local_down() -> LocalDown:
     return localnet.local_down()
 
 
+def check_market_size(tokens: int, config: StrategyConfig = DEFAULT_CONFIG) -> None:
+    least = -(-BPS // config.weights.cap_bps)
+    if tokens < least:
+        raise InputError(
+            f"a market of {tokens} token{'s' if tokens != 1 else ''} cannot hold the index: "
+            f"each asset is capped at {config.weights.cap:.0%} of it, so it needs at least "
+            f"{least} tokens",
+            hint=f"Use --tokens {least} or more.",
+        )
+
+
 def local_reset_warning() -> str | None:
-    return localnet.reset_warning()
+    """What `local up --reset` would throw away, with the vaults on the chain and their
+    value when the node is running."""
+    lost = localnet.reset_warning()
+    if lost is None:
+        return None
+    vaults = _vaults_on_local_chain()
+    return lost if vaults is None else f"{lost}; {vaults}"
+
+
+def _vaults_on_local_chain() -> str | None:
+    """'3 vaults worth $7,271.80 at mid prices' (None: the node is not running)."""
+    try:
+        config = resolve_network("local")
+        with open_chain(config) as (chain, book):
+            found = discover_vaults(
+                chain, book.contracts.vault_factory, from_block=0, to_block=chain.block_number()
+            )
+            refs = token_refs(book)
+            prices = mid_prices(chain, book, refs) if found else {}
+            total = 0
+            for vault, _owner, _block in found:
+                held = vault_balances(chain, book, vault)
+                total += held.usdc
+                for ref in refs:
+                    amount = held.tokens.get(ref.symbol, 0)
+                    if amount:
+                        is0 = token_is_token0(ref.address, book.contracts.usdc)
+                        total += value_in_usdc(amount, prices[ref.symbol], token_is_0=is0)
+    except (TransientError, ConfigError):
+        return None
+    value = f"${Decimal(total).scaleb(-6):,.2f}"
+    return f"{len(found)} vault{'s' if len(found) != 1 else ''} worth {value} at mid prices"
 
 
 def local_advance(seconds: int) -> int:

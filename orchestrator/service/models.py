@@ -28,8 +28,10 @@ from orchestrator.preview.model import (
     AllowedPoolTerms,
     GasPreview,
     MandateTerms,
+    Outflow,
     Preview,
     PreviewKind,
+    TransferTerms,
 )
 from orchestrator.service.keeper import KeeperStatus
 from orchestrator.service.local import SwapOutcome
@@ -39,6 +41,7 @@ from orchestrator.strategy.signal import Regime, RegimeReading
 from orchestrator.trading.confirm import Execution, SigningRequest
 from orchestrator.trading.holdings import HoldingRow, HoldingsView
 from orchestrator.trading.mandate import MandateView
+from orchestrator.trading.send import AccountBalances, HolderBalances, TokenBalance
 from orchestrator.trading.targets import Targets
 from orchestrator.wallet.keystore import WalletInfo
 
@@ -47,6 +50,7 @@ __all__ = [
     "ONE_USDC",
     "USDC_DECIMALS",
     "WEI_PER_ETH",
+    "AccountBalances",
     "Action",
     "ActionState",
     "AddressBook",
@@ -60,6 +64,7 @@ __all__ = [
     "Gas",
     "GasPreview",
     "GuardedLeg",
+    "HolderBalances",
     "HoldingRow",
     "HoldingsView",
     "ImpactTier",
@@ -70,6 +75,7 @@ __all__ = [
     "LogRow",
     "MandateTerms",
     "MandateView",
+    "Outflow",
     "Pips",
     "PnL",
     "PoolRow",
@@ -84,8 +90,10 @@ __all__ = [
     "SigningRequest",
     "SwapOutcome",
     "Targets",
+    "TokenBalance",
     "TokenEntry",
     "TokenUnits",
+    "TransferTerms",
     "UsdcUnits",
     "VaultOutcome",
     "WalletInfo",

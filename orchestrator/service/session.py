@@ -18,6 +18,7 @@ import datetime
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
@@ -26,7 +27,7 @@ from eth_utils.address import is_address, to_checksum_address
 
 from orchestrator.chain import Chain, Transactor
 from orchestrator.domain.mandate import Mandate
-from orchestrator.domain.units import Bps, UsdcUnits, Wei
+from orchestrator.domain.units import Bps, TokenUnits, UsdcUnits, Wei
 from orchestrator.errors import ConfigError, InputError
 from orchestrator.execution.userop_submitter import UserOpSubmitter, submitter_for
 from orchestrator.keeper.cycle import CycleReport, Keeper
@@ -45,6 +46,7 @@ from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import HoldingsView, holdings
 from orchestrator.trading.mandate import MandateView
 from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
+from orchestrator.trading.send import AccountBalances, account_balances, preview_send
 from orchestrator.trading.targets import Targets, current_targets, trading_date
 from orchestrator.wallet.keystore import Keystore
 from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
@@ -286,6 +288,34 @@ class Session:
 
     def eth_price_usdc(self) -> UsdcUnits | None:
         return self.trading.eth_price_usdc()
+
+    def balances(self) -> AccountBalances:
+        """The smart account's and the vault's every token (and native ETH), in USD."""
+        return account_balances(self.trading)
+
+    # -- sending out of the smart account ---------------------------------------------------------
+    def preview_send(self, symbol: str, amount: Decimal, to: str) -> Preview:
+        """Sending `amount` whole units of token `symbol` (USDC or a listed token) from the
+        smart account to `to`: refused for the zero address, the vault, the account itself
+        and token contracts; a warning for another contract."""
+        return preview_send(self.trading, symbol, self._base_units(symbol, amount), to)
+
+    def _base_units(self, symbol: str, amount: Decimal) -> TokenUnits:
+        decimals = (
+            6
+            if symbol.upper() == "USDC"
+            else next(
+                (t.decimals for t in self.trading.tokens() if t.symbol.upper() == symbol.upper()), 0
+            )
+        )  # an unknown symbol is refused, by name, in preview_send
+        if not amount.is_finite() or amount <= 0:
+            raise InputError(f"the amount must be positive, got {amount}", hint="e.g. 100")
+        base = amount.scaleb(decimals)
+        if base != base.to_integral_value():
+            raise InputError(
+                f"{amount} has more than {decimals} decimals ({symbol.upper()}'s precision)"
+            )
+        return TokenUnits(int(base))
 
     def draw_treemap(self, path: Path) -> Path:
         return draw_treemap(self.trading, self.pnl(), path)

@@ -58,6 +58,7 @@ __all__ = [
     "backtest",
     "backtest_metrics",
     "current_targets",
+    "default_market_data",
     "load_market",
     "plot_backtest",
     "regime_on",
@@ -92,9 +93,26 @@ def strategy_config(
     return config
 
 
+def default_market_data() -> str | None:
+    """The market data every command uses unless told otherwise: the local network's (what
+    `local up --market-data` set, which its trading commands use too), else None (the
+    synthetic market, seed 7: also what a local network started without one uses)."""
+    from orchestrator.errors import ConfigError
+    from orchestrator.networks import resolve_network
+
+    try:
+        configured = resolve_network("local").market_data
+    except ConfigError:  # no local network set up
+        return None
+    return str(configured) if configured is not None else None
+
+
 def load_market(market_data: str | None, top_n: int = 100) -> tuple[MarketHistory, Exclusions]:
-    """A CSV file, 'coingecko' (live: COINGECKO_API_KEY optional), or None for the synthetic
-    market; with the stablecoin list found beside a CSV merged into the exclusions."""
+    """A CSV file, 'coingecko' (live: COINGECKO_API_KEY optional), or None for the default
+    (`default_market_data()`); with the stablecoin list found beside a CSV merged into the
+    exclusions."""
+    if market_data is None:
+        market_data = default_market_data()
     api_key = os.environ.get("COINGECKO_API_KEY")
     history = open_market_source(market_data, top_n=top_n, api_key=api_key).history()
     exclusions = BUILTIN_EXCLUSIONS

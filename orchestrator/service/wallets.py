@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestrator.chain.backends import connect_rpc
+from orchestrator.errors import PasswordRejected
 from orchestrator.wallet.keystore import Keystore, WalletInfo
 from orchestrator.wallet.signers import KeystoreSigner
 from orchestrator.wallet.smart_account import (
@@ -18,12 +19,37 @@ from orchestrator.wallet.smart_account import (
 
 __all__ = [
     "CANONICAL_V08",
+    "MIN_PASSWORD_LENGTH",
     "Keystore",
     "WalletInfo",
+    "check_new_password",
+    "default_smart_account",
     "keystore",
     "keystore_signer",
     "smart_account_addresses",
 ]
+
+# MetaMask's minimum for a new password; an existing keystore opens with whatever it has.
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_new_password(password: str) -> None:
+    """A password for a keystore about to be written: at least MIN_PASSWORD_LENGTH
+    characters (PasswordRejected otherwise, saying how many it has)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordRejected(
+            f"it has {len(password)} character{'s' if len(password) != 1 else ''}; a new "
+            f"password needs at least {MIN_PASSWORD_LENGTH}",
+            hint=f"Choose a password of {MIN_PASSWORD_LENGTH} characters or more "
+            "(a few words are easy to remember and hard to guess).",
+        )
+
+
+def default_smart_account(owner: str) -> str:
+    """The smart account `owner` gets on the canonical SimpleAccountFactory v0.8 (salt 0):
+    the same address on every chain that has it, the local node included; computed off
+    chain, no RPC."""
+    return SmartAccount.counterfactual(CANONICAL_V08, owner, 0).address
 
 
 def keystore(directory: Path | None = None) -> Keystore:

@@ -29,7 +29,7 @@ __all__ = [
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:
     if not ok:
-        raise ConfigError(f"{name}={value!r}: {rule}", hint=f"Choose a {name} that is {rule}.")
+        raise ConfigError(f"{name} {value} is not {rule}", hint=f"Choose a {name} that is {rule}.")
 
 
 @dataclass(frozen=True)

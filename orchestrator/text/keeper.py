@@ -35,21 +35,26 @@ def report_text(report: CycleReport, keeper: str) -> str:
 
 def status_text(status: KeeperStatus) -> str:
     cycles, actions = status.cycles, status.actions
+    clock = f"{status.clock} clock"
+    upcoming = (
+        f"next daily check {when_utc(status.next_daily_check_s)}; next weekly cycle from "
+        f"{when_utc(status.next_weekly_s)} ({clock}"
+        + (f", now {when_utc(status.now_s)})" if status.now_s is not None else ")")
+    )
     if not cycles:
-        return "the keeper has not run on this network yet"
+        return f"the keeper has not run on this network yet\n{upcoming}"
     last = cycles[0]
     state = (f"finished {when_utc(last.finished_at_s)}" if last.finished_at_s is not None
              else "open")  # fmt: skip
     lines = [
-        f"last cycle {last.cycle_id} ({last.kind}, {last.regime}, targets of "
-        f"{last.targets_date}): started {when_utc(last.started_at_s)}, {state}"
+        f"last cycle {last.cycle_id} ({last.kind}, {last.regime}, targets of market date "
+        f"{last.targets_date}): started {when_utc(last.started_at_s)}, {state} (chain clock)"
         + (f" — {last.closed_reason}" if last.closed_reason else ""),
     ]
     for a in actions:
         extra = f" {a.legs} legs, {a.gas_used:,} gas, {a.tx_hash}" if a.gas_used else ""
         lines.append(f"  {a.vault}  {a.state.value:<9}{extra} {a.reason or ''}".rstrip())
-    lines.append(f"next daily check {when_utc(status.next_daily_check_s)}; "
-                 f"next weekly cycle from {when_utc(status.next_weekly_s)}")  # fmt: skip
+    lines.append(upcoming)
     if len(cycles) > 1:
         lines.append("earlier: " + ", ".join(c.cycle_id for c in cycles[1:6]))
     return "\n".join(lines)

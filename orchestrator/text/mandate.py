@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from orchestrator.service.models import AllowedPoolTerms, MandateView, Preview
-from orchestrator.text.render import eth, gas_usd, pct, usd
+from orchestrator.text.render import gas_lines, pct, usd
 
 __all__ = ["duration_text", "mandate_preview_text", "mandate_view_text"]
 
@@ -93,14 +93,8 @@ def mandate_preview_text(p: Preview, now_s: int) -> str:
     else:
         lines.append(f"  keeper           {t.keeper}: loses its rights at once")
         lines.append(f"  kept, inert      the epoch {t.epoch} limits and allowlist, until a set")
-    g = p.gas
-    likely = f" ≈ {gas_usd(g.likely_cost_usdc)}" if g.likely_cost_usdc is not None else ""
-    most = f" ≈ {gas_usd(g.max_cost_usdc)}" if g.max_cost_usdc is not None else ""
-    lines += [
-        "  platform fee     none (nothing is swapped)",
-        f"  estimated gas    {g.likely_gas:,} gas, {eth(g.likely_cost_wei)}{likely}",
-        f"  at most          {g.max_gas:,} gas, {eth(g.max_cost_wei)}{most}",
-    ]
+    lines.append("  platform fee     none (nothing is swapped)")
+    lines += gas_lines(p.gas)
     lines += [f"  ! {warning}" for warning in p.warnings]
     return "\n".join(lines)
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 from orchestrator.service.models import (
     USDC_DECIMALS,
     WEI_PER_ETH,
+    AccountBalances,
     Execution,
+    GasPreview,
     HoldingsView,
     LogRow,
     PnL,
@@ -38,8 +40,82 @@ def pct(bps: int) -> str:
     return f"{bps / 100:.2f}%"
 
 
+def _maybe_pct(bps: int | None) -> str:
+    return "n/a" if bps is None else pct(bps)
+
+
 def amount(value: int, decimals: int) -> str:
     return f"{units(value, decimals):,.6f}".rstrip("0").rstrip(".")
+
+
+def cents(amount_usdc: int) -> int:
+    """USDC base units to whole cents, half away from zero (display only)."""
+    sign = -1 if amount_usdc < 0 else 1
+    return sign * ((abs(amount_usdc) + 5_000) // 10_000)
+
+
+def usd_cents(value_cents: int) -> str:
+    sign = "-" if value_cents < 0 else ""
+    return f"{sign}${Decimal(abs(value_cents)).scaleb(-2):,.2f}"
+
+
+def gwei(wei: int) -> str:
+    return f"{Decimal(wei).scaleb(-9):,.3f} gwei"
+
+
+def _fee_tiers(p: Preview) -> str:
+    tiers = sorted({leg.pool_fee for leg in p.legs})
+    return ", ".join(f"{t / 10_000:.2f}%" for t in tiers) or "none"
+
+
+def _reconciled(p: Preview) -> list[str]:
+    """Where the money goes, in cents that add up exactly on the page (the impact line is
+    what is left once the others are rounded; it is at most a cent off its exact value)."""
+    impact_note = f"{pct(p.price_impact_bps)} value-weighted over {len(p.legs)} legs"
+    pools = f"Uniswap LP fees, {_fee_tiers(p)} of each leg"
+    fee = cents(p.platform_fee_usdc)
+    pool, expected = cents(p.pool_fees_usdc), cents(p.expected_value_usdc)
+    if p.kind is PreviewKind.BUY:
+        paid = cents(p.usdc_amount)
+        impact = paid - fee - pool - expected
+        return [
+            f"  you pay          {usd_cents(paid)} USDC",
+            f"  - platform fee   {usd_cents(fee)} ({p.fee_bps} bps)",
+            f"  - pool fees      {usd_cents(pool)} ({pools})",
+            f"  - price impact   {usd_cents(impact)} ({impact_note})",
+            f"  = expected value {usd_cents(expected)} (holdings at mid prices"
+            + (f", {usd(p.cash_usdc)} kept as USDC)" if p.cash_usdc else ")"),
+        ]
+    at_mid = cents(p.value_at_mid_usdc)
+    impact = at_mid - pool - fee - expected
+    return [
+        f"  selling          {pct(p.fraction_bps)} of every holding and of the cash",
+        f"  value at mid     {usd_cents(at_mid)}",
+        f"  - pool fees      {usd_cents(pool)} ({pools})",
+        f"  - price impact   {usd_cents(impact)} ({impact_note})",
+        f"  - platform fee   {usd_cents(fee)} ({p.fee_bps} bps)",
+        f"  = expected value {usd_cents(expected)} (USDC paid to you)",
+    ]
+
+
+def gas_lines(g: GasPreview) -> list[str]:
+    """Gas units x price (gwei) = ETH ≈ USD, likely and at most, and the ETH/USD rate used."""
+
+    def cost(usdc: int | None) -> str:
+        return f" ≈ {gas_usd(usdc)}" if usdc is not None else ""
+
+    lines = [
+        f"  gas, likely      {g.likely_gas:,} gas × {gwei(g.likely_fee_per_gas_wei)} = "
+        f"{eth(g.likely_cost_wei)}{cost(g.likely_cost_usdc)}",
+        f"  gas, at most     {g.max_gas:,} gas × {gwei(g.max_fee_per_gas_wei)} = "
+        f"{eth(g.max_cost_wei)}{cost(g.max_cost_usdc)}",
+    ]
+    if g.eth_price_usdc is not None:
+        source = f" ({g.eth_price_source})" if g.eth_price_source else ""
+        lines.append(f"  ETH/USD          {usd(g.eth_price_usdc)}{source}")
+    else:
+        lines.append("  ETH/USD          unknown on this network (no USD cost shown)")
+    return lines
 
 
 def preview_text(p: Preview, now_s: int) -> str:
@@ -49,38 +125,43 @@ def preview_text(p: Preview, now_s: int) -> str:
         f"  vault            {p.vault}",
         f"  smart account    {p.owner}",
     ]
-    if p.kind is PreviewKind.BUY:
-        lines.append(f"  you pay          {usd(p.usdc_amount)} USDC")
-    elif p.kind is PreviewKind.SELL:
-        lines.append(f"  selling          {pct(p.fraction_bps)} of every holding and of the cash")
+    if p.kind is PreviewKind.SEND and p.transfer is not None:
+        t = p.transfer
+        value = f" ≈ {usd(t.value_usdc)}" if t.value_usdc is not None else ""
+        lines += [
+            f"  sending          {amount(t.amount, t.decimals)} {t.symbol}{value}",
+            f"  to               {t.to}" + (" (a contract)" if t.to_is_contract else ""),
+            f"  from balance     {amount(t.balance, t.decimals)} {t.symbol} "
+            f"(left: {amount(t.balance - t.amount, t.decimals)} {t.symbol})",
+            "  as               an ERC-20 transfer by your smart account (one user operation)",
+        ]
+    elif p.kind is PreviewKind.WITHDRAW:
+        lines.append("  withdrawing      every token and the USDC, in kind (no swaps, no fee)")
+        lines.append(f"  value at mid     {usd(p.expected_value_usdc)}")
+        for out in p.outflows:
+            lines.append(
+                f"    {out.symbol:<10} {amount(out.amount, out.decimals):>24} "
+                f"{usd(out.value_usdc):>16}"
+            )
     else:
-        lines.append("  withdrawing      every token and the USDC, in kind (no swaps)")
-    lines += [
-        f"  platform fee     {usd(p.platform_fee_usdc)} ({p.fee_bps} bps)",
-        f"  max slippage     {pct(p.max_slippage_bps)}"
-        + (" (auto)" if p.slippage_is_auto else " (set by you)"),
-        f"  price impact     {pct(p.price_impact_bps)} (value-weighted over {len(p.legs)} legs)",
-        f"  expected value   {usd(p.expected_value_usdc)}"
-        + ("  (USDC paid to you)" if p.kind is PreviewKind.SELL else ""),
-        f"  minimum value    {usd(p.min_expected_value_usdc)}  (every leg at its min-out)",
-    ]
-    g = p.gas
-    likely_usd = f" ≈ {gas_usd(g.likely_cost_usdc)}" if g.likely_cost_usdc is not None else ""
-    max_usd = f" ≈ {gas_usd(g.max_cost_usdc)}" if g.max_cost_usdc is not None else ""
-    lines += [
-        f"  estimated gas    {g.likely_gas:,} gas, {eth(g.likely_cost_wei)}{likely_usd}",
-        f"  at most          {g.max_gas:,} gas, {eth(g.max_cost_wei)}{max_usd}",
-    ]
-    if p.cash_usdc and p.kind is PreviewKind.BUY:
-        lines.append(f"  kept as USDC     {usd(p.cash_usdc)}")
+        lines += _reconciled(p)
+        lines += [
+            f"  minimum value    {usd(p.min_expected_value_usdc)}  (every leg at its min-out)",
+            f"  max slippage     {pct(p.max_slippage_bps)} per leg"
+            + (" (auto)" if p.slippage_is_auto else " (set by you)"),
+        ]
+    lines += gas_lines(p.gas)
     if p.legs:
         lines.append("")
-        lines.append(f"  {'leg':<10} {'amount in':>20} {'expected out':>22} {'min out':>22} impact")
+        lines.append(
+            f"  {'leg':<10} {'amount in':>20} {'expected out':>22} {'min out':>22} pool fee  impact"
+        )
         for leg in p.legs[:25]:
             lines.append(
                 f"  {leg.symbol:<10} {amount(leg.amount_in, leg.in_decimals):>20} "
                 f"{amount(leg.expected_out, leg.out_decimals):>22} "
-                f"{amount(leg.min_out, leg.out_decimals):>22} {pct(leg.price_impact_bps)}"
+                f"{amount(leg.min_out, leg.out_decimals):>22} "
+                f"{leg.pool_fee / 10_000:>7.2f}%  {pct(leg.price_impact_bps)}"
                 + ("" if leg.impact_tier.value == "ok" else f" {leg.impact_tier.value}")
             )
         if len(p.legs) > 25:
@@ -112,12 +193,33 @@ def execution_text(e: Execution) -> str:
     return "\n".join(lines)
 
 
+def balances_text(b: AccountBalances) -> str:
+    """The smart account and the vault: every token held, its amount and USD value."""
+    lines = []
+    for label, h in (("smart account", b.smart_account), ("vault", b.vault)):
+        state = "" if h.exists else " (not deployed yet)"
+        gas = ""
+        if label == "smart account":
+            price = b.eth_price_usdc
+            in_usd = f" ≈ {usd(h.eth_wei * price // WEI_PER_ETH)}" if price else ""
+            gas = f", {eth(h.eth_wei)} for gas{in_usd}"
+        lines.append(f"{label:<14} {h.address}{state}: {usd(h.total_usdc)} in tokens{gas}")
+        if not h.tokens:
+            lines.append("  (no tokens)")
+        for row in h.tokens:
+            held = amount(row.amount, row.decimals)
+            lines.append(f"  {row.symbol:<10} {held:>26} {usd(row.value_usdc):>16}")
+    lines.append(f"values at the {b.price_source}")
+    return "\n".join(lines)
+
+
 def holdings_text(h: HoldingsView, limit: int = 30) -> str:
     if not h.exists:
         return f"no vault yet (it will be {h.vault}); buy to create it"
     lines = [
         f"Vault {h.vault} — NAV {usd(h.nav_usdc)}, cash {usd(h.cash_usdc)} USDC, "
-        f"regime {h.regime}, tracking error {pct(h.tracking_error_bps())}",
+        f"regime {h.regime}, tracking error {_maybe_pct(h.tracking_error_bps())} "
+        "(prices now, targets of the market's date)",
         f"  {'token':<10} {'amount':>24} {'value':>16} {'weight':>8} {'target':>8}",
     ]
     for row in h.rows[:limit]:
@@ -151,15 +253,18 @@ def pnl_text(r: PnL, eth_price_usdc: int | None) -> str:
 def log_text(rows: list[LogRow]) -> str:
     if not rows:
         return "no transactions yet"
-    lines = [f"{'time (UTC)':<19} {'kind':<14} {'USDC':>14} {'legs':>5} {'fee':>10}  tx"]
+    lines = [
+        f"{'time (UTC, chain clock)':<23} {'kind':<14} {'USDC':>14} {'legs':>5} {'fee':>10}  "
+        "transaction"
+    ]
     for row in rows:
         when = datetime.datetime.fromtimestamp(row.time_s, datetime.UTC).strftime(
             "%Y-%m-%d %H:%M:%S"
         )
         amount_text = usd(row.usdc_amount) if row.usdc_amount is not None else "-"
-        tx = (row.tx_hash or row.quote_id or "")[:18]
+        tx = row.tx_hash or (f"quote {row.quote_id}" if row.quote_id else "")
         lines.append(
-            f"{when:<19} {row.kind:<14} {amount_text:>14} {row.legs:>5} {usd(row.fee_usdc):>10}  "
-            f"{tx} {row.detail}".rstrip()
+            f"{when:<23} {row.kind:<14} {amount_text:>14} {row.legs:>5} {usd(row.fee_usdc):>10}  "
+            f"{tx}" + (f"\n{'':<23} {row.detail}" if row.detail else "")
         )
     return "\n".join(lines)

@@ -121,7 +121,8 @@ def requote(ctx: TradingContext, preview: Preview) -> None:
         if q.quoted_out < leg.min_out
     ]
     if moved:
-        raise PriceUpdated(preview.quote_id, moved)
+        places = {leg.symbol: leg.out_decimals for leg in preview.legs}
+        raise PriceUpdated(preview.quote_id, moved, places)
 
 
 def _check(ctx: TradingContext, preview: Preview, accept_high_impact: bool) -> None:

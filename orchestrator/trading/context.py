@@ -41,6 +41,7 @@ class TradingContext:
     ttl_s: int = 120  # how long a preview can be confirmed
     deadline_margin_s: int = 1_200  # the vault call's deadline, after the preview expires
     min_leg_usdc: UsdcUnits = ONE_USDC  # dust: no leg below $1
+    cap_bps: int = DEFAULT_CONFIG.weights.cap_bps  # no asset above the strategy's cap
     wall_clock: Callable[[], float] = time.time
     facts: Facts | None = None  # what the last preview read (the next one builds on it)
     signer: Signer | None = None  # None: the session reads, or the signature comes from elsewhere

@@ -30,9 +30,12 @@ class HoldingsView:
     nav_usdc: int
     regime: str
 
-    def tracking_error_bps(self) -> int:
+    def tracking_error_bps(self) -> int | None:
         """Half the sum of |weight - target| over tokens and cash: the share of the NAV
-        that sits where the targets say it should not (0 = on target)."""
+        that sits where the targets say it should not (0 = on target). None for an empty
+        vault: nothing to compare."""
+        if self.nav_usdc <= 0:
+            return None
         cash_target = BPS - sum(r.target_bps for r in self.rows)
         cash_weight = self.cash_usdc * BPS // self.nav_usdc if self.nav_usdc else 0
         gaps = sum(abs(r.weight_bps - r.target_bps) for r in self.rows)

@@ -26,7 +26,7 @@ from orchestrator.chain.uniswap import decode_pool_states, pool_state_calls
 from orchestrator.chain.vault_binding import LegStruct, unguarded_legs
 from orchestrator.domain.legs import Direction, Holding, PlannedLeg, QuotedLeg, TokenRef
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
-from orchestrator.domain.units import BPS, Bps, Gas, UsdcUnits, Wei, usdc_units
+from orchestrator.domain.units import BPS, Bps, Gas, TokenUnits, UsdcUnits, Wei, usdc_units
 from orchestrator.errors import (
     ChainMoved,
     ConfigError,
@@ -35,7 +35,7 @@ from orchestrator.errors import (
     NotEnoughFunds,
     NoVault,
 )
-from orchestrator.planning import BuyPlan, SellPlan, plan_buy, plan_sell
+from orchestrator.planning import BuyPlan, SellPlan, min_buy_usdc, plan_buy, plan_sell
 from orchestrator.preview import (
     GasFacts,
     Preview,
@@ -45,6 +45,8 @@ from orchestrator.preview import (
     choose_max_slippage,
 )
 from orchestrator.preview.build import NO_FRACTION
+from orchestrator.preview.model import Outflow
+from orchestrator.strategy.signal import Regime
 from orchestrator.trading.calls import buy_calls, sell_calls, withdraw_calls
 from orchestrator.trading.context import TradingContext
 from orchestrator.trading.facts import Facts, FactsRead
@@ -60,10 +62,16 @@ __all__ = ["preview_buy", "preview_sell", "preview_withdraw", "simulate_calls"]
 # revert; four non-zero bytes, like any real deadline, so the calldata costs the same.
 SIMULATION_DEADLINE_S = 2**32 - 1
 BUILD_ATTEMPTS = 2  # builds on facts that moved, before ChainMoved
+ETH_PRICE_SOURCE = "mid price of this chain's ETH/USDC Uniswap V3 pool"
 
 
 def _usd(amount: int) -> str:
     return f"${Decimal(amount).scaleb(-6):,.2f}"  # display only
+
+
+def _usd_up(amount: int) -> str:
+    """Dollars rounded up to the cent (a minimum must not be shown below itself)."""
+    return f"${Decimal(-(-amount // 10_000)).scaleb(-2):,.2f}"
 
 
 class _Draft:
@@ -89,6 +97,7 @@ class _Draft:
             eth_price_usdc=facts.eth_price_usdc,
             deploys_account=draft.deploys_account,
             creates_vault=creates_vault,
+            eth_price_source=ETH_PRICE_SOURCE,
         )
 
     def finalise(self, calls: Sequence[Call]) -> tuple[str, dict[str, str]]:
@@ -349,11 +358,24 @@ def preview_buy(
             hint="Set market_data in the network file (or use the synthetic market).",
         )
 
-    def build(facts: Facts) -> _Built:
-        plan = plan_buy(
-            usdc_amount, fee_bps=facts.basis.fee_bps, weights_bps=targets.weights_bps,
-            tokens=ctx.tokens(), regime=targets.regime, min_leg_usdc=ctx.min_leg_usdc,
+    def planned(amount: UsdcUnits, fee_bps: Bps) -> BuyPlan:
+        return plan_buy(
+            amount, fee_bps=fee_bps, weights_bps=targets.weights_bps, tokens=ctx.tokens(),
+            regime=targets.regime, min_leg_usdc=ctx.min_leg_usdc, cap_bps=ctx.cap_bps,
         )  # fmt: skip
+
+    known_fee = _known_facts(ctx, read).basis.fee_bps
+    if targets.regime is not Regime.BEAR and not planned(usdc_amount, known_fee).legs:
+        least = min_buy_usdc(lambda amount: planned(amount, known_fee))
+        raise InputError(
+            f"{_usd(usdc_amount)} is too small to buy anything: every leg would be below the "
+            f"{_usd(ctx.min_leg_usdc)} dust floor (its gas would cost more than it tracks); "
+            f"the smallest buy that fills a leg is {_usd_up(least)}",
+            hint=f"Buy at least {_usd_up(least)}.",
+        )
+
+    def build(facts: Facts) -> _Built:
+        plan = planned(usdc_amount, facts.basis.fee_bps)
         creates = not facts.basis.vault_exists
 
         def calls(legs: Sequence[LegStruct], deadline_s: int) -> list[Call]:
@@ -448,6 +470,27 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
         )
         for t in sent.built.priced
     )  # fmt: skip
+    outflows = [
+        Outflow(
+            symbol=t.symbol, token=t.address, amount=balances.tokens[t.symbol],
+            decimals=t.decimals,
+            value_usdc=usdc_units(value_in_usdc(
+                balances.tokens[t.symbol], sent.prices[t.symbol],
+                token_is_0=token_is_token0(t.address, usdc),
+            )),
+        )
+        for t in sent.built.priced
+    ]  # fmt: skip
+    if balances.usdc:
+        outflows.append(
+            Outflow(
+                symbol="USDC",
+                token=usdc,
+                amount=TokenUnits(balances.usdc),
+                decimals=6,
+                value_usdc=balances.usdc,
+            )
+        )
     calls = sent.built.calls([], 0)
     base = _context(ctx, sent.draft, calls, 0, _regime_or_unknown(ctx), fee_bps=Bps(0))
     preview = build_preview(
@@ -460,6 +503,7 @@ def preview_withdraw(ctx: TradingContext) -> Preview:
         usdc_amount=usdc_units(0),
         cash_usdc=usdc_units(value),
         fraction_bps=Bps(BPS),
+        outflows=outflows,
     )
     return _record(ctx, preview)
 

@@ -244,7 +244,7 @@ def test_schema_version_reopening_and_foreign_files(path: Path, tmp_path: Path) 
     with Journal(tmp_path / "new" / "dir" / "journal.sqlite") as nested:
         assert nested.schema_version == SCHEMA_VERSION
     with Journal(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 1
+        assert journal.schema_version == SCHEMA_VERSION == 2
         _confirmed(journal)
         _submit(journal)
     with Journal(path) as reopened:  # everything is still there

@@ -73,7 +73,7 @@ def test_chain_actions_and_journal_entries_merge_into_one_ordered_log() -> None:
     )  # fmt: skip
     assert (rebalance.usdc_amount, rebalance.legs, rebalance.gas_wei) == (160 + 100, 2, None)
     assert rebalance.tx_hash == rebalance_tx
-    assert "loss 3" in rebalance.detail
+    assert "loss <$0.01 vs TWAP" in rebalance.detail
     sell = by_kind["sell"]
     assert (sell.usdc_amount, sell.fee_usdc, sell.gas_wei, sell.quote_id) == (
         450 + 50 - 2, 2, 5 * 10**14, "sell-1",

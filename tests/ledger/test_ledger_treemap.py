@@ -81,3 +81,13 @@ def test_render_writes_a_png_with_labels(tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (600, 400)
+
+
+def test_tile_text_reads_on_every_tile_colour() -> None:
+    from matplotlib.colors import to_hex
+
+    from orchestrator.ledger.treemap import _palette, contrast, text_color
+
+    faces = [to_hex(c) for c in _palette()]
+    assert min(contrast(face, text_color(face)) for face in faces) >= 4.5  # WCAG AA
+    assert text_color("#aec7e8") == "#000000"  # pale blue: black, not white (1.7:1)

@@ -62,8 +62,8 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_up_status_down_resume_reset(home: Path) -> None:
-    up = _ok(home, "local", "up", "--tokens", "2", "--state-interval", "1")
-    assert "local network ready: 2 tokens" in up
+    up = _ok(home, "local", "up", "--tokens", "4", "--state-interval", "1")
+    assert "local network ready: 4 tokens" in up
     node, bundler = _records(home)
     for record in (node, bundler):  # outlived `up`, each in its own session
         assert not gone(record.pid)
@@ -104,11 +104,12 @@ def test_up_status_down_resume_reset(home: Path) -> None:
     code, kept = _cli(home, "local", "up", "--reset", answer="n\n")  # asks; "no" keeps it
     assert code == 2
     assert "--reset replaces the running local chain (chain id 31337" in kept
-    assert "its market of 2 tokens" in kept
+    assert "its market of 4 tokens" in kept
+    assert "0 vaults worth $0.00 at mid prices" in kept
     assert "nothing was changed" in kept
-    replaced = _ok(home, "local", "up", "--reset", "--yes", "--tokens", "3")
+    replaced = _ok(home, "local", "up", "--reset", "--yes", "--tokens", "5")
     assert "new chain" in replaced
-    assert "local network ready: 3 tokens" in replaced
+    assert "local network ready: 5 tokens" in replaced
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from orchestrator.domain.legs import Direction, Holding, TokenRef
 from orchestrator.domain.units import split_by_weights
 from orchestrator.errors import InputError
-from orchestrator.planning import BuyPlan, plan_buy, plan_sell
+from orchestrator.planning import BuyPlan, min_buy_usdc, plan_buy, plan_sell
 from orchestrator.strategy.signal import Regime
 
 USDC = 10**6
@@ -84,6 +84,7 @@ def buy(
     fee_bps: int = 50,
     min_leg: int = 1,
     regime: Regime = Regime.BULL,
+    cap_bps: int = 10_000,
 ) -> BuyPlan:
     return plan_buy(
         amount,
@@ -92,7 +93,24 @@ def buy(
         tokens=TOKENS,
         regime=regime,
         min_leg_usdc=min_leg,
+        cap_bps=cap_bps,
     )
+
+
+def test_dust_never_pushes_an_asset_over_the_cap() -> None:
+    # ETH is dust; renormalised, BTC would get 100% of the spend, above its 25% cap
+    plan = buy(20 * USDC, {"BTC": 2500, "ETH": 100}, fee_bps=0, min_leg=USDC, cap_bps=2500)
+    assert [(leg.token.symbol, leg.amount_in) for leg in plan.legs] == [("BTC", 5 * USDC)]
+    assert plan.cash_usdc == 15 * USDC  # what the cap leaves unspent stays USDC
+    assert plan.spend_usdc + plan.cash_usdc + plan.fee_usdc == 20 * USDC
+
+
+def test_min_buy_is_the_least_amount_that_fills_a_leg() -> None:
+    weights = {"BTC": 2500, "ETH": 1500, "SOL": 100}
+    least = min_buy_usdc(lambda a: buy(a, weights, fee_bps=10, min_leg=USDC, cap_bps=2500))
+    assert buy(least, weights, fee_bps=10, min_leg=USDC, cap_bps=2500).legs != ()
+    assert buy(least - 1, weights, fee_bps=10, min_leg=USDC, cap_bps=2500).legs == ()
+    assert 4 * USDC < least < 4_010_000  # the cap: BTC alone may take 25% of what is spent
 
 
 def test_buy_hand_computed() -> None:
@@ -131,7 +149,7 @@ def test_buy_unknown_symbol_dropped_with_reason_and_weights_renormalised() -> No
 def test_buy_dust_leg_dropped_and_rest_gets_everything() -> None:
     plan = buy(1000 * USDC, {"BTC": 9950, "DOGE": 50}, min_leg=10 * USDC)
     # DOGE: 995 USDC * 0.5% = 4.975 USDC < 10 USDC
-    assert plan.dropped == (("DOGE", "leg 4975000 below the 10000000 minimum"),)
+    assert plan.dropped == (("DOGE", "leg $4.98 below the $10.00 minimum"),)
     assert [(leg.token.symbol, leg.amount_in) for leg in plan.legs] == [("BTC", 995 * USDC)]
 
 

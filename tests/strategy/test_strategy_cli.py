@@ -33,7 +33,10 @@ METRIC_KEYS = {
 def run_json(*args: str) -> dict[str, object]:
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output + repr(result.exception)
-    data: dict[str, object] = json.loads(result.output)
+    envelope = json.loads(result.output)
+    assert envelope["schema"] == "indexvault/1"
+    assert envelope["command"] == args[0]
+    data: dict[str, object] = envelope["data"]
     return data
 
 

@@ -61,8 +61,8 @@ def test_sell_half_pays_usdc_to_the_account_then_withdraw_in_kind_empties_the_va
 ) -> None:
     t = trader
     confirm(t.ctx, preview_buy(t.ctx, BUY))
-    before = {leg.token: t.balance_of(leg.token, t.ctx.vault_address()) for leg in
-              preview_buy(t.ctx, USDC).legs}  # fmt: skip
+    before = {ref.address: t.balance_of(ref.address, t.ctx.vault_address())
+              for ref in t.ctx.tokens()}  # fmt: skip
     account_usdc = t.usdc_of(t.ctx.account.address)
 
     sell = preview_sell(t.ctx, 5_000)

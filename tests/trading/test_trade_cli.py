@@ -44,7 +44,7 @@ def test_fund_buy_holdings_sell_pnl_log_across_commands(home: Path) -> None:
     bought = _run(home, "buy", "2000", "--yes", "-w", "alice")
     assert bought.exit_code == 0, bought.output
     assert "you pay          $2,000.00 USDC" in bought.output
-    assert "platform fee     $2.00 (10 bps)" in bought.output
+    assert "- platform fee   $2.00 (10 bps)" in bought.output
     assert "done: user operation" in bought.output
     held = _run(home, "holdings", "-w", "alice", "--treemap", str(home / "tm.png"))
     assert held.exit_code == 0, held.output
@@ -80,4 +80,4 @@ def test_unknown_network(home: Path) -> None:
 
 
 def test_wrong_password(home: Path) -> None:
-    _fails(_run(home, "holdings", "-w", "alice", password="not it"), "wrong password")
+    _fails(_run(home, "sell", "--yes", "-w", "alice", password="not it"), "wrong password")

@@ -133,7 +133,8 @@ def test_list_shows_names_owners_and_smart_accounts(runner: CliRunner, folder: P
     assert "computed off-chain; not checked" in shown.output
     as_json = json.loads(_run(runner, "wallet", "list", "--keystore-dir", str(folder),
                               "--factory", factory, "--salt", "3", "--json").output)  # fmt: skip
-    rows = {row["name"]: row for row in as_json["wallets"]}
+    assert as_json["command"] == "wallet list"
+    rows = {row["name"]: row for row in as_json["data"]["wallets"]}
     assert rows["main"]["owner"] == KNOWN_OWNER
     assert rows["main"]["smart_account"] == counterfactual_address(CANONICAL_V08, KNOWN_OWNER, 3)
     assert rows["broken"]["problem"] is not None

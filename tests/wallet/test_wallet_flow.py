@@ -5,6 +5,7 @@ self-bundled through EntryPoint.handleOps; then a second op, replays, reverts, r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -276,7 +277,8 @@ def test_unfunded_account_is_told_how_much_to_send(setup: Setup) -> None:
     with pytest.raises(InsufficientPrefund) as caught:
         s.bundler.submit(s.sign(prepared.op))
     assert caught.value.required_wei == prepared.op.max_cost_wei
-    assert str(prepared.op.max_cost_wei) in caught.value.hint
+    in_eth = f"{Decimal(prepared.op.max_cost_wei).scaleb(-18):,f}".rstrip("0").rstrip(".")
+    assert f"Send at least {in_eth} ETH to" in caught.value.hint  # in ETH, not wei
 
 
 def test_a_deposit_at_the_entry_point_can_pay_instead_of_the_balance(setup: Setup) -> None:
