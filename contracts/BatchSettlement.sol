@@ -68,6 +68,7 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
     function settle(Net[] calldata nets, Order[] calldata orders, uint256 deadline) external nonReentrant {
         SETTLEMENT.asUint256().tstore(SETTLEMENT.asUint256().tload() + 1);
         Book[] memory books = new Book[](nets.length);
+        uint256[] memory debts = new uint256[](orders.length);
         _sweep(nets);
         bytes32 cloneHash = _cloneCodeHash();
         address prev;
@@ -76,14 +77,18 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
             if (o.vault <= prev) revert VaultsNotAscending(o.vault);
             prev = o.vault;
             if (o.vault.codehash != cloneHash) revert NotAVault(o.vault);
-            _open(o, nets, books, deadline);
+            debts[i] = _open(o, nets, books, deadline);
         }
-        _checkDeliveries(nets, books);
+        _checkDeliveries(nets, books, debts);
+        // Sells of tokens first: their USDC pays for the buys of vaults that owe it.
         for (uint256 k; k < nets.length; ++k) {
-            _clear(nets[k], books[k]);
+            if (nets[k].tokenToUsdc) _clear(nets[k], books[k]);
+        }
+        for (uint256 k; k < nets.length; ++k) {
+            if (!nets[k].tokenToUsdc) _clear(nets[k], books[k]);
         }
         for (uint256 i; i < orders.length; ++i) {
-            _settleVault(orders[i], nets, books);
+            _settleVault(orders[i], nets, books, debts[i]);
         }
         _checkEmpty(nets);
         emit Settled(msg.sender, orders.length);
@@ -122,7 +127,10 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
 
     /// @dev Phase 1 for one vault: books its legs by net and side, then lets the vault check them
     ///      and hand over what they sell. Memory used for the call is released afterwards.
-    function _open(Order calldata o, Net[] calldata nets, Book[] memory books, uint256 deadline) private {
+    function _open(Order calldata o, Net[] calldata nets, Book[] memory books, uint256 deadline)
+        private
+        returns (uint256 debt)
+    {
         uint256 fmp = _freeMemory();
         uint256 n = o.sells.length;
         uint256 total = n + o.buys.length;
@@ -140,15 +148,17 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
             if (isSell == nets[k].tokenToUsdc) books[k].paidIn += leg.amountIn;
             else books[k].otherIn += leg.amountIn;
         }
-        IIndexVault(o.vault).batchOpen(msg.sender, o.sells, o.buys, deadline);
+        debt = IIndexVault(o.vault).batchOpen(msg.sender, o.sells, o.buys, deadline);
         _releaseMemory(fmp);
     }
 
     /// @dev The vaults handed over exactly what their legs sell: a fee-on-transfer or rebasing
     ///      token shows here as a shortfall and reverts the batch (such a vault keeps the
     ///      one-vault path, where the pool's receipt is checked per swap).
-    function _checkDeliveries(Net[] calldata nets, Book[] memory books) private view {
+    function _checkDeliveries(Net[] calldata nets, Book[] memory books, uint256[] memory debts) private view {
         uint256 usdcExpected;
+        uint256 owed;
+        for (uint256 i; i < debts.length; ++i) owed += debts[i];
         for (uint256 k; k < nets.length; ++k) {
             (uint256 tokenSide, uint256 usdcSide) =
                 nets[k].tokenToUsdc ? (books[k].paidIn, books[k].otherIn) : (books[k].otherIn, books[k].paidIn);
@@ -156,6 +166,7 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
             uint256 held = IERC20(nets[k].token).balanceOf(address(this));
             if (held != tokenSide) revert DeliveryShortfall(nets[k].token, tokenSide, held);
         }
+        usdcExpected -= owed;
         uint256 usdcHeld = IERC20(usdc).balanceOf(address(this));
         if (usdcHeld != usdcExpected) revert DeliveryShortfall(usdc, usdcExpected, usdcHeld);
     }
@@ -183,7 +194,7 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
     }
 
     /// @dev Phase 2 for one vault: its share of every pot it is in, sent, then the vault's own check.
-    function _settleVault(Order calldata o, Net[] calldata nets, Book[] memory books) private {
+    function _settleVault(Order calldata o, Net[] calldata nets, Book[] memory books, uint256 debt) private {
         uint256 fmp = _freeMemory();
         uint256 total = o.sells.length + o.buys.length;
         uint256[] memory outs = new uint256[](total);
@@ -194,7 +205,8 @@ contract BatchSettlement is IBatchSettlement, ReentrancyGuardTransient {
             (outs[i], backs[i], usdcPart) = _payLeg(o, i, nets, books);
             usdcOwed += usdcPart;
         }
-        if (usdcOwed != 0) IERC20(usdc).safeTransfer(o.vault, usdcOwed);
+        if (usdcOwed < debt) revert DebtNotCovered(o.vault, usdcOwed, debt);
+        if (usdcOwed != debt) IERC20(usdc).safeTransfer(o.vault, usdcOwed - debt);
         IIndexVault(o.vault).batchSettle(o.sells, o.buys, outs, backs);
         _releaseMemory(fmp);
     }

@@ -43,6 +43,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     bytes32 private constant BATCH_LEGS = keccak256("indexvault.IndexVault.batchLegs");
     /// @dev Transient: the USDC balance after the batch hand-over.
     bytes32 private constant BATCH_USDC = keccak256("indexvault.IndexVault.batchUsdc");
+    /// @dev Transient: the USDC the buy legs owe beyond the vault's cash, settled from its proceeds.
+    bytes32 private constant BATCH_DEBT = keccak256("indexvault.IndexVault.batchDebt");
     /// @dev Transient base: leg i's reference tick at +2i, its token balance after the hand-over at +2i+1.
     uint256 private constant BATCH_LEG = uint256(keccak256("indexvault.IndexVault.batchLeg"));
 
@@ -265,6 +267,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     function batchOpen(address keeper, Leg[] calldata sells, Leg[] calldata buys, uint256 deadline)
         external
         nonReentrant
+        returns (uint256 debt)
     {
         if (msg.sender != batchSettlement) revert NotBatch(msg.sender);
         KeeperConfig memory k = _keeperCall(keeper, deadline);
@@ -283,9 +286,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
             else usdcOut += leg.amountIn;
             bytes32(BATCH_LEG + 2 * i + 1).asUint256().tstore(IERC20(leg.token).balanceOf(address(this)));
         }
-        if (usdcOut != 0) IERC20(usdc).safeTransfer(msg.sender, usdcOut);
+        // The buys are paid from cash first; the rest is owed and netted from the sells' proceeds.
+        uint256 cash = IERC20(usdc).balanceOf(address(this));
+        uint256 paid = usdcOut < cash ? usdcOut : cash;
+        if (paid != 0) IERC20(usdc).safeTransfer(msg.sender, paid);
+        debt = usdcOut - paid;
         BATCH_LEGS.asBytes32().tstore(legsHash);
-        BATCH_USDC.asUint256().tstore(IERC20(usdc).balanceOf(address(this)));
+        BATCH_USDC.asUint256().tstore(cash - paid);
+        BATCH_DEBT.asUint256().tstore(debt);
     }
 
     /// @inheritdoc IIndexVault
@@ -308,6 +316,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         // the same legs as batchOpen's in this transaction, and settled once
         if (legsHash != BATCH_LEGS.asBytes32().tload()) revert BatchNotOpen();
         BATCH_LEGS.asBytes32().tstore(bytes32(0));
+        usdcIn -= BATCH_DEBT.asUint256().tload(); // the batch pays what it owes net of the debt
         uint256 usdcGot = IERC20(usdc).balanceOf(address(this)) - BATCH_USDC.asUint256().tload();
         if (usdcGot < usdcIn) revert InsufficientOutput(usdc, usdcGot, usdcIn);
         uint256 used = _chargeLoss(loss);

@@ -68,6 +68,8 @@ interface IBatchSettlement is IUniswapV3SwapCallback {
     error BalanceLeft(address token, uint256 balance);
     /// @notice Thrown when the swap callback is called by anything but the pool being traded.
     error UnauthorizedCallback(address caller);
+    /// @notice Thrown when what a vault gets in USDC does not cover the USDC its buys owe beyond its cash.
+    error DebtNotCovered(address vault, uint256 usdcOwed, uint256 debt);
     /// @notice Thrown when `poolReading` is called outside a settlement.
     error NotSettling();
 

@@ -202,12 +202,17 @@ interface IIndexVault is IUniswapV3SwapCallback {
     ///         caller, who must be this mandate's keeper; the mandate must be `batchable`. Checks
     ///         everything `rebalance` checks before it trades (deadline, pause, interval, allowlist,
     ///         price guard, each leg's min-out against the reference, read before any swap of the
-    ///         batch), then hands over what the legs sell: each sell leg's token, the buy legs' USDC.
-    function batchOpen(address keeper, Leg[] calldata sells, Leg[] calldata buys, uint256 deadline) external;
+    ///         batch), then hands over what the legs sell: each sell leg's token, and the buy legs'
+    ///         USDC from its cash; what the cash does not cover is owed and netted from what the
+    ///         batch pays the vault in phase 2 (as `rebalance` buys with the sells' proceeds).
+    /// @return debt The buy legs' USDC not handed over.
+    function batchOpen(address keeper, Leg[] calldata sells, Leg[] calldata buys, uint256 deadline)
+        external
+        returns (uint256 debt);
 
     /// @notice Batch phase 2, same transaction: for leg i (sells, then buys) the batch sent `outs[i]`
     ///         of the other asset and returned `backs[i]` of what the leg handed over (a partial
-    ///         fill). The vault checks on its balances that it received them, that each leg's
+    ///         fill), less its debt in USDC. The vault checks on its balances that it received them, that each leg's
     ///         output meets its min-out scaled to what it sold, and charges the loss versus the
     ///         reference to the budget and the cap as `rebalance` does. Reverts the whole batch otherwise.
     /// @return loss The loss realised versus the reference, in USDC base units.
