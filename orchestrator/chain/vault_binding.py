@@ -113,7 +113,7 @@ class Event:
 # --- struct shapes --------------------------------------------------------------------------
 
 LEG = "(address,uint24,uint256,uint256)"  # IIndexVault.Leg: token, fee, amountIn, minAmountOut
-MANDATE = "(address,uint16,uint24,uint24,uint96,uint32,uint96)"  # IIndexVault.Mandate
+MANDATE = "(address,uint16,uint24,uint24,uint96,uint32,uint96,bool)"  # IIndexVault.Mandate
 POOL = "(address,uint24)"  # IIndexVault.Pool: token, fee
 CALL = "(address,uint256,bytes)"  # BaseAccount.Call: target, value, data
 PACKED_USEROP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
@@ -129,7 +129,7 @@ class LegStruct(NamedTuple):
     min_out: int  # the struct's minAmountOut: checked on the vault's balance
 
 
-MandateStruct = tuple[str, int, int, int, int, int, int]
+MandateStruct = tuple[str, int, int, int, int, int, int, bool]
 
 # --- IndexVault -----------------------------------------------------------------------------
 
@@ -230,11 +230,12 @@ def mandate_struct(m: Mandate) -> MandateStruct:
         m.loss_budget_usdc,
         m.loss_window_s,
         m.loss_cap_usdc,
+        m.batchable,
     )
 
 
 def mandate_from_struct(raw: Sequence[Any]) -> Mandate:
-    keeper, slippage, interval, window, budget, loss_window, cap = raw
+    keeper, slippage, interval, window, budget, loss_window, cap, batchable = raw
     return Mandate(
         to_checksum_address(keeper),
         Bps(int(slippage)),
@@ -243,6 +244,7 @@ def mandate_from_struct(raw: Sequence[Any]) -> Mandate:
         usdc_units(int(budget)),
         int(loss_window),
         usdc_units(int(cap)),
+        bool(batchable),
     )
 
 
