@@ -41,6 +41,8 @@ __all__ = [
     "Function",
     "LegStruct",
     "MandateStruct",
+    "NetStruct",
+    "OrderStruct",
     "decode_allowed_pool",
     "decode_mandate",
     "guarded_legs",
@@ -165,6 +167,35 @@ PREDICT_VAULT = Function(_F, "predictVault(address,bytes32)", ("address",))
 FACTORY_CONFIG = Function(_F, "config()", ("address", "uint16", "bool"))
 
 VAULT_CREATED = Event(_F, "VaultCreated(address,address,bytes32)")
+
+# --- BatchSettlement (many vaults' rebalances in one transaction) ---------------------------
+
+NET = "(address,uint24,bool,uint256)"  # IBatchSettlement.Net: token, fee, tokenToUsdc, amountIn
+ORDER = f"(address,{LEG}[],{LEG}[],bytes)"  # IBatchSettlement.Order: vault, sells, buys, nets
+
+_B = "BatchSettlement"
+FACTORY_BATCH_SETTLEMENT = Function(_F, "batchSettlement()", ("address",))
+SETTLE = Function(_B, f"settle({NET}[],{ORDER}[],uint256)")
+CLEARED = Event(_B, "Cleared(address,bool,uint256,uint256,uint256,uint256)")
+
+
+class NetStruct(NamedTuple):
+    """IBatchSettlement.Net: the one pool swap of a token in a batch."""
+
+    token: str
+    fee: int
+    token_to_usdc: bool
+    amount_in: int
+
+
+class OrderStruct(NamedTuple):
+    """IBatchSettlement.Order: one vault's legs, and each leg's net index (one byte a leg)."""
+
+    vault: str
+    sells: list[LegStruct]
+    buys: list[LegStruct]
+    nets: bytes
+
 
 # --- the local test ERC-20 (what we use of any ERC-20) --------------------------------------
 
