@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 
 from orchestrator.chain.calls import call_raw
@@ -50,7 +51,7 @@ class BatchRunner:
         k = self.keeper
         out = call_raw(k.chain, k.book.contracts.vault_factory, FACTORY_BATCH_SETTLEMENT.call())
         (address,) = FACTORY_BATCH_SETTLEMENT.decode(out)
-        return str(address)
+        return to_checksum_address(address)
 
     def _estimate(
         self, address: str, members: list[kb.BatchMember], deadline_s: int
