@@ -45,7 +45,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     bytes32 private constant BATCH_USDC = keccak256("indexvault.IndexVault.batchUsdc");
     /// @dev Transient: the USDC the buy legs owe beyond the vault's cash, settled from its proceeds.
     bytes32 private constant BATCH_DEBT = keccak256("indexvault.IndexVault.batchDebt");
-    /// @dev Transient base: leg i's reference tick at +2i, its token balance after the hand-over at +2i+1.
+    /// @dev Transient base: leg i's reference tick's sqrt ratio at +2i, its token balance after the hand-over at +2i+1.
     uint256 private constant BATCH_LEG = uint256(keccak256("indexvault.IndexVault.batchLeg"));
 
     /// @dev The keeper half of the mandate, one slot: read once per rebalance.
@@ -280,8 +280,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
             Leg calldata leg = isSell ? sells[i] : buys[i - n];
             if (leg.amountIn == 0) revert ZeroAmount(leg.token);
             legsHash = _chain(legsHash, leg);
-            (, int24 tick) = _legTick(leg, isSell, k, true);
-            bytes32(BATCH_LEG + 2 * i).asInt256().tstore(tick);
+            (, uint256 sqrtRatio) = _legTick(leg, isSell, k, true);
+            bytes32(BATCH_LEG + 2 * i).asUint256().tstore(sqrtRatio);
             if (isSell) IERC20(leg.token).safeTransfer(msg.sender, leg.amountIn);
             else usdcOut += leg.amountIn;
             bytes32(BATCH_LEG + 2 * i + 1).asUint256().tstore(IERC20(leg.token).balanceOf(address(this)));
@@ -397,25 +397,27 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
 
     /// @dev One keeper leg: the checks of `_legTick`, the swap, and the leg's loss versus the reference.
     function _keeperLeg(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k) private returns (uint256) {
-        (address pool, int24 tick) = _legTick(leg, tokenToUsdc, k, false);
+        (address pool, uint256 sqrtRatio) = _legTick(leg, tokenToUsdc, k, false);
         (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
         (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
-        return _lossAtTick(tick, leg.token, tokenToUsdc, paid, received);
+        return _lossAt(sqrtRatio, leg.token, tokenToUsdc, paid, received);
     }
 
     /// @dev A keeper leg's checks before it trades, the same for one vault and for a batch: the
     ///      allowlist, the price guard (`_referenceTick`), and its min-out against the floor at
-    ///      the reference. Returns the pool and the reference tick.
+    ///      the reference. Returns the pool and the reference tick's sqrt ratio (computed once,
+    ///      for the floor and the loss).
     function _legTick(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k, bool viaBatch)
         private
-        returns (address pool, int24 tick)
+        returns (address pool, uint256 sqrtRatio)
     {
         if (_allowed[leg.token] != (uint256(k.epoch) << 24 | leg.fee)) revert TokenNotAllowed(leg.token, leg.fee);
         pool = _pool(leg.token, leg.fee);
-        tick = _referenceTick(pool, leg.token, tokenToUsdc, k, viaBatch);
+        sqrtRatio = TickMath.sqrtRatioAtTick(_referenceTick(pool, leg.token, tokenToUsdc, k, viaBatch));
         (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
-        uint256 floor =
-            _lessSlippageUp(TwapOracle.quoteAtTickDown(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
+        uint256 floor = _lessSlippageUp(
+            TwapOracle.quoteAtSqrtRatioDown(sqrtRatio, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps
+        );
         if (leg.amountOutMin < floor) revert MinOutBelowOracle(leg.token, leg.amountOutMin, floor);
     }
 
@@ -437,8 +439,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint256 sold = leg.amountIn - back;
         uint256 minOut = Math.mulDiv(leg.amountOutMin, sold, leg.amountIn, Math.Rounding.Ceil);
         if (out < minOut) revert InsufficientOutput(leg.token, out, minOut);
-        // forge-lint: disable-next-line(unsafe-typecast) -- stored from an int24 in batchOpen
-        return _lossAtTick(int24(bytes32(BATCH_LEG + 2 * i).asInt256().tload()), leg.token, isSell, sold, out);
+        return _lossAt(bytes32(BATCH_LEG + 2 * i).asUint256().tload(), leg.token, isSell, sold, out);
     }
 
     /// @dev The running hash of a batch's legs (seeded with the number of sells).
@@ -554,14 +555,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     /// @dev The USDC value given minus the USDC value received, both at the reference tick (zero
     ///      if positive for the vault: gains never refill the budget). Rounded against the
     ///      keeper: tokens given are valued rounded up, tokens received rounded down.
-    function _lossAtTick(int24 tick, address token, bool tokenToUsdc, uint256 paid, uint256 received)
+    function _lossAt(uint256 sqrtRatio, address token, bool tokenToUsdc, uint256 paid, uint256 received)
         private
         view
         returns (uint256)
     {
         (uint256 valueIn, uint256 valueOut) = tokenToUsdc
-            ? (TwapOracle.quoteAtTickUp(tick, paid, token, usdc), received)
-            : (paid, TwapOracle.quoteAtTickDown(tick, received, token, usdc));
+            ? (TwapOracle.quoteAtSqrtRatioUp(sqrtRatio, paid, token, usdc), received)
+            : (paid, TwapOracle.quoteAtSqrtRatioDown(sqrtRatio, received, token, usdc));
         return valueIn > valueOut ? valueIn - valueOut : 0;
     }
 
