@@ -13,6 +13,7 @@ SUITES = [
     "benchmarks.vault_gas",
     "benchmarks.trading",
     "benchmarks.keeper",
+    "benchmarks.keeper_batch",
     "benchmarks.bundler",
 ]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
