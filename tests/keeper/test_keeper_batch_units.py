@@ -3,10 +3,14 @@ mid), and the calldata's shape."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from orchestrator.chain.vault_binding import SETTLE
 from orchestrator.domain.legs import Direction, GuardedLeg
 from orchestrator.domain.units import Bps, Pips, TokenUnits
 from orchestrator.keeper import batch as kb
+from orchestrator.keeper.journal import _SCHEMA, ActionState, KeeperJournal
 
 TOKEN_A = "0x" + "a" * 40
 TOKEN_B = "0x" + "0" * 39 + "b"
@@ -86,3 +90,29 @@ def test_settle_calldata_names_each_legs_net() -> None:
     assert [o[0] for o in orders] == [f"0x{1:040x}", f"0x{2:040x}"]
     assert [n[0] for n in nets] == [TOKEN_B, TOKEN_A]
     assert orders[1][3] == bytes([1, 0]), "vault 2: its A sell is net 1, its B buy net 0"
+
+
+def test_a_version_1_journal_migrates_and_a_batch_journals_all_its_vaults(tmp_path: Path) -> None:
+
+    path = tmp_path / "keeper.sqlite"
+    with sqlite3.connect(path) as db:  # a journal written by the previous release
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    vaults = [f"0x{v:040x}" for v in (1, 2, 3)]
+    with KeeperJournal(path) as journal:
+        assert journal.schema_version == 2
+        journal.add_vaults([(v, "0x" + "f" * 40, 1) for v in vaults], scanned_to=1)
+        journal.start_cycle(
+            "weekly-2026-W49", kind="weekly", regime="bull", targets_date="2026-12-01",
+            weights_bps={"A": 10_000}, now_s=1,
+        )  # fmt: skip
+        journal.submit_batch(
+            "weekly-2026-W49", [(v, 2, "batch") for v in vaults], now_s=2, nonce=7,
+            tx_hash="0x" + "ab" * 32, raw_tx="00",
+        )  # fmt: skip
+        actions = [journal.action("weekly-2026-W49", v) for v in vaults]
+        assert {a.state for a in actions if a} == {ActionState.SUBMITTED}
+        assert journal.sharing_tx("0x" + "ab" * 32) == 3
+        assert len(journal.submitted()) == 3
