@@ -274,12 +274,10 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         if (!_cap.batchable) revert NotBatchable();
         uint256 n = sells.length;
         uint256 usdcOut;
-        bytes32 legsHash = bytes32(n);
         for (uint256 i; i < n + buys.length; ++i) {
             bool isSell = i < n;
             Leg calldata leg = isSell ? sells[i] : buys[i - n];
             if (leg.amountIn == 0) revert ZeroAmount(leg.token);
-            legsHash = _chain(legsHash, leg);
             (, uint256 sqrtRatio) = _legTick(leg, isSell, k, true);
             bytes32(BATCH_LEG + 2 * i).asUint256().tstore(sqrtRatio);
             if (isSell) IERC20(leg.token).safeTransfer(msg.sender, leg.amountIn);
@@ -291,7 +289,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint256 paid = usdcOut < cash ? usdcOut : cash;
         if (paid != 0) IERC20(usdc).safeTransfer(msg.sender, paid);
         debt = usdcOut - paid;
-        BATCH_LEGS.asBytes32().tstore(legsHash);
+        BATCH_LEGS.asBytes32().tstore(_legsHash(sells, buys));
         BATCH_USDC.asUint256().tstore(cash - paid);
         BATCH_DEBT.asUint256().tstore(debt);
     }
@@ -305,16 +303,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         if (msg.sender != batchSettlement) revert NotBatch(msg.sender);
         uint256 n = sells.length;
         uint256 usdcIn;
-        bytes32 legsHash = bytes32(n);
         for (uint256 i; i < n + buys.length; ++i) {
             bool isSell = i < n;
             Leg calldata leg = isSell ? sells[i] : buys[i - n];
-            legsHash = _chain(legsHash, leg);
             loss += _batchLeg(leg, isSell, i, outs[i], backs[i]);
             usdcIn += isSell ? outs[i] : backs[i];
         }
         // the same legs as batchOpen's in this transaction, and settled once
-        if (legsHash != BATCH_LEGS.asBytes32().tload()) revert BatchNotOpen();
+        if (_legsHash(sells, buys) != BATCH_LEGS.asBytes32().tload()) revert BatchNotOpen();
         BATCH_LEGS.asBytes32().tstore(bytes32(0));
         usdcIn -= BATCH_DEBT.asUint256().tload(); // the batch pays what it owes net of the debt
         uint256 usdcGot = IERC20(usdc).balanceOf(address(this)) - BATCH_USDC.asUint256().tload();
@@ -425,10 +421,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     ///      the leg handed over (a partial fill). The token side is measured on the vault's
     ///      balance; the output must meet the leg's min-out scaled to what was sold (a minimum
     ///      price); the loss is valued at the reference tick read before any swap of the batch.
-    ///      No `Swapped` per leg: the batch's `Cleared` events carry each token's price.
     function _batchLeg(Leg calldata leg, bool isSell, uint256 i, uint256 out, uint256 back)
         private
-        view
         returns (uint256)
     {
         uint256 tokenIn = isSell ? back : out;
@@ -439,12 +433,30 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint256 sold = leg.amountIn - back;
         uint256 minOut = Math.mulDiv(leg.amountOutMin, sold, leg.amountIn, Math.Rounding.Ceil);
         if (out < minOut) revert InsufficientOutput(leg.token, out, minOut);
+        // what the vault gave net of what came back, and what it got: the ledger replays these
+        (address a, address b) = isSell ? (leg.token, usdc) : (usdc, leg.token);
+        emit Swapped(a, b, sold, out);
         return _lossAt(bytes32(BATCH_LEG + 2 * i).asUint256().tload(), leg.token, isSell, sold, out);
     }
 
-    /// @dev The running hash of a batch's legs (seeded with the number of sells).
-    function _chain(bytes32 h, Leg calldata leg) private pure returns (bytes32) {
-        return keccak256(abi.encode(h, leg.token, leg.fee, leg.amountIn, leg.amountOutMin));
+    /// @dev keccak256 of the calldata holding `sells` and `buys` (each array's length word and
+    ///      elements; `Leg` is static, so the two arrays are one contiguous run in the canonical
+    ///      encoding the batch contract produces for both entry points).
+    function _legsHash(Leg[] calldata sells, Leg[] calldata buys) private pure returns (bytes32 h) {
+        uint256 start;
+        uint256 end;
+        uint256 buysStart;
+        assembly ("memory-safe") {
+            start := sub(sells.offset, 0x20)
+            buysStart := sub(buys.offset, 0x20)
+            end := add(buys.offset, mul(buys.length, 0x80))
+        }
+        if (buysStart != start + 0x20 + sells.length * 0x80) revert BatchNotOpen();
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, start, sub(end, start))
+            h := keccak256(p, sub(end, start))
+        }
     }
 
     /// @dev The checks every keeper call starts with: the caller is the mandate's keeper (a

@@ -11,7 +11,7 @@ already guarded (min-outs at or above each vault's oracle floor):
 
 The gas model is fitted to `BatchGasBenchTest` (a 25-leg vault adds ~686k gas, ~27k a leg;
 each token's swap and first writes ~96k) with ~10% to spare; the pre-flight estimate, not
-the model, decides what is signed. At the default budget a batch holds ~27 vaults of 25 legs.
+the model, decides what is signed. At the default budget a batch holds ~21 vaults of 25 legs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ GAS_PER_LEG = 30_000
 GAS_PER_VAULT = 40_000
 GAS_PER_TOKEN = 120_000  # its one pool swap, the batch's reads and first writes
 GAS_BASE = 100_000
-DEFAULT_GAS_BUDGET = 25_000_000  # under a 30M block, with room for others
+DEFAULT_GAS_BUDGET = 20_000_000  # its estimate + 20% margin stays under a 30M block
 
 
 @dataclass(frozen=True)
