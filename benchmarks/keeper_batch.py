@@ -67,6 +67,9 @@ def run() -> dict[str, float]:
                     results[f"keeper_batch_gas_per_vault.{TOKENS}.{n}"] = int(
                         statistics.median(gas)
                     )
+                for o in cycle.report.outcomes:
+                    if o.state is ActionState.FAILED:
+                        print(f"   failed {o.vault}: {o.reason}")
                 print(
                     f"   cycle N={n}: {cycle.wall_s:.2f} s, {sent} transactions, "
                     f"{dict(cycle.states())}, gas/vault median "
