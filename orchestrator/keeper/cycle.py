@@ -274,7 +274,7 @@ class Keeper:
         try:
             estimate = self.transactor.estimate_gas(call)
         except ContractReverted as error:
-            failed = _Verdict(ActionState.FAILED, f"pre-flight: {error}")
+            failed = _Verdict(ActionState.FAILED, _joined(f"pre-flight: {error}", notes))
             return self._record(cycle, vault, failed, now_s, dry_run, legs=legs.count)
         if dry_run:
             why = _joined(f"would rebalance: {counts}, ~{estimate:,} gas", notes)

@@ -80,6 +80,7 @@ def test_a_vault_that_would_fail_leaves_the_batch_with_its_reason(kenv: KeeperEn
     assert outcomes[bad.address].state is ActionState.FAILED
     assert "LossBudgetExceeded" in (outcomes[bad.address].reason or ""), outcomes[bad.address]
     assert outcomes[bad.address].tx_hash is None, "its own pre-flight failed too: nothing sent"
+    assert "left the batch" in (outcomes[bad.address].reason or ""), "why it left the batch"
     assert {outcomes[v.address].state for v in good} == {ActionState.DONE}
     assert len({outcomes[v.address].tx_hash for v in good}) == 1
 
