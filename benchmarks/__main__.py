@@ -13,6 +13,7 @@ SUITES = [
     "benchmarks.vault_gas",
     "benchmarks.trading",
     "benchmarks.keeper",
+    "benchmarks.keeper_batch",
     "benchmarks.bundler",
     "benchmarks.deploy",
     "benchmarks.strategy",

@@ -190,7 +190,9 @@ def bull_targets(market: LocalMarket) -> Targets:
     return dataclasses.replace(targets, reading=reading)
 
 
-def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> list[str]:
+def open_vaults(
+    market: LocalMarket, keeper: str, first: int, count: int, *, batchable: bool = False
+) -> list[str]:
     """`count` vaults (owners `first`..), each: mint USDC, create, approve, buy the 25
     tokens with equal USDC, set a mandate for `keeper` over all 25 pools. Transactions are
     sent back to back, then awaited (anvil automines each in its own block)."""
@@ -209,7 +211,7 @@ def open_vaults(market: LocalMarket, keeper: str, first: int, count: int) -> lis
     buy_legs = [(t.address, t.fee, spend, 1) for t in book.tokens]
     mandate = Mandate(
         keeper, MANDATE_SLIPPAGE_BPS, MANDATE_INTERVAL_S, MANDATE_TWAP_S,
-        MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S, MANDATE_LOSS_CAP_USDC,
+        MANDATE_LOSS_BUDGET_USDC, MANDATE_LOSS_WINDOW_S, MANDATE_LOSS_CAP_USDC, batchable,
     )  # fmt: skip
     pools = [(t.address, t.fee) for t in book.tokens]
     deadline = chain.timestamp() + 3_600

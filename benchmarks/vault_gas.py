@@ -1,5 +1,6 @@
 """Vault gas (issue 3), measured by the forge gas suite in one run, side by side with the
-naive baseline (an EOA doing approve + SwapRouter02 exactInputSingle per token).
+naive baseline (an EOA doing approve + SwapRouter02 exactInputSingle per token); and the
+batch settlement's gas per vault against one vault by one (issue 19, BatchGas.t.sol).
 
 `tests/forge/gas/Gas.t.sol` prints `BENCH <metric> <integer>` lines; this module runs it
 with the native forge binary and collects them, then adds per-leg and ratio metrics.
@@ -39,4 +40,14 @@ def run() -> dict[str, float]:
             metrics[f"buy_vs_naive_ratio.{n}"] = round(
                 metrics[f"buy_gas.{n}"] / metrics[f"naive_buy_gas.{n}"], 3
             )
+    # BatchGasBenchTest (issue 19): the share of a batch's volume crossed inside it
+    netted = metrics.pop("batch_netted_fraction_bps.100", None)
+    if netted is not None:
+        metrics["batch_netted_fraction.100"] = round(netted / 10_000, 4)
+    metrics.pop("batch_regime_switch_saving_x100.100", None)
+    single = metrics.get("rebalance_regime_switch_gas_per_vault.25")
+    for n in (10, 100):
+        batched = metrics.get(f"batch_regime_switch_gas_per_vault.{n}")
+        if single and batched:
+            metrics[f"batch_regime_switch_saving_ratio.{n}"] = round(single / batched, 2)
     return metrics

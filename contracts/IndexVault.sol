@@ -9,6 +9,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 
+import {IBatchSettlement} from "./interfaces/IBatchSettlement.sol";
 import {IIndexVault} from "./interfaces/IIndexVault.sol";
 import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
 import {PoolAddress} from "./libraries/PoolAddress.sol";
@@ -38,6 +39,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     bytes32 private constant EXPECTED_POOL = keccak256("indexvault.IndexVault.expectedPool");
     /// @dev Transient: the token the vault pays in that swap's callback.
     bytes32 private constant TOKEN_IN = keccak256("indexvault.IndexVault.tokenIn");
+    /// @dev Transient: the hash of the legs of the batch opened in this transaction (zero: none).
+    bytes32 private constant BATCH_LEGS = keccak256("indexvault.IndexVault.batchLegs");
+    /// @dev Transient: the USDC balance after the batch hand-over.
+    bytes32 private constant BATCH_USDC = keccak256("indexvault.IndexVault.batchUsdc");
+    /// @dev Transient: the USDC the buy legs owe beyond the vault's cash, settled from its proceeds.
+    bytes32 private constant BATCH_DEBT = keccak256("indexvault.IndexVault.batchDebt");
+    /// @dev Transient base: leg i's reference tick's sqrt ratio at +2i, its token balance after the hand-over at +2i+1.
+    uint256 private constant BATCH_LEG = uint256(keccak256("indexvault.IndexVault.batchLeg"));
 
     /// @dev The keeper half of the mandate, one slot: read once per rebalance.
     struct KeeperConfig {
@@ -57,11 +66,13 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         uint32 checkpoint;
     }
 
-    /// @dev The total loss under the current mandate and its cap, plus the last rebalance, one slot.
+    /// @dev The total loss under the current mandate and its cap, the last rebalance, and whether
+    ///      the mandate opts into batch settlement, one slot.
     struct CapState {
         uint96 cap;
         uint96 spent;
         uint32 lastRebalance;
+        bool batchable;
     }
 
     /// @inheritdoc IIndexVault
@@ -72,6 +83,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     address public immutable uniswapV3Factory;
     /// @inheritdoc IIndexVault
     uint32 public immutable minBlockTime;
+    /// @inheritdoc IIndexVault
+    address public immutable batchSettlement;
 
     /// @inheritdoc IIndexVault
     /// @dev Doubles as the initialisation flag: zero only in a fresh clone.
@@ -88,12 +101,20 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     }
 
     /// @param minBlockTime_ The chain's shortest time between blocks in seconds (the factory checks it is non-zero).
-    constructor(address factory_, address usdc_, address uniswapV3Factory_, uint32 minBlockTime_) {
+    /// @param batchSettlement_ The platform's BatchSettlement, the only caller of the batch entry points.
+    constructor(
+        address factory_,
+        address usdc_,
+        address uniswapV3Factory_,
+        uint32 minBlockTime_,
+        address batchSettlement_
+    ) {
         if (factory_ == address(0) || usdc_ == address(0) || uniswapV3Factory_ == address(0)) revert ZeroAddress();
         factory = factory_;
         usdc = usdc_;
         uniswapV3Factory = uniswapV3Factory_;
         minBlockTime = minBlockTime_;
+        batchSettlement = batchSettlement_;
         owner = INITIALIZERS_DISABLED;
     }
 
@@ -204,7 +225,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         // used <= the old budget (a uint96), timestamps fit uint32 until 2106: no truncation.
         // forge-lint: disable-next-line(unsafe-typecast)
         _loss = LossState(m.lossBudget, uint96(used), m.lossWindow, uint32(block.timestamp));
-        _cap = CapState(m.lossCap, 0, _cap.lastRebalance); // a new total under the new mandate
+        _cap = CapState(m.lossCap, 0, _cap.lastRebalance, m.batchable); // a new total under the new mandate
         for (uint256 i; i < pools.length; ++i) {
             AllowedPool calldata p = pools[i];
             if (p.token == address(0) || p.token == usdc) revert InvalidToken(p.token);
@@ -231,18 +252,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 loss)
     {
-        KeeperConfig memory k = _keeper;
-        if (msg.sender != k.keeper) revert NotKeeper(msg.sender); // a revoked keeper is address(0)
-        _checkDeadline(deadline);
-        (,, bool paused) = IVaultFactory(factory).config();
-        if (paused) revert Paused();
-        uint32 lastRebalance = _cap.lastRebalance;
-        if (lastRebalance != 0) {
-            uint256 nextAllowedAt = uint256(lastRebalance) + k.minInterval;
-            // forge-lint: disable-next-line(block-timestamp) -- minutes-scale interval; seconds of drift are harmless
-            if (block.timestamp < nextAllowedAt) revert RebalanceTooSoon(nextAllowedAt);
-        }
-
+        KeeperConfig memory k = _keeperCall(msg.sender, deadline);
         for (uint256 i; i < sells.length; ++i) {
             loss += _keeperLeg(sells[i], true, k);
         }
@@ -251,6 +261,62 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         }
         uint256 used = _chargeLoss(loss);
         emit Rebalanced(msg.sender, loss, used);
+    }
+
+    /// @inheritdoc IIndexVault
+    function batchOpen(address keeper, Leg[] calldata sells, Leg[] calldata buys, uint256 deadline)
+        external
+        nonReentrant
+        returns (uint256 debt)
+    {
+        if (msg.sender != batchSettlement) revert NotBatch(msg.sender);
+        KeeperConfig memory k = _keeperCall(keeper, deadline);
+        if (!_cap.batchable) revert NotBatchable();
+        uint256 n = sells.length;
+        uint256 usdcOut;
+        for (uint256 i; i < n + buys.length; ++i) {
+            bool isSell = i < n;
+            Leg calldata leg = isSell ? sells[i] : buys[i - n];
+            if (leg.amountIn == 0) revert ZeroAmount(leg.token);
+            (, uint256 sqrtRatio) = _legTick(leg, isSell, k, true);
+            bytes32(BATCH_LEG + 2 * i).asUint256().tstore(sqrtRatio);
+            if (isSell) IERC20(leg.token).safeTransfer(msg.sender, leg.amountIn);
+            else usdcOut += leg.amountIn;
+            bytes32(BATCH_LEG + 2 * i + 1).asUint256().tstore(IERC20(leg.token).balanceOf(address(this)));
+        }
+        // The buys are paid from cash first; the rest is owed and netted from the sells' proceeds.
+        uint256 cash = IERC20(usdc).balanceOf(address(this));
+        uint256 paid = usdcOut < cash ? usdcOut : cash;
+        if (paid != 0) IERC20(usdc).safeTransfer(msg.sender, paid);
+        debt = usdcOut - paid;
+        BATCH_LEGS.asBytes32().tstore(_legsHash(sells, buys));
+        BATCH_USDC.asUint256().tstore(cash - paid);
+        BATCH_DEBT.asUint256().tstore(debt);
+    }
+
+    /// @inheritdoc IIndexVault
+    function batchSettle(Leg[] calldata sells, Leg[] calldata buys, uint256[] calldata outs, uint256[] calldata backs)
+        external
+        nonReentrant
+        returns (uint256 loss)
+    {
+        if (msg.sender != batchSettlement) revert NotBatch(msg.sender);
+        uint256 n = sells.length;
+        uint256 usdcIn;
+        for (uint256 i; i < n + buys.length; ++i) {
+            bool isSell = i < n;
+            Leg calldata leg = isSell ? sells[i] : buys[i - n];
+            loss += _batchLeg(leg, isSell, i, outs[i], backs[i]);
+            usdcIn += isSell ? outs[i] : backs[i];
+        }
+        // the same legs as batchOpen's in this transaction, and settled once
+        if (_legsHash(sells, buys) != BATCH_LEGS.asBytes32().tload()) revert BatchNotOpen();
+        BATCH_LEGS.asBytes32().tstore(bytes32(0));
+        usdcIn -= BATCH_DEBT.asUint256().tload(); // the batch pays what it owes net of the debt
+        uint256 usdcGot = IERC20(usdc).balanceOf(address(this)) - BATCH_USDC.asUint256().tload();
+        if (usdcGot < usdcIn) revert InsufficientOutput(usdc, usdcGot, usdcIn);
+        uint256 used = _chargeLoss(loss);
+        emit Rebalanced(_keeper.keeper, loss, used);
     }
 
     // --- pool callback ------------------------------------------------------------------------
@@ -280,7 +346,8 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     function mandate() external view returns (Mandate memory) {
         KeeperConfig memory k = _keeper;
         LossState memory s = _loss;
-        return Mandate(k.keeper, k.maxSlippageBps, k.minInterval, k.twapWindow, s.budget, s.window, _cap.cap);
+        CapState memory c = _cap;
+        return Mandate(k.keeper, k.maxSlippageBps, k.minInterval, k.twapWindow, s.budget, s.window, c.cap, c.batchable);
     }
 
     /// @inheritdoc IIndexVault
@@ -317,29 +384,98 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         KeeperConfig memory k = _keeper;
         if (k.twapWindow == 0) revert InvalidTwapWindow(0, MIN_TWAP_WINDOW, MAX_TWAP_WINDOW);
         (address tokenIn, address tokenOut) = tokenToUsdc ? (token, usdc) : (usdc, token);
-        int24 tick = _referenceTick(_pool(token, fee), token, tokenToUsdc, k);
+        int24 tick = _referenceTickNow(_pool(token, fee), token, tokenToUsdc, k);
         oracleOut = TwapOracle.quoteAtTickDown(tick, amountIn, tokenIn, tokenOut);
         minOutFloor = _lessSlippageUp(TwapOracle.quoteAtTickUp(tick, amountIn, tokenIn, tokenOut), k.maxSlippageBps);
     }
 
     // --- internals ----------------------------------------------------------------------------
 
-    /// @dev One keeper leg: allowlist, the price guard (`_referenceTick`), the floor at the
-    ///      reference, the swap, and the leg's loss versus the reference. A batch entry point
-    ///      reuses it as is: everything it checks is per leg and per vault.
+    /// @dev One keeper leg: the checks of `_legTick`, the swap, and the leg's loss versus the reference.
     function _keeperLeg(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k) private returns (uint256) {
+        (address pool, uint256 sqrtRatio) = _legTick(leg, tokenToUsdc, k, false);
+        (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
+        (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
+        return _lossAt(sqrtRatio, leg.token, tokenToUsdc, paid, received);
+    }
+
+    /// @dev A keeper leg's checks before it trades, the same for one vault and for a batch: the
+    ///      allowlist, the price guard (`_referenceTick`), and its min-out against the floor at
+    ///      the reference. Returns the pool and the reference tick's sqrt ratio (computed once,
+    ///      for the floor and the loss).
+    function _legTick(Leg calldata leg, bool tokenToUsdc, KeeperConfig memory k, bool viaBatch)
+        private
+        returns (address pool, uint256 sqrtRatio)
+    {
         if (_allowed[leg.token] != (uint256(k.epoch) << 24 | leg.fee)) revert TokenNotAllowed(leg.token, leg.fee);
-        address pool = _pool(leg.token, leg.fee);
-        int24 tick = _referenceTick(pool, leg.token, tokenToUsdc, k);
+        pool = _pool(leg.token, leg.fee);
+        sqrtRatio = TickMath.sqrtRatioAtTick(_referenceTick(pool, leg.token, tokenToUsdc, k, viaBatch));
         (address tokenIn, address tokenOut) = tokenToUsdc ? (leg.token, usdc) : (usdc, leg.token);
         // The floor rounds against the keeper twice (the output at the reference up, then less
         // slippage up): rounded down, one base unit of a token worth more than one of USDC
         // would let a leg lose more than maxSlippageBps of its value.
-        uint256 floor =
-            _lessSlippageUp(TwapOracle.quoteAtTickUp(tick, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps);
+        uint256 floor = _lessSlippageUp(
+            TwapOracle.quoteAtSqrtRatioUp(sqrtRatio, leg.amountIn, tokenIn, tokenOut), k.maxSlippageBps
+        );
         if (leg.amountOutMin < floor) revert MinOutBelowOracle(leg.token, leg.amountOutMin, floor);
-        (uint256 paid, uint256 received) = _swap(pool, tokenIn, tokenOut, leg.amountIn, leg.amountOutMin);
-        return _lossAtTick(tick, leg.token, tokenToUsdc, paid, received);
+    }
+
+    /// @dev One leg of a batch, after the batch swapped: `out` received and `back` returned of what
+    ///      the leg handed over (a partial fill). The token side is measured on the vault's
+    ///      balance; the output must meet the leg's min-out scaled to what was sold (a minimum
+    ///      price); the loss is valued at the reference tick read before any swap of the batch.
+    function _batchLeg(Leg calldata leg, bool isSell, uint256 i, uint256 out, uint256 back)
+        private
+        returns (uint256)
+    {
+        uint256 tokenIn = isSell ? back : out;
+        if (tokenIn != 0 || !isSell) {
+            uint256 got = IERC20(leg.token).balanceOf(address(this)) - bytes32(BATCH_LEG + 2 * i + 1).asUint256().tload();
+            if (got < tokenIn) revert InsufficientOutput(leg.token, got, tokenIn);
+        }
+        uint256 sold = leg.amountIn - back;
+        uint256 minOut = Math.mulDiv(leg.amountOutMin, sold, leg.amountIn, Math.Rounding.Ceil);
+        if (out < minOut) revert InsufficientOutput(leg.token, out, minOut);
+        // what the vault gave net of what came back, and what it got: the ledger replays these
+        (address a, address b) = isSell ? (leg.token, usdc) : (usdc, leg.token);
+        emit Swapped(a, b, sold, out);
+        return _lossAt(bytes32(BATCH_LEG + 2 * i).asUint256().tload(), leg.token, isSell, sold, out);
+    }
+
+    /// @dev keccak256 of the calldata holding `sells` and `buys` (each array's length word and
+    ///      elements; `Leg` is static, so the two arrays are one contiguous run in the canonical
+    ///      encoding the batch contract produces for both entry points).
+    function _legsHash(Leg[] calldata sells, Leg[] calldata buys) private pure returns (bytes32 h) {
+        uint256 start;
+        uint256 end;
+        uint256 buysStart;
+        assembly ("memory-safe") {
+            start := sub(sells.offset, 0x20)
+            buysStart := sub(buys.offset, 0x20)
+            end := add(buys.offset, mul(buys.length, 0x80))
+        }
+        if (buysStart != start + 0x20 + sells.length * 0x80) revert BatchNotOpen();
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, start, sub(end, start))
+            h := keccak256(p, sub(end, start))
+        }
+    }
+
+    /// @dev The checks every keeper call starts with: the caller is the mandate's keeper (a
+    ///      revoked keeper is address(0)), the deadline, the pause, the minimum interval.
+    function _keeperCall(address keeper, uint256 deadline) private view returns (KeeperConfig memory k) {
+        k = _keeper;
+        if (keeper != k.keeper) revert NotKeeper(keeper);
+        _checkDeadline(deadline);
+        (,, bool paused) = IVaultFactory(factory).config();
+        if (paused) revert Paused();
+        uint32 lastRebalance = _cap.lastRebalance;
+        if (lastRebalance != 0) {
+            uint256 nextAllowedAt = uint256(lastRebalance) + k.minInterval;
+            // forge-lint: disable-next-line(block-timestamp) -- minutes-scale interval; seconds of drift are harmless
+            if (block.timestamp < nextAllowedAt) revert RebalanceTooSoon(nextAllowedAt);
+        }
     }
 
     /// @dev The keeper's price guard for one leg, measured against the current price as well as
@@ -349,7 +485,21 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     ///      reference is the one of the three most protective for the vault: the highest token
     ///      price when it sells the token, the lowest when it buys it. A manipulated spot or one
     ///      spiked half can therefore only block a rebalance, never lower its floor.
-    function _referenceTick(address pool, address token, bool tokenToUsdc, KeeperConfig memory k)
+    ///      In a batch the reading comes from the batch contract, which reads each pool once per
+    ///      settlement, before any of its swaps (`IBatchSettlement.poolReading`).
+    function _referenceTick(address pool, address token, bool tokenToUsdc, KeeperConfig memory k, bool viaBatch)
+        private
+        returns (int24)
+    {
+        if (!viaBatch) return _referenceTickNow(pool, token, tokenToUsdc, k);
+        (int24 spot, uint16 cardinality, int24 older, int24 newer) =
+            IBatchSettlement(batchSettlement).poolReading(pool, k.twapWindow);
+        _checkCardinality(pool, cardinality, k.twapWindow);
+        return _pickTick(pool, token, tokenToUsdc, k.maxSlippageBps, spot, older, newer);
+    }
+
+    /// @dev `_referenceTick` read from the pool itself.
+    function _referenceTickNow(address pool, address token, bool tokenToUsdc, KeeperConfig memory k)
         private
         view
         returns (int24)
@@ -357,12 +507,25 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         (, int24 spot,, uint16 cardinality,,,) = IUniswapV3Pool(pool).slot0();
         _checkCardinality(pool, cardinality, k.twapWindow);
         (int24 older, int24 newer) = TwapOracle.halfMeanTicks(pool, k.twapWindow);
+        return _pickTick(pool, token, tokenToUsdc, k.maxSlippageBps, spot, older, newer);
+    }
+
+    /// @dev The agreement check and the most protective of the three ticks (see `_referenceTick`).
+    function _pickTick(
+        address pool,
+        address token,
+        bool tokenToUsdc,
+        uint16 maxSlippageBps,
+        int24 spot,
+        int24 older,
+        int24 newer
+    ) private view returns (int24) {
         int24 hi = spot > older ? spot : older;
         int24 lo = spot < older ? spot : older;
         if (newer > hi) hi = newer;
         if (newer < lo) lo = newer;
         // ticks lie within +-887 272: the difference fits int24 (and int256 keeps it obvious)
-        if (int256(hi) - int256(lo) > int256(uint256(k.maxSlippageBps))) {
+        if (int256(hi) - int256(lo) > int256(uint256(maxSlippageBps))) {
             revert PriceUnsettled(pool, spot, older, newer);
         }
         // The token's USDC price rises with the tick when the token is token0 of its pool.
@@ -388,7 +551,7 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
         // forge-lint: disable-next-line(unsafe-typecast)
         _loss = LossState(s.budget, uint96(used), s.window, uint32(block.timestamp));
         // forge-lint: disable-next-line(unsafe-typecast)
-        _cap = CapState(c.cap, uint96(spent), uint32(block.timestamp));
+        _cap = CapState(c.cap, uint96(spent), uint32(block.timestamp), c.batchable);
     }
 
     /// @dev A fraction-mode sell leg: the amount is the fraction of today's balance (rounded
@@ -407,14 +570,14 @@ contract IndexVault is IIndexVault, ReentrancyGuardTransient {
     /// @dev The USDC value given minus the USDC value received, both at the reference tick (zero
     ///      if positive for the vault: gains never refill the budget). Rounded against the
     ///      keeper: tokens given are valued rounded up, tokens received rounded down.
-    function _lossAtTick(int24 tick, address token, bool tokenToUsdc, uint256 paid, uint256 received)
+    function _lossAt(uint256 sqrtRatio, address token, bool tokenToUsdc, uint256 paid, uint256 received)
         private
         view
         returns (uint256)
     {
         (uint256 valueIn, uint256 valueOut) = tokenToUsdc
-            ? (TwapOracle.quoteAtTickUp(tick, paid, token, usdc), received)
-            : (paid, TwapOracle.quoteAtTickDown(tick, received, token, usdc));
+            ? (TwapOracle.quoteAtSqrtRatioUp(sqrtRatio, paid, token, usdc), received)
+            : (paid, TwapOracle.quoteAtSqrtRatioDown(sqrtRatio, received, token, usdc));
         return valueIn > valueOut ? valueIn - valueOut : 0;
     }
 

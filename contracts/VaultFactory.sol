@@ -5,6 +5,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
+import {BatchSettlement} from "./BatchSettlement.sol";
 import {IndexVault} from "./IndexVault.sol";
 import {IVaultFactory} from "./interfaces/IVaultFactory.sol";
 
@@ -26,6 +27,8 @@ contract VaultFactory is IVaultFactory {
 
     /// @inheritdoc IVaultFactory
     address public immutable implementation;
+    /// @inheritdoc IVaultFactory
+    address public immutable batchSettlement;
     /// @inheritdoc IVaultFactory
     address public immutable usdc;
     /// @inheritdoc IVaultFactory
@@ -67,7 +70,9 @@ contract VaultFactory is IVaultFactory {
         usdc = usdc_;
         uniswapV3Factory = uniswapV3Factory_;
         minBlockTime = minBlockTime_;
-        implementation = address(new IndexVault(address(this), usdc_, uniswapV3Factory_, minBlockTime_));
+        batchSettlement = address(new BatchSettlement(usdc_, uniswapV3Factory_));
+        implementation =
+            address(new IndexVault(address(this), usdc_, uniswapV3Factory_, minBlockTime_, batchSettlement));
         admin = admin_;
         config = Config(feeRecipient_, feeBps_, false);
         emit AdminChanged(address(0), admin_);

@@ -36,6 +36,8 @@ interface IIndexVault is IUniswapV3SwapCallback {
     /// @param lossWindow Seconds over which a full `lossBudget` leaks out of the used budget.
     /// @param lossCap USDC base units of loss versus the reference the keeper may realise in total
     ///        under this mandate, however long it lasts (a new `setMandate` starts a new total).
+    /// @param batchable Whether the keeper may rebalance this vault through the platform's
+    ///        BatchSettlement (`batchOpen`/`batchSettle`), with the same checks as `rebalance`.
     struct Mandate {
         address keeper;
         uint16 maxSlippageBps;
@@ -44,6 +46,7 @@ interface IIndexVault is IUniswapV3SwapCallback {
         uint96 lossBudget;
         uint32 lossWindow;
         uint96 lossCap;
+        bool batchable;
     }
 
     /// @notice A token the keeper may trade, and the only pool (fee tier) it may use for it.
@@ -110,6 +113,12 @@ interface IIndexVault is IUniswapV3SwapCallback {
     error PriceUnsettled(address pool, int24 spotTick, int24 olderMeanTick, int24 newerMeanTick);
     /// @notice Thrown when a rebalance would take the total loss under the current mandate above its cap.
     error LossCapExceeded(uint256 spent, uint256 cap);
+    /// @notice Thrown when a caller other than the platform's BatchSettlement calls a batch entry point.
+    error NotBatch(address caller);
+    /// @notice Thrown when a batch includes a vault whose mandate does not opt into batching.
+    error NotBatchable();
+    /// @notice Thrown when `batchSettle` does not match the legs `batchOpen` took in this transaction.
+    error BatchNotOpen();
 
     // --- events -------------------------------------------------------------------------------
 
@@ -189,6 +198,28 @@ interface IIndexVault is IUniswapV3SwapCallback {
     /// @return loss The loss realised versus the reference, in USDC base units.
     function rebalance(Leg[] calldata sells, Leg[] calldata buys, uint256 deadline) external returns (uint256 loss);
 
+    /// @notice Batch phase 1, called only by the platform's BatchSettlement for `keeper`, its
+    ///         caller, who must be this mandate's keeper; the mandate must be `batchable`. Checks
+    ///         everything `rebalance` checks before it trades (deadline, pause, interval, allowlist,
+    ///         price guard, each leg's min-out against the reference, read before any swap of the
+    ///         batch), then hands over what the legs sell: each sell leg's token, and the buy legs'
+    ///         USDC from its cash; what the cash does not cover is owed and netted from what the
+    ///         batch pays the vault in phase 2 (as `rebalance` buys with the sells' proceeds).
+    /// @return debt The buy legs' USDC not handed over.
+    function batchOpen(address keeper, Leg[] calldata sells, Leg[] calldata buys, uint256 deadline)
+        external
+        returns (uint256 debt);
+
+    /// @notice Batch phase 2, same transaction: for leg i (sells, then buys) the batch sent `outs[i]`
+    ///         of the other asset and returned `backs[i]` of what the leg handed over (a partial
+    ///         fill), less its debt in USDC. The vault checks on its balances that it received them, that each leg's
+    ///         output meets its min-out scaled to what it sold, and charges the loss versus the
+    ///         reference to the budget and the cap as `rebalance` does. Reverts the whole batch otherwise.
+    /// @return loss The loss realised versus the reference, in USDC base units.
+    function batchSettle(Leg[] calldata sells, Leg[] calldata buys, uint256[] calldata outs, uint256[] calldata backs)
+        external
+        returns (uint256 loss);
+
     // --- views --------------------------------------------------------------------------------
 
     /// @notice The cap on a mandate's per-leg slippage (10%).
@@ -206,6 +237,8 @@ interface IIndexVault is IUniswapV3SwapCallback {
     function usdc() external view returns (address);
     /// @notice The Uniswap V3 factory whose pools the vault trades with.
     function uniswapV3Factory() external view returns (address);
+    /// @notice The platform's BatchSettlement, the only caller of `batchOpen` and `batchSettle`.
+    function batchSettlement() external view returns (address);
     /// @notice The chain's shortest possible time between blocks, in seconds (set per chain at deployment).
     function minBlockTime() external view returns (uint32);
     /// @notice The least observation cardinality a pool needs for `window`: ceil(window / minBlockTime) + 1.

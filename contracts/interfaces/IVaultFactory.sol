@@ -40,6 +40,8 @@ interface IVaultFactory {
 
     /// @notice The IndexVault implementation every clone delegates to (its initialiser is disabled).
     function implementation() external view returns (address);
+    /// @notice The platform's BatchSettlement, deployed with the factory (no admin, holds nothing between transactions).
+    function batchSettlement() external view returns (address);
     /// @notice The quote token of every vault and pool (USDC).
     function usdc() external view returns (address);
     /// @notice The Uniswap V3 factory whose pools the vaults trade with.

@@ -56,6 +56,25 @@ library TwapOracle {
         return _quote(tick, amountIn, tokenIn < tokenOut, true);
     }
 
+    /// @notice `quoteAtTickDown` at the tick's sqrt ratio (`TickMath.sqrtRatioAtTick`), for a
+    ///         caller that values several amounts at one tick and computes the ratio once.
+    function quoteAtSqrtRatioDown(uint256 sqrtRatio, uint256 amountIn, address tokenIn, address tokenOut)
+        internal
+        pure
+        returns (uint256)
+    {
+        return _quoteAt(sqrtRatio, amountIn, tokenIn < tokenOut, false);
+    }
+
+    /// @notice `quoteAtTickUp` at the tick's sqrt ratio.
+    function quoteAtSqrtRatioUp(uint256 sqrtRatio, uint256 amountIn, address tokenIn, address tokenOut)
+        internal
+        pure
+        returns (uint256)
+    {
+        return _quoteAt(sqrtRatio, amountIn, tokenIn < tokenOut, true);
+    }
+
     function _observe(address pool, uint32[] memory secondsAgos, uint32 window)
         private
         view
@@ -82,7 +101,10 @@ library TwapOracle {
     ///      direction that keeps the final result rounded as asked. Math.mulDiv keeps the
     ///      512-bit intermediate products exact.
     function _quote(int24 tick, uint256 amountIn, bool inIsToken0, bool up) private pure returns (uint256) {
-        uint256 sqrtRatio = TickMath.sqrtRatioAtTick(tick);
+        return _quoteAt(TickMath.sqrtRatioAtTick(tick), amountIn, inIsToken0, up);
+    }
+
+    function _quoteAt(uint256 sqrtRatio, uint256 amountIn, bool inIsToken0, bool up) private pure returns (uint256) {
         Math.Rounding out = up ? Math.Rounding.Ceil : Math.Rounding.Floor;
         if (sqrtRatio <= type(uint128).max) {
             uint256 ratioX192 = sqrtRatio * sqrtRatio;

@@ -41,6 +41,8 @@ __all__ = [
     "Function",
     "LegStruct",
     "MandateStruct",
+    "NetStruct",
+    "OrderStruct",
     "decode_allowed_pool",
     "decode_mandate",
     "guarded_legs",
@@ -113,7 +115,7 @@ class Event:
 # --- struct shapes --------------------------------------------------------------------------
 
 LEG = "(address,uint24,uint256,uint256)"  # IIndexVault.Leg: token, fee, amountIn, minAmountOut
-MANDATE = "(address,uint16,uint24,uint24,uint96,uint32,uint96)"  # IIndexVault.Mandate
+MANDATE = "(address,uint16,uint24,uint24,uint96,uint32,uint96,bool)"  # IIndexVault.Mandate
 POOL = "(address,uint24)"  # IIndexVault.Pool: token, fee
 CALL = "(address,uint256,bytes)"  # BaseAccount.Call: target, value, data
 PACKED_USEROP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
@@ -129,7 +131,7 @@ class LegStruct(NamedTuple):
     min_out: int  # the struct's minAmountOut: checked on the vault's balance
 
 
-MandateStruct = tuple[str, int, int, int, int, int, int]
+MandateStruct = tuple[str, int, int, int, int, int, int, bool]
 
 # --- IndexVault -----------------------------------------------------------------------------
 
@@ -165,6 +167,35 @@ PREDICT_VAULT = Function(_F, "predictVault(address,bytes32)", ("address",))
 FACTORY_CONFIG = Function(_F, "config()", ("address", "uint16", "bool"))
 
 VAULT_CREATED = Event(_F, "VaultCreated(address,address,bytes32)")
+
+# --- BatchSettlement (many vaults' rebalances in one transaction) ---------------------------
+
+NET = "(address,uint24,bool,uint256)"  # IBatchSettlement.Net: token, fee, tokenToUsdc, amountIn
+ORDER = f"(address,{LEG}[],{LEG}[],bytes)"  # IBatchSettlement.Order: vault, sells, buys, nets
+
+_B = "BatchSettlement"
+FACTORY_BATCH_SETTLEMENT = Function(_F, "batchSettlement()", ("address",))
+SETTLE = Function(_B, f"settle({NET}[],{ORDER}[],uint256)")
+CLEARED = Event(_B, "Cleared(address,bool,uint256,uint256,uint256,uint256)")
+
+
+class NetStruct(NamedTuple):
+    """IBatchSettlement.Net: the one pool swap of a token in a batch."""
+
+    token: str
+    fee: int
+    token_to_usdc: bool
+    amount_in: int
+
+
+class OrderStruct(NamedTuple):
+    """IBatchSettlement.Order: one vault's legs, and each leg's net index (one byte a leg)."""
+
+    vault: str
+    sells: list[LegStruct]
+    buys: list[LegStruct]
+    nets: bytes
+
 
 # --- the local test ERC-20 (what we use of any ERC-20) --------------------------------------
 
@@ -231,11 +262,12 @@ def mandate_struct(m: Mandate) -> MandateStruct:
         m.loss_budget_usdc,
         m.loss_window_s,
         m.loss_cap_usdc,
+        m.batchable,
     )
 
 
 def mandate_from_struct(raw: Sequence[Any]) -> Mandate:
-    keeper, slippage, interval, window, budget, loss_window, cap = raw
+    keeper, slippage, interval, window, budget, loss_window, cap, batchable = raw
     return Mandate(
         to_checksum_address(keeper),
         Bps(int(slippage)),
@@ -244,6 +276,7 @@ def mandate_from_struct(raw: Sequence[Any]) -> Mandate:
         usdc_units(int(budget)),
         int(loss_window),
         usdc_units(int(cap)),
+        bool(batchable),
     )
 
 

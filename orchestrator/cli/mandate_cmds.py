@@ -115,6 +115,13 @@ def set_mandate(
         str, typer.Option(help="USDC of loss in total under this mandate, ever.")
     ] = "200",
     tokens: Annotated[str, typer.Option(help="'all', or symbols: BTC,ETH.")] = "all",
+    batchable: Annotated[
+        bool,
+        typer.Option(
+            help="Let the keeper rebalance this vault in one transaction with other vaults"
+            " (opposite trades cross; same limits, checked by your vault)."
+        ),
+    ] = False,
     yes: Yes = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -128,7 +135,7 @@ def set_mandate(
         preview = session.preview_set_mandate(
             keeper=keeper, max_slippage_bps=Bps(max_slippage_bps), min_interval_s=interval_s,
             twap_window_s=twap_s, loss_budget_usdc=budget, loss_window_s=window_s,
-            loss_cap_usdc=cap, tokens=symbols,
+            loss_cap_usdc=cap, tokens=symbols, batchable=batchable,
         )  # fmt: skip
         _send(session, preview, yes, command="mandate set", as_json=as_json)
 

@@ -15,7 +15,8 @@ class Mandate:
     reference output (the most protective of the spot and the two half-window TWAPs) less
     `max_slippage_bps`, at most one rebalance per `min_interval_s`, no more than
     `loss_budget_usdc` lost against the reference per `loss_window_s`, and no more than
-    `loss_cap_usdc` in total under this mandate, however long it lasts."""
+    `loss_cap_usdc` in total under this mandate, however long it lasts. `batchable` lets the
+    keeper rebalance the vault through the platform's BatchSettlement, under the same checks."""
 
     keeper: str
     max_slippage_bps: Bps
@@ -24,3 +25,4 @@ class Mandate:
     loss_budget_usdc: UsdcUnits
     loss_window_s: int
     loss_cap_usdc: UsdcUnits
+    batchable: bool = False

@@ -26,6 +26,7 @@ from orchestrator.chain.vault_binding import REBALANCE, REBALANCED, guarded_legs
 from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg, TokenRef
 from orchestrator.domain.units import Bps, TokenUnits
 from orchestrator.errors import ContractReverted, KeeperStopped, TransactionRejected, TransientError
+from orchestrator.keeper import batch as kb
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
 from orchestrator.keeper.reads import VaultState, discover_vaults, oracle_floors, read_vault_states
@@ -106,6 +107,9 @@ class Keeper:
     backoff_s: float = 0.5  # doubles each attempt
     sleep: Callable[[float], None] = time.sleep
     before_submit: Callable[[str], None] | None = None  # tests: act between sign and send
+    # batchable vaults go through BatchSettlement, batches up to this much estimated gas
+    batching: bool = True
+    batch_gas_budget: int = kb.DEFAULT_GAS_BUDGET
     _crashes: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -152,11 +156,19 @@ class Keeper:
         prices = self._with_retries(
             "reading prices", lambda: mid_prices(self.chain, self.book, token_refs(self.book))
         )
+        members: list[kb.BatchMember] = []
         for state in states:
             outcome = self._with_retries(
                 f"vault {state.vault}", partial(self._vault, cycle, state, prices, dry_run)
             )
-            report.outcomes.append(outcome)
+            if isinstance(outcome, kb.BatchMember):
+                members.append(outcome)
+            else:
+                report.outcomes.append(outcome)
+        if members:
+            from orchestrator.keeper.batch_run import BatchRunner  # it builds on this module
+
+            report.outcomes += BatchRunner(self, cycle, dry_run).run(members)
         if not dry_run and j.open_actions(cycle.cycle_id) == 0:
             j.finish_cycle(cycle.cycle_id, self.chain.timestamp())
             report.finished = True
@@ -166,7 +178,7 @@ class Keeper:
     # -- one vault: plan, guard, sign ------------------------------------------------------
     def _vault(
         self, cycle: Cycle, state: VaultState, prices: dict[str, int], dry_run: bool
-    ) -> VaultOutcome:
+    ) -> VaultOutcome | kb.BatchMember:
         j, vault = self.journal, state.vault
         action = j.action(cycle.cycle_id, vault)
         if action is not None and action.state is ActionState.SUBMITTED:
@@ -181,6 +193,8 @@ class Keeper:
         guarded = self._guard(vault, plan, state.cash_usdc, prices)
         if isinstance(guarded, _Verdict):
             return self._record(cycle, vault, guarded, now_s, dry_run)
+        if self.batching and state.mandate is not None and state.mandate.batchable:
+            return kb.BatchMember(vault, guarded.sells, guarded.buys, [*notes, *guarded.dropped])
         return self._sign(cycle, vault, guarded, [*notes, *guarded.dropped], now_s, dry_run)
 
     def _plan(
@@ -260,7 +274,7 @@ class Keeper:
         try:
             estimate = self.transactor.estimate_gas(call)
         except ContractReverted as error:
-            failed = _Verdict(ActionState.FAILED, f"pre-flight: {error}")
+            failed = _Verdict(ActionState.FAILED, _joined(f"pre-flight: {error}", notes))
             return self._record(cycle, vault, failed, now_s, dry_run, legs=legs.count)
         if dry_run:
             why = _joined(f"would rebalance: {counts}, ~{estimate:,} gas", notes)
@@ -322,11 +336,14 @@ class Keeper:
             return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
         loss = next(
             (int.from_bytes(bytes(log["data"])[:32], "big") for log in receipt["logs"]
-             if log["topics"] and bytes(log["topics"][0]) == REBALANCED.topic),
+             if log["topics"] and bytes(log["topics"][0]) == REBALANCED.topic
+             and str(log["address"]).lower() == action.vault.lower()),
             None,
         )  # fmt: skip
+        # a batch's gas is shared equally among its vaults
+        gas_used = int(receipt["gasUsed"]) // max(self.journal.sharing_tx(action.tx_hash), 1)
         outcome = self._settle_after(
-            action, ActionState.DONE, action.reason, gas_used=int(receipt["gasUsed"]),
+            action, ActionState.DONE, action.reason, gas_used=gas_used,
             loss_usdc=loss, block_number=int(receipt["blockNumber"]),
         )  # fmt: skip
         self._maybe_crash("done")

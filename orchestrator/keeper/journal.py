@@ -24,7 +24,7 @@ from orchestrator.storage import SqliteJournal
 
 __all__ = ["Action", "ActionState", "Cycle", "KeeperJournal"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = (
@@ -62,6 +62,13 @@ _SCHEMA = (
         PRIMARY KEY (cycle_id, vault)
     ) STRICT""",
     "CREATE UNIQUE INDEX actions_by_tx ON actions (tx_hash) WHERE tx_hash IS NOT NULL",
+)
+
+# Version 2: a batch (BatchSettlement.settle) is one transaction for several vaults, so the
+# vaults' actions share its hash; each (cycle, vault) still has at most one action.
+_BATCHES = (
+    "DROP INDEX actions_by_tx",
+    "CREATE INDEX actions_by_tx ON actions (tx_hash) WHERE tx_hash IS NOT NULL",
 )
 
 OPEN_STATES = ("pending", "waiting", "submitted")
@@ -132,7 +139,7 @@ class KeeperJournal(SqliteJournal):
     with `synchronous = FULL`: a row written is on disk before anything is broadcast."""
 
     SCHEMA_VERSION = SCHEMA_VERSION
-    MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = {1: _SCHEMA}
+    MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = {1: _SCHEMA, 2: _BATCHES}
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path, busy_timeout_s=BUSY_TIMEOUT_S, rows_by_name=True)
@@ -229,6 +236,39 @@ class KeeperJournal(SqliteJournal):
             "SELECT * FROM actions WHERE cycle_id = ? ORDER BY rowid", (cycle_id,)
         )
         return [_action(r) for r in rows]
+
+    def submit_batch(
+        self, cycle_id: str, members: Sequence[tuple[str, int, str | None]], *, now_s: int,
+        nonce: int, tx_hash: str, raw_tx: str,
+    ) -> None:  # fmt: skip
+        """Journal one signed batch for every member vault (vault, legs, reason) in one
+        write: either every vault's action is `submitted` with the batch's bytes, or none is."""
+        with self._write() as db:
+            for vault, legs, reason in members:
+                row = db.execute(
+                    "SELECT state, attempts FROM actions WHERE cycle_id = ? AND vault = ?",
+                    (cycle_id, vault),
+                ).fetchone()
+                if row is not None and row["state"] not in ("pending", "waiting"):
+                    raise InvalidValue(
+                        f"{cycle_id}/{vault} is {row['state']}; a batch cannot include it",
+                        name="state", value=row["state"],
+                    )  # fmt: skip
+                attempts = (0 if row is None else int(row["attempts"])) + 1
+                db.execute(
+                    "INSERT INTO actions (cycle_id, vault, state, attempts, reason, nonce, "
+                    "tx_hash, raw_tx, legs, updated_at_s) VALUES (?, ?, 'submitted', ?, ?, ?, ?, "
+                    "?, ?, ?) ON CONFLICT (cycle_id, vault) DO UPDATE SET state = 'submitted', "
+                    "attempts = excluded.attempts, reason = excluded.reason, nonce = "
+                    "excluded.nonce, tx_hash = excluded.tx_hash, raw_tx = excluded.raw_tx, "
+                    "legs = excluded.legs, updated_at_s = excluded.updated_at_s",
+                    (cycle_id, vault, attempts, reason, nonce, tx_hash, raw_tx, legs, now_s),
+                )
+
+    def sharing_tx(self, tx_hash: str) -> int:
+        """How many actions one transaction settles (1, or a batch's size)."""
+        row = self._db.execute("SELECT COUNT(*) FROM actions WHERE tx_hash = ?", (tx_hash,))
+        return int(row.fetchone()[0])
 
     def submitted(self) -> list[Action]:
         rows = self._db.execute("SELECT * FROM actions WHERE state = 'submitted' ORDER BY nonce")

@@ -100,6 +100,7 @@ class MandateTerms(BaseModel):
     loss_cap_usdc: UsdcUnits  # of loss in total under this mandate, ever
     epoch: int  # set: the epoch the new mandate gets; revoke: the current one
     allowed: tuple[AllowedPoolTerms, ...]
+    batchable: bool = False  # the keeper may settle it in a batch with other vaults (one tx)
 
 
 class Preview(BaseModel):

@@ -245,9 +245,11 @@ class Session:
         loss_window_s: int,
         loss_cap_usdc: UsdcUnits,
         tokens: Sequence[str] | None = None,
+        batchable: bool = False,
     ) -> Preview:
         """Delegate to `keeper` (None: the network's keeper) within these limits, for
-        `tokens` (None: every token of the market)."""
+        `tokens` (None: every token of the market); `batchable`: the keeper may rebalance
+        the vault in one transaction with other vaults (BatchSettlement), same limits."""
         mandate = Mandate(
             keeper_address(self.chain, keeper or self._keeper),
             max_slippage_bps,
@@ -256,6 +258,7 @@ class Session:
             loss_budget_usdc,
             loss_window_s,
             loss_cap_usdc,
+            batchable,
         )
         return mandates.preview_set_mandate(self.trading, mandate, tokens)
 

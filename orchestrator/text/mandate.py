@@ -28,6 +28,8 @@ class _Limits(Protocol):
     def loss_window_s(self) -> int: ...
     @property
     def loss_cap_usdc(self) -> int: ...
+    @property
+    def batchable(self) -> bool: ...
 
 
 def duration_text(seconds: int) -> str:
@@ -61,6 +63,13 @@ def _limits_lines(m: _Limits) -> list[str]:
         "lasts (renew by signing a new one)",
         f"  at most          {usd(m.loss_cap_usdc)} can ever be lost to the keeper's trades under "
         "this mandate; your exit (sell, withdraw) is never limited",
+        "  batching         "
+        + (
+            "yes: rebalanced in one transaction with other vaults, at one price per token, "
+            "under these same limits"
+            if m.batchable
+            else "no: rebalanced in its own transaction"
+        ),
     ]
 
 

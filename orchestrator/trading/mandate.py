@@ -85,6 +85,7 @@ class MandateView:
     )
     last_rebalance_s: int  # 0: never rebalanced
     loss_spent_usdc: UsdcUnits  # the total loss under the current mandate so far
+    batchable: bool = False  # the keeper may settle it in a batch with other vaults
 
     @property
     def ever_set(self) -> bool:
@@ -150,7 +151,7 @@ def check_mandate(m: Mandate) -> Mandate:
         if not low <= value < end:
             raise InvalidMandate(name, f"{value} {unit}", f"{low}..{end - 1} {unit}", hint=hint)
     return Mandate(keeper, m.max_slippage_bps, m.min_interval_s, m.twap_window_s,
-                   m.loss_budget_usdc, m.loss_window_s, m.loss_cap_usdc)  # fmt: skip
+                   m.loss_budget_usdc, m.loss_window_s, m.loss_cap_usdc, m.batchable)  # fmt: skip
 
 
 def _allowlist(book: AddressBook, symbols: Sequence[str] | None) -> list[TokenEntry]:
@@ -216,6 +217,7 @@ def _read(ctx: TradingContext, vault: str) -> MandateView:
         loss_budget_usdc=limits.loss_budget_usdc,
         loss_window_s=limits.loss_window_s,
         loss_cap_usdc=limits.loss_cap_usdc,
+        batchable=limits.batchable,
         epoch=int(epoch),
         allowed=tuple(allowed),
         loss_used_usdc=usdc_units(int(used)),
@@ -307,6 +309,7 @@ def preview_set_mandate(
         loss_budget_usdc=checked.loss_budget_usdc,
         loss_window_s=checked.loss_window_s,
         loss_cap_usdc=checked.loss_cap_usdc,
+        batchable=checked.batchable,
         epoch=current.epoch + 1,
         allowed=tuple(
             AllowedPoolTerms(symbol=t.symbol, token=t.address, fee=t.fee) for t in entries
@@ -330,6 +333,7 @@ def preview_revoke_keeper(ctx: TradingContext) -> Preview:
         loss_budget_usdc=current.loss_budget_usdc,
         loss_window_s=current.loss_window_s,
         loss_cap_usdc=current.loss_cap_usdc,
+        batchable=current.batchable,
         epoch=current.epoch,
         allowed=current.allowed,
     )

@@ -76,7 +76,7 @@ def test_encoding_matches_web3s_encoder() -> None:
     )
     sells = vault.encode_abi("sell", [legs, 0, 5_000, 10, 7])
     assert vb.SELL.call(legs, 0, 5_000, 10, 7) == bytes.fromhex(sells[2:])
-    mandate = (Web3.to_checksum_address(account), 100, 3_600, 1_800, 10**8, 86_400, 2 * 10**8)
+    mandate = (Web3.to_checksum_address(account), 100, 3_600, 1_800, 10**8, 86_400, 2 * 10**8, True)
     pools = [(Web3.to_checksum_address(token), 3000)]
     expected = vault.encode_abi("setMandate", [mandate, pools])
     assert vb.SET_MANDATE.call(mandate, pools) == bytes.fromhex(expected[2:])

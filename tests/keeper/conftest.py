@@ -93,13 +93,13 @@ class KeeperEnv:
         self, vault: Vault, *, symbols: Sequence[str] | None = None, keeper: str | None = None,
         max_slippage_bps: int = 300, min_interval_s: int = 3_600, twap_window_s: int = 1_800,
         loss_budget_usdc: int = 500 * USDC, loss_window_s: int = 7 * DAY_S,
-        loss_cap_usdc: int = 2_000 * USDC,
+        loss_cap_usdc: int = 2_000 * USDC, batchable: bool = False,
     ) -> Mandate:  # fmt: skip
         book = self.market.book
         chosen = symbols if symbols is not None else [t.symbol for t in book.tokens]
         mandate = Mandate(
             keeper or self.keeper.address, max_slippage_bps, min_interval_s, twap_window_s,
-            loss_budget_usdc, loss_window_s, loss_cap_usdc,
+            loss_budget_usdc, loss_window_s, loss_cap_usdc, batchable,
         )  # fmt: skip
         pools = [(book.token(s).address, book.token(s).fee) for s in chosen]
         contract = bind_ours(self.chain.w3, "IndexVault", vault.address)

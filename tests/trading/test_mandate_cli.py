@@ -78,8 +78,18 @@ def test_set_show_revoke_across_commands(home: Path) -> None:
         "loss used        $0.00 of $50.50 this window; $0.00 of the $120.00 cap in total "
         "($50.50 available now)",
         "last rebalance   never",
+        "batching         no: rebalanced in its own transaction",
     ):
         assert expected in shown.output, shown.output
+
+    # opting into batch settlement is part of the signed mandate (a new epoch)
+    batched = _run(home, "mandate", "set", "-w", "carol", "--yes", "--tokens", chosen,
+                   "--batchable")  # fmt: skip
+    assert batched.exit_code == 0, batched.output
+    assert "batching         yes: rebalanced in one transaction with other vaults" in batched.output
+    shown = _run(home, "mandate", "show", "-w", "carol")
+    assert "— epoch 2" in shown.output, shown.output
+    assert "batching         yes" in shown.output, shown.output
 
     revoked = _run(home, "mandate", "revoke", "-w", "carol", "--yes")
     assert revoked.exit_code == 0, revoked.output

@@ -151,7 +151,8 @@ contract VaultHandler {
             twapWindow: uint24(30 minutes), // the pools' cardinality (151) covers exactly 30 minutes
             lossBudget: uint96(100e6 + (seed >> 16) % 4_900e6),
             lossWindow: uint32(1 days + (seed >> 24) % 7 days),
-            lossCap: uint96(100e6 + (seed >> 40) % 20_000e6)
+            lossCap: uint96(100e6 + (seed >> 40) % 20_000e6),
+            batchable: false
         });
         IIndexVault.AllowedPool[] memory pools = new IIndexVault.AllowedPool[](tokens.length);
         for (uint256 i; i < tokens.length; ++i) pools[i] = IIndexVault.AllowedPool(tokens[i], FEE);

@@ -63,10 +63,10 @@ contract InitializeTest is Fixture {
 
     function test_implementation_constructorRejectsZeroAddresses() public {
         vm.expectRevert(IIndexVault.ZeroAddress.selector);
-        new IndexVault(address(0), address(usdc), address(uniFactory), MIN_BLOCK_TIME);
+        new IndexVault(address(0), address(usdc), address(uniFactory), MIN_BLOCK_TIME, address(0));
         vm.expectRevert(IIndexVault.ZeroAddress.selector);
-        new IndexVault(address(factory), address(0), address(uniFactory), MIN_BLOCK_TIME);
+        new IndexVault(address(factory), address(0), address(uniFactory), MIN_BLOCK_TIME, address(0));
         vm.expectRevert(IIndexVault.ZeroAddress.selector);
-        new IndexVault(address(factory), address(usdc), address(0), MIN_BLOCK_TIME);
+        new IndexVault(address(factory), address(usdc), address(0), MIN_BLOCK_TIME, address(0));
     }
 }

@@ -159,7 +159,8 @@ abstract contract Fixture is Test {
             twapWindow: 30 minutes,
             lossBudget: lossBudget,
             lossWindow: 7 days,
-            lossCap: type(uint96).max // no lifetime cap unless a test sets one
+            lossCap: type(uint96).max, // no lifetime cap unless a test sets one
+            batchable: false
         });
     }
 
