@@ -257,4 +257,29 @@ contract MandateTest is VaultTest {
         (,, spent) = vault.lossUsed();
         assertEq(spent, 0, "a new mandate, a new total");
     }
+
+    /// @dev The cap is inclusive: a loss that brings the total exactly to the cap goes through,
+    ///      one unit more does not (a mutant with `>=` survived the sampled campaign before this).
+    function test_setMandate_capIsInclusiveToTheUnit() public {
+        _buyBoth();
+        IIndexVault.Mandate memory m = _mandate(100, 0, 1_000e6);
+        _setMandate(m, _allow(address(a)));
+        IIndexVault.Leg[] memory sells = _legs(_keeperSell(address(a), _bal(address(a), address(vault)) / 4));
+        uint256 before = vm.snapshotState();
+        vm.prank(keeper);
+        uint256 loss = vault.rebalance(sells, _noLegs(), block.timestamp);
+        assertGt(loss, 0, "the leg costs something");
+        vm.revertToState(before);
+        m.lossCap = uint96(loss - 1);
+        _setMandate(m, _allow(address(a)));
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(IIndexVault.LossCapExceeded.selector, loss, loss - 1));
+        vault.rebalance(sells, _noLegs(), block.timestamp);
+        m.lossCap = uint96(loss);
+        _setMandate(m, _allow(address(a)));
+        vm.prank(keeper);
+        assertEq(vault.rebalance(sells, _noLegs(), block.timestamp), loss, "exactly at the cap");
+        (,, uint256 spent) = vault.lossUsed();
+        assertEq(spent, loss, "spent == cap");
+    }
 }
