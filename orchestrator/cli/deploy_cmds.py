@@ -10,6 +10,7 @@ import typer
 
 from orchestrator import service
 from orchestrator.cli.app import app
+from orchestrator.cli.output import JsonOpt, emit
 from orchestrator.cli.wallet_cmds import _password
 from orchestrator.errors import InputError
 
@@ -89,6 +90,7 @@ def deploy(
         service.DEFAULT_POOL_DEPTH_USD
     ),
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Deploy without asking.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Deploy the VaultFactory (and its IndexVault implementation) with CREATE2; resumable."""
     try:
@@ -105,21 +107,36 @@ def deploy(
             plan = service.deploy_plan(
                 network, deployer, with_test_market=with_test_market, pool_depth_usd=depth
             )
-        typer.echo(_plan_text(plan, predicted_only=predict))
+        if as_json:
+            emit("deploy", plan)
+        else:
+            typer.echo(_plan_text(plan, predicted_only=predict))
         return
     signer = service.wallets.keystore_signer(wallet, lambda: _password(confirm=False))
     key = signer.unlock()
 
     def confirm(plan: service.DeployPlan) -> bool:
+        if as_json:  # no prompt can interleave with JSON: without --yes nothing is sent
+            return yes
         typer.echo(_plan_text(plan, predicted_only=False))
         return yes or typer.confirm("Send these transactions?", default=False)
 
+    def on_sent(sent: service.SentTx) -> None:
+        if not as_json:
+            typer.echo(
+                f"  sent {sent.step}: {sent.tx_hash} (block {sent.block}, {sent.gas_used:,} gas)"
+            )
+
     outcome = service.deploy(
         network, key, confirm=confirm,
-        on_sent=lambda sent: typer.echo(f"  sent {sent.step}: {sent.tx_hash} (block {sent.block}, "
-                                        f"{sent.gas_used:,} gas)"),
-        with_test_market=with_test_market, pool_depth_usd=depth,
+        on_sent=on_sent, with_test_market=with_test_market, pool_depth_usd=depth,
     )  # fmt: skip
+    if as_json:
+        emit("deploy", {"plan": outcome.plan, "sent": outcome.sent, "record": outcome.record,
+                        "path": str(outcome.path)})  # fmt: skip
+        if outcome.record is None:
+            raise typer.Exit(1)
+        return
     if outcome.record is None:
         typer.echo("not deployed: nothing was sent")
         raise typer.Exit(1)

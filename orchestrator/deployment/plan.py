@@ -68,7 +68,9 @@ PLATFORM_SALT = keccak(text="indexvault platform v1")
 POOL_INIT_CODE_HASH = bytes.fromhex(
     "e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
 )
-GAS_VAULT_FACTORY = 7_000_000 + PROXY_OVERHEAD_GAS  # measured use below: see the rehearsal
+GAS_VAULT_FACTORY = (
+    11_000_000 + PROXY_OVERHEAD_GAS
+)  # factory + IndexVault + BatchSettlement (~9.1M measured)
 GAS_TOKEN = 1_500_000 + PROXY_OVERHEAD_GAS
 GAS_MINT = 120_000
 GAS_APPROVE = 80_000

@@ -75,8 +75,13 @@ def test_sell_without_a_vault(home: Path) -> None:
 
 
 def test_unknown_network(home: Path) -> None:
+    _fails(_run(home, "buy", "100", "--yes", "-w", "bob", "--network", "atlantis"),
+           "unknown network 'atlantis'")  # fmt: skip
+
+
+def test_a_shipped_network_without_an_rpc_url_says_how_to_add_one(home: Path) -> None:
     _fails(_run(home, "buy", "100", "--yes", "-w", "bob", "--network", "sepolia"),
-           "unknown network 'sepolia'")  # fmt: skip
+           "network 'sepolia' has no RPC URL")  # fmt: skip
 
 
 def test_wrong_password(home: Path) -> None:
