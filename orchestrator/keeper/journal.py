@@ -133,6 +133,7 @@ class KeeperJournal(SqliteJournal):
 
     SCHEMA_VERSION = SCHEMA_VERSION
     MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = {1: _SCHEMA}
+    HISTORY_TABLE: ClassVar[str] = "cycles"
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path, busy_timeout_s=BUSY_TIMEOUT_S, rows_by_name=True)

@@ -30,6 +30,7 @@ from typing import ClassVar
 from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import (
+    AccountMoved,
     AlreadySubmitted,
     PreviewExpired,
     QuoteConflict,
@@ -60,6 +61,7 @@ class Journal(SqliteJournal):
 
     SCHEMA_VERSION: ClassVar[int] = _sql.SCHEMA_VERSION
     MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = _sql.MIGRATIONS
+    HISTORY_TABLE: ClassVar[str] = "previews"
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         super().__init__(path, busy_timeout_s=busy_timeout_s)
@@ -112,8 +114,10 @@ class Journal(SqliteJournal):
         tx_hash: str | None,
         submitted_at_s: int,
     ) -> SubmissionRecord:
-        """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id (or this
-        user operation under another quote id) has a submission already, in any state."""
+        """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id has a
+        submission already, in any state, or this user operation is live (not dropped)
+        under another quote id; AccountMoved if another live submission holds this account
+        nonce (two operations at one nonce are never both reported done)."""
         record = SubmissionRecord(
             quote_id=quote_id,
             user_op_hash=hash32("user_op_hash", user_op_hash),
@@ -127,6 +131,11 @@ class Journal(SqliteJournal):
             with self._write() as db:
                 if self._require_preview(db, quote_id).confirmed_at_s is None:
                     raise QuoteNotConfirmed(quote_id)
+                rival = _sql.live_at_nonce(db, record.sender, record.nonce)
+                if rival is not None and rival.quote_id != quote_id and (
+                    rival.user_op_hash != record.user_op_hash
+                ):
+                    raise AccountMoved(quote_id, previewed_nonce=nonce, nonce=nonce + 1)
                 _sql.insert_submission(db, record)  # the guard: PRIMARY KEY + UNIQUE
         except sqlite3.IntegrityError as error:
             existing = self._submission_clashing_with(record)
