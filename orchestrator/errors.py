@@ -319,8 +319,9 @@ class AlreadySubmitted(InputError):
             f"quote {quote_id!r} was already submitted as user operation {user_op_hash} "
             f"(state: {state}); it is never sent twice",
             hint=(
-                "Look at that submission's outcome (`reconcile` settles an unfinished one); "
-                "to act again, preview again."
+                "See its outcome with `indexvault log` (every command first settles an "
+                "unfinished one from the chain); to act again, preview again: a new preview "
+                "gets a new quote id."
             ),
         )
         self.quote_id = quote_id

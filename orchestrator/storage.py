@@ -89,7 +89,8 @@ class SqliteJournal:
         if not self.HISTORY_TABLE or self.history_path.exists():
             return
         try:
-            rows = int(self._db.execute(f"SELECT count(*) FROM {self.HISTORY_TABLE}").fetchone()[0])
+            query = f"SELECT count(*) FROM {self.HISTORY_TABLE}"  # noqa: S608 - a class constant
+            rows = int(self._db.execute(query).fetchone()[0])
         except sqlite3.Error:
             return
         if rows:
@@ -102,9 +103,8 @@ class SqliteJournal:
         except sqlite3.DatabaseError as error:
             raise JournalDamaged(str(self.path), f"SQLite cannot read it ({error})") from error
         if rows != ["ok"]:
-            raise JournalDamaged(
-                str(self.path), "corrupt or truncated (integrity check: " + "; ".join(rows[:3]) + ")"
-            )
+            found = "; ".join(rows[:3])
+            raise JournalDamaged(str(self.path), f"corrupt or truncated (integrity check: {found})")
 
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the journal at `dest` (SQLite's online backup API)."""
@@ -143,9 +143,11 @@ class SqliteJournal:
             for step in range(version + 1, self.SCHEMA_VERSION + 1):
                 for statement in self.MIGRATIONS[step]:
                     db.execute(statement)  # foreign keys off: a table may be rebuilt
-            if version and version < self.SCHEMA_VERSION and db.execute(
-                "PRAGMA foreign_key_check"
-            ).fetchone():
+            if (
+                version
+                and version < self.SCHEMA_VERSION
+                and db.execute("PRAGMA foreign_key_check").fetchone()
+            ):
                 raise JournalDamaged(path, "rows reference missing rows after migration")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
         self._db.execute("PRAGMA foreign_keys = ON")

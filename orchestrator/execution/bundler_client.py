@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from eth_utils.address import to_checksum_address
 
+from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
     BundlerError,
@@ -212,6 +213,7 @@ class BundlerClient:
             if existing is not None:
                 return existing.as_already_included()
             self.send(op)
+            crash_point("confirm.broadcast")
         except BundlerUnreachable as error:  # refused the connection: the op was not sent
             raise UserOpNotSent(wanted, str(error)) from error
         except UserOpRejected as rejection:

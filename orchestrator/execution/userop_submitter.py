@@ -26,6 +26,7 @@ from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor, TxParams
 from orchestrator.chain.vault_binding import DEPOSIT_OF, GET_NONCE, HANDLE_OPS
+from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
     ConfigError,
@@ -199,9 +200,9 @@ class SelfBundler:
                 (deposit_wei,) = DEPOSIT_OF.decode(call_raw(self.chain, self._entry_point, deposit))
                 check_prefund(self.chain, op, deposit_wei=int(deposit_wei))
                 call_raw(self.chain, self._entry_point, data, sender=self.bundler.address, gas=gas)
-            tx_receipt = self.bundler.wait(
-                self.bundler.send_nowait(call, gas=gas), timeout_s=timeout_s
-            )
+            sent = self.bundler.send_nowait(call, gas=gas)
+            crash_point("confirm.broadcast")
+            tx_receipt = self.bundler.wait(sent, timeout_s=timeout_s)
         except Exception as error:
             if isinstance(error, ContractReverted):
                 reverted = error

@@ -132,8 +132,10 @@ class Journal(SqliteJournal):
                 if self._require_preview(db, quote_id).confirmed_at_s is None:
                     raise QuoteNotConfirmed(quote_id)
                 rival = _sql.live_at_nonce(db, record.sender, record.nonce)
-                if rival is not None and rival.quote_id != quote_id and (
-                    rival.user_op_hash != record.user_op_hash
+                if (
+                    rival is not None
+                    and rival.quote_id != quote_id
+                    and (rival.user_op_hash != record.user_op_hash)
                 ):
                     raise AccountMoved(quote_id, previewed_nonce=nonce, nonce=nonce + 1)
                 _sql.insert_submission(db, record)  # the guard: PRIMARY KEY + UNIQUE

@@ -65,6 +65,7 @@ class Settlement:
     quote_id: str
     state: SettledState
     detail: str
+    result: UserOpResult | None = None  # the op's outcome when it was found on chain
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int
     if facts.result is not None:
         result = facts.result
         state: SettledState = "included" if result.success else "failed"
-        return Settlement(sub.quote_id, state, f"in {result.transaction_hash}")
+        where = f"in block {result.block_number} ({result.transaction_hash})"
+        return Settlement(sub.quote_id, state, where, result)
     if facts.tx_status == "pending":
         return Settlement(sub.quote_id, "pending", f"bundle transaction {sub.tx_hash} is pending")
     sequence = sub.nonce & SEQUENCE_MASK
@@ -118,14 +120,18 @@ def reconcile(
     from_block: int = 0,
     now_s: int | None = None,
     grace_s: int = DEFAULT_GRACE_S,
+    only: set[str] | None = None,
 ) -> ReconcileReport:
     """Find each unfinished submission's outcome on chain and record it in the journal.
     `from_block`: where the EntryPoint log search starts (a block before the oldest
-    unfinished submission; RPC providers cap eth_getLogs ranges)."""
+    unfinished submission; RPC providers cap eth_getLogs ranges). `only`: these quote ids
+    (e.g. one chain's), default every unfinished submission."""
     now = int(time.time()) if now_s is None else now_s
     reader = _ChainReader(chain, entry_point, from_block)
     settlements = []
     for sub in journal.unfinished_submissions():
+        if only is not None and sub.quote_id not in only:
+            continue
         facts = reader.facts(sub)
         verdict = decide(sub, facts, now_s=now, grace_s=grace_s)
         if facts.result is not None:

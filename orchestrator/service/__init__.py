@@ -8,6 +8,9 @@ it returns, `orchestrator.errors` for what it raises).
                                        sessions; local_up / local_advance: the persistent one
     keeper_status / keeper_daily       the keeper's operator side
     strategy                           weights, regime, rules, backtest (no chain)
+    on_notice / share_send_lock        one-line notices (settled on start); the web
+                                       server's shared send lock
+    journal_backup / journal_rebuild   the journal's copy, and its rebuild from the chain
     wallets                            keystores and smart account addresses
 """
 
@@ -28,6 +31,7 @@ from orchestrator.service.local import (
     select_assets,
     usd,
 )
+from orchestrator.service.reliability import on_notice, share_send_lock
 from orchestrator.service.session import (
     LOCAL_BUNDLER_ACCOUNT,
     LOCAL_KEEPER_ACCOUNT,
@@ -68,9 +72,11 @@ __all__ = [
     "local_status",
     "local_up",
     "models",
+    "on_notice",
     "open_local_market",
     "open_session",
     "select_assets",
+    "share_send_lock",
     "strategy",
     "trading_context",
     "usd",

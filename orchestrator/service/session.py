@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
 
@@ -37,6 +37,8 @@ from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.market.snapshot import MarketHistory
 from orchestrator.networks import indexvault_home, open_chain, resolve_network
 from orchestrator.preview.model import Preview
+from orchestrator.sendlock import send_lock
+from orchestrator.service.reliability import notify
 from orchestrator.trading import confirm as confirming
 from orchestrator.trading import mandate as mandates
 from orchestrator.trading import previews
@@ -45,6 +47,7 @@ from orchestrator.trading.context import TradingContext
 from orchestrator.trading.holdings import HoldingsView, holdings
 from orchestrator.trading.mandate import MandateView
 from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
+from orchestrator.trading.settle import Settled, settle_open
 from orchestrator.trading.targets import Targets, current_targets
 from orchestrator.wallet.keystore import Keystore
 from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
@@ -145,8 +148,12 @@ class Session:
         keeper_journal: Path | None = None,
         wall_clock: Callable[[], float] = time.time,
         on_close: Sequence[Callable[[], None]] = (),
+        network: str | None = None,
+        home: Path | None = None,
     ) -> None:
         self.chain, self.book, self.journal, self.history = chain, book, journal, history
+        self.network, self._home = network, home  # both set: sends hold the send lock
+        self.settled: list[Settled] = []  # what the session settled when it opened
         self.owner = signer.owner if owner is None and signer is not None else owner
         self.signer = signer
         self._submitter = submitter
@@ -265,11 +272,36 @@ class Session:
         return confirming.prepare(self.trading, preview, accept_high_impact=accept_high_impact)
 
     def submit(self, request: SigningRequest, signature: bytes) -> Execution:
-        return confirming.submit(self.trading, request, signature)
+        """Under the send lock: the nonce is checked again, then journaled and sent once."""
+        with self._sending():
+            ctx = self.trading
+            confirming.check_nonce(ctx, request.quote_id, request.user_op)
+            return confirming.submit(ctx, request, signature)
 
     def confirm(self, preview: Preview, *, accept_high_impact: bool = False) -> Execution:
-        """prepare, sign with this session's key (asked for now), submit."""
-        return confirming.confirm(self.trading, preview, accept_high_impact=accept_high_impact)
+        """prepare, sign with this session's key (asked for now), submit; all under the
+        network's send lock (one sender at a time: orchestrator.sendlock)."""
+        with self._sending():
+            return confirming.confirm(self.trading, preview, accept_high_impact=accept_high_impact)
+
+    def _sending(self) -> AbstractContextManager[None]:
+        if self.network is None or self._home is None:
+            return nullcontext()
+        return send_lock(self._home, self.network)
+
+    def settle(self) -> list[Settled]:
+        """Settle what an earlier run left open on this network (trading.settle); each
+        settlement is also sent, as one line, to the facade's notices."""
+        if self.network is None or self._home is None:
+            return []
+        settled = settle_open(
+            self.chain, self.book.contracts.entry_point, self.journal,
+            home=self._home, network=self.network,
+        )  # fmt: skip
+        for item in settled:
+            notify(item.line)
+        self.settled.extend(settled)
+        return settled
 
     # -- reads (no key needed) ------------------------------------------------------------------
     def holdings(self) -> HoldingsView:
@@ -318,7 +350,10 @@ class Session:
         a wallet: the dev keeper), over every vault that opted in to it."""
         if self._keeper_journal is None:
             raise ConfigError("this session has no keeper journal")
-        with KeeperJournal(self._keeper_journal) as journal:
+        with (
+            nullcontext() if dry_run else self._sending(),
+            KeeperJournal(self._keeper_journal) as journal,
+        ):
             keeper = Keeper(self.chain, self.book, journal, Transactor(self.chain, self._key()))
             return keeper.run_once(targets or self.targets(as_of), dry_run=dry_run)
 
@@ -382,7 +417,7 @@ def open_session(
         opened.__exit__(None, None, None)
         raise
     history = load_history(config.market_data, tokens=len(book.tokens))
-    return Session(
+    session = Session(
         chain,
         book,
         journal=journal,
@@ -393,4 +428,12 @@ def open_session(
         keeper=config.keeper_address,
         keeper_journal=keeper_journal_path(network),
         on_close=(lambda: _exit(opened), journal.close),
+        network=network,
+        home=indexvault_home(),
     )
+    try:
+        session.settle()  # settle on every start: what an earlier run left open
+    except BaseException:
+        session.close()
+        raise
+    return session

@@ -23,7 +23,8 @@ def _filled(path: Path, count: int = 40) -> None:
     with Journal(path) as journal:
         for i in range(count):
             quote = f"q{i}"
-            journal.record_preview(quote, "buy", OWNER, VAULT, 1_000, 1_060, '{"x": "' + "y" * 900 + '"}')
+            body = '{"x": "' + "y" * 900 + '"}'
+            journal.record_preview(quote, "buy", OWNER, VAULT, 1_000, 1_060, body)
             journal.record_confirmation(quote, 1_010)
             journal.begin_submission(quote, f"0x{i + 1:064x}", OWNER, i, None, 1_020)
 
@@ -50,7 +51,7 @@ def test_a_corrupt_page_fails_the_integrity_check(tmp_path: Path) -> None:
     for offset in range(4_096 + 8, 4_096 + 2_000):  # page 2: a b-tree page, header kept
         data[offset] = 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(JournalDamaged, match="corrupt|cannot read"):
+    with pytest.raises(JournalDamaged, match=r"corrupt|cannot read"):
         Journal(path)
 
 

@@ -1,0 +1,109 @@
+"""Settle on every start: before a session does anything on a network, the journal's
+submissions left open there (a process that died between "journaled" and "receipt
+recorded") are settled from the chain, and each says so in one line.
+
+Only while this process can take the network's send lock at once (`orchestrator.sendlock`):
+every sender holds it from before it journals until it has recorded the outcome, so an
+open submission while the lock is free belongs to a process that is gone. If another
+command holds it, its open submissions are its own business: nothing is settled now.
+
+For each open submission (`ledger.reconcile`, reads only, never re-sends):
+- its UserOperationEvent is found → the receipt and each leg's fill are recorded
+  (included, or failed with its decoded revert);
+- the account's nonce moved past it, or it left no trace for `grace_s` → dropped: its
+  quote is dead (never sent again), and a fresh preview gets a fresh quote id;
+- otherwise (no trace yet, e.g. in a bundler's mempool) → left open, said as pending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.chain.backends import Chain
+from orchestrator.errors import SendLockBusy
+from orchestrator.ledger.journal import Journal
+from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, Settlement, reconcile
+from orchestrator.preview.model import Preview
+from orchestrator.sendlock import send_lock
+from orchestrator.trading.confirm import fills_from
+
+__all__ = ["GRACE_ENV", "Settled", "settle_open"]
+
+GRACE_ENV = "INDEXVAULT_SETTLE_GRACE_S"  # how long an op with no trace counts as pending
+
+
+@dataclass(frozen=True)
+class Settled:
+    quote_id: str
+    kind: str
+    state: str  # included, failed, dropped, pending
+    detail: str
+
+    @property
+    def line(self) -> str:
+        head = f"settled {self.kind} {self.quote_id[:8]} from an earlier run"
+        if self.state == "pending":
+            return f"{head}: still open ({self.detail}); it will not be sent again"
+        return f"{head}: {self.state} {self.detail}"
+
+
+def _grace_s() -> int:
+    try:
+        return int(os.environ.get(GRACE_ENV, DEFAULT_GRACE_S))
+    except ValueError:
+        return DEFAULT_GRACE_S
+
+
+def _open_here(journal: Journal, chain_id: int) -> dict[str, Preview]:
+    """The open submissions whose preview is for this chain, with their previews."""
+    found: dict[str, Preview] = {}
+    for sub in journal.unfinished_submissions():
+        record = journal.preview(sub.quote_id)
+        if record is None:
+            continue
+        if json.loads(record.preview_json).get("chain_id") != chain_id:
+            continue
+        found[sub.quote_id] = Preview.model_validate_json(record.preview_json)
+    return found
+
+
+def settle_open(
+    chain: Chain,
+    entry_point: str,
+    journal: Journal,
+    *,
+    home: Path,
+    network: str,
+    now_s: int | None = None,
+    grace_s: int | None = None,
+) -> list[Settled]:
+    """Settle this chain's open submissions (see the module docstring); [] when there are
+    none, or another command is sending on this network right now."""
+    previews = _open_here(journal, chain.chain_id)
+    if not previews:
+        return []
+    try:
+        with send_lock(home, network, wait_s=0):
+            report = reconcile(
+                chain, entry_point, journal, only=set(previews),
+                now_s=int(time.time()) if now_s is None else now_s,
+                grace_s=_grace_s() if grace_s is None else grace_s,
+            )  # fmt: skip
+            return [_record_fills(journal, previews[s.quote_id], s) for s in report.settlements]
+    except SendLockBusy:
+        return []
+
+
+def _record_fills(journal: Journal, preview: Preview, settlement: Settlement) -> Settled:
+    detail = settlement.detail
+    result = settlement.result
+    if result is not None and result.success:
+        fills = fills_from(preview, result, preview.vault)
+        if fills:
+            journal.record_fills(preview.quote_id, list(fills))
+        detail += f", {len(fills)} leg(s) filled"
+    return Settled(preview.quote_id, preview.kind.value, settlement.state, detail)
