@@ -6,7 +6,7 @@ normal use) it costs one environment look-up.
 The points of the confirm path, in order (each between two journal steps, or around the
 broadcast): confirm.confirmed (confirmation journaled), confirm.journaled (submission
 journaled, nothing sent), confirm.broadcast (sent to the bundler or node, no receipt yet),
-confirm.receipt (receipt journaled, fills not yet), confirm.done (everything journaled).
+confirm.done (receipt and fills journaled, in one transaction).
 The keeper has its own (`keeper.cycle.CRASH_ENV`: signed, broadcast, done)."""
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ CRASH_POINTS = (
     "confirm.confirmed",
     "confirm.journaled",
     "confirm.broadcast",
-    "confirm.receipt",
     "confirm.done",
 )
 _reached: dict[str, int] = {}

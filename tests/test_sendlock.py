@@ -58,9 +58,8 @@ def _free(home: Path, network: str = "local") -> bool:
 
 def test_a_second_sender_is_refused_at_once_naming_the_holder(tmp_path: Path) -> None:
     with _held_elsewhere(tmp_path) as holder:
-        with pytest.raises(SendLockBusy) as caught:
-            with send_lock(tmp_path, "local", wait_s=0):
-                pytest.fail("entered a lock another process holds")
+        with pytest.raises(SendLockBusy) as caught, send_lock(tmp_path, "local", wait_s=0):
+            pytest.fail("entered a lock another process holds")
         error = caught.value
         assert isinstance(error, TransientError)  # retry later
         assert error.pid == holder.pid

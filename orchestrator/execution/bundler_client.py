@@ -98,19 +98,35 @@ class BundlerClient:
             response.raise_for_status()
             payload = response.json()
         except httpx.HTTPStatusError as error:
+            retry = error.response.headers.get("Retry-After")
+            later = f"; it asks to retry after {retry} s" if retry else ""
             raise RpcUnavailable(
-                f"bundler {self.url} answered HTTP {error.response.status_code} to {method}",
+                f"the bundler at {self.url} did not answer {method}: it answered HTTP "
+                f"{error.response.status_code}{later}",
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         except httpx.ConnectError as error:  # no connection: the request never left
             raise BundlerUnreachable(
-                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                f"the bundler at {self.url} did not answer {method}: it refused the "
+                "connection (is it running, and is the URL right?)",
                 url=self.url,
                 hint=BUNDLER_DOWN_HINT,
             ) from error
-        except (httpx.HTTPError, ValueError) as error:
+        except httpx.TimeoutException as error:
             raise RpcUnavailable(
-                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                f"the bundler at {self.url} did not answer {method} in time (timed out)",
+                hint=BUNDLER_DOWN_HINT,
+            ) from error
+        except httpx.HTTPError as error:
+            raise RpcUnavailable(
+                f"the bundler at {self.url} did not answer {method}: it closed the connection "
+                f"or could not be reached ({type(error).__name__})",
+                hint=BUNDLER_DOWN_HINT,
+            ) from error
+        except ValueError as error:
+            raise RpcUnavailable(
+                f"the bundler at {self.url} did not answer {method}: its answer was not valid "
+                "JSON (malformed or cut short)",
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         if not isinstance(payload, dict):

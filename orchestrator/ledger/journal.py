@@ -163,9 +163,12 @@ class Journal(SqliteJournal):
         actual_gas_used: int,
         actual_gas_cost_wei: int,
         revert_reason: str | None,
+        fills: Sequence[FilledLeg] = (),
     ) -> ReceiptRecord:
-        """The op's outcome on chain. Idempotent when identical; QuoteConflict otherwise.
-        Recorded even over an earlier "dropped" verdict: the chain is authoritative."""
+        """The op's outcome on chain, and its `fills` in the same transaction (a crash never
+        leaves a receipt without its fills). Idempotent when identical; QuoteConflict
+        otherwise. Recorded even over an earlier "dropped" verdict: the chain is
+        authoritative."""
         given = ReceiptRecord(
             quote_id=quote_id,
             tx_hash=hash32("tx_hash", tx_hash),
@@ -175,28 +178,24 @@ class Journal(SqliteJournal):
             actual_gas_cost_wei=non_negative("actual_gas_cost_wei", actual_gas_cost_wei),
             revert_reason=revert_reason,
         )
+        legs = self._checked_fills(fills)
         with self._write() as db:
             self._require_submission(db, quote_id)
             recorded = _sql.receipt(db, quote_id)
             if recorded is None:
                 _sql.insert_receipt(db, given)
+                if legs:
+                    _sql.insert_fills(db, quote_id, legs)
                 return given
         if recorded != given:
             raise QuoteConflict(quote_id, field="receipt", recorded=recorded, given=given)
+        if legs:
+            self.record_fills(quote_id, legs)
         return recorded
 
     def record_fills(self, quote_id: str, fills: Sequence[FilledLeg]) -> None:
         """The executed legs, in leg order, of an included op. Idempotent when identical."""
-        given = tuple(
-            FilledLeg(
-                token=address("token", f.token),
-                symbol=f.symbol,
-                amount_in=TokenUnits(non_negative("amount_in", f.amount_in)),
-                min_out=TokenUnits(non_negative("min_out", f.min_out)),
-                amount_out=TokenUnits(non_negative("amount_out", f.amount_out)),
-            )
-            for f in fills
-        )
+        given = self._checked_fills(fills)
         with self._write() as db:
             if _sql.receipt(db, quote_id) is None:
                 raise UnknownQuote(quote_id, what="receipt")
@@ -263,6 +262,19 @@ class Journal(SqliteJournal):
         return sum(int(cost) for (cost,) in rows)
 
     # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _checked_fills(fills: Sequence[FilledLeg]) -> tuple[FilledLeg, ...]:
+        return tuple(
+            FilledLeg(
+                token=address("token", f.token),
+                symbol=f.symbol,
+                amount_in=TokenUnits(non_negative("amount_in", f.amount_in)),
+                min_out=TokenUnits(non_negative("min_out", f.min_out)),
+                amount_out=TokenUnits(non_negative("amount_out", f.amount_out)),
+            )
+            for f in fills
+        )
+
     def _require_preview(self, db: sqlite3.Connection, quote_id: str) -> PreviewRecord:
         recorded = _sql.preview(db, quote_id)
         if recorded is None:

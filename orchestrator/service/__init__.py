@@ -16,7 +16,7 @@ it returns, `orchestrator.errors` for what it raises).
 
 from orchestrator.artifacts.load import repo_root
 from orchestrator.service import models, strategy, wallets
-from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_status
+from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_run_once, keeper_status
 from orchestrator.service.local import (
     LocalMarket,
     SwapOutcome,
@@ -64,6 +64,7 @@ __all__ = [
     "keeper_address",
     "keeper_daily",
     "keeper_journal_path",
+    "keeper_run_once",
     "keeper_status",
     "load_history",
     "local_advance",

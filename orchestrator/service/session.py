@@ -154,6 +154,7 @@ class Session:
         self.chain, self.book, self.journal, self.history = chain, book, journal, history
         self.network, self._home = network, home  # both set: sends hold the send lock
         self.settled: list[Settled] = []  # what the session settled when it opened
+        self.keeper_backoff_s: float | None = None  # None: the keeper's default
         self.owner = signer.owner if owner is None and signer is not None else owner
         self.signer = signer
         self._submitter = submitter
@@ -355,6 +356,8 @@ class Session:
             KeeperJournal(self._keeper_journal) as journal,
         ):
             keeper = Keeper(self.chain, self.book, journal, Transactor(self.chain, self._key()))
+            if self.keeper_backoff_s is not None:
+                keeper.backoff_s = self.keeper_backoff_s
             return keeper.run_once(targets or self.targets(as_of), dry_run=dry_run)
 
     def keeper_key_address(self) -> str:

@@ -296,6 +296,7 @@ def _journaled_preview(ctx: TradingContext, quote_id: str) -> Preview:
 
 def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Execution:
     reason = revert_text(result)
+    fills = fills_from(preview, result, preview.vault) if result.success else ()
     ctx.journal.record_receipt(
         preview.quote_id,
         result.transaction_hash,
@@ -304,11 +305,8 @@ def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Exec
         result.actual_gas_used,
         result.actual_gas_cost_wei,
         reason,
+        fills,
     )
-    crash_point("confirm.receipt")
-    fills = fills_from(preview, result, preview.vault) if result.success else ()
-    if fills:
-        ctx.journal.record_fills(preview.quote_id, list(fills))
     crash_point("confirm.done")
     if not result.success:
         raise OperationReverted(

@@ -92,18 +92,17 @@ def settle_open(
                 chain, entry_point, journal, only=set(previews),
                 now_s=int(time.time()) if now_s is None else now_s,
                 grace_s=_grace_s() if grace_s is None else grace_s,
+                fills_of=lambda q, result: fills_from(previews[q], result, previews[q].vault),
             )  # fmt: skip
-            return [_record_fills(journal, previews[s.quote_id], s) for s in report.settlements]
+            return [_said(previews[s.quote_id], s) for s in report.settlements]
     except SendLockBusy:
         return []
 
 
-def _record_fills(journal: Journal, preview: Preview, settlement: Settlement) -> Settled:
+def _said(preview: Preview, settlement: Settlement) -> Settled:
     detail = settlement.detail
     result = settlement.result
-    if result is not None and result.success:
-        fills = fills_from(preview, result, preview.vault)
-        if fills:
-            journal.record_fills(preview.quote_id, list(fills))
-        detail += f", {len(fills)} leg(s) filled"
+    if result is not None and result.success and preview.legs:
+        filled = sum(1 for f in fills_from(preview, result, preview.vault) if f.amount_out)
+        detail += f", {filled} of {len(preview.legs)} legs filled"
     return Settled(preview.quote_id, preview.kind.value, settlement.state, detail)

@@ -159,7 +159,8 @@ def test_a_sender_meets_the_lock_a_reader_does_not(wallets: Path) -> None:
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         env = {"INDEXVAULT_HOME": str(wallets), "INDEXVAULT_PASSWORD": PASSWORD,
                "INDEXVAULT_LOCK_WAIT_S": "0"}  # fmt: skip
         refused = CliRunner().invoke(app, ["buy", "100", "--yes", "-w", "grace"], env=env)
