@@ -121,8 +121,8 @@ class Chain:
         return response.get("result")
 
     # -- reads: everything the rest of the code asks a node, besides eth_call ------------
-    def timestamp(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
+    def timestamp(self, block: int | Literal["latest"] = "latest") -> int:
+        return int(self.w3.eth.get_block(block)["timestamp"])
 
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)

@@ -12,6 +12,7 @@ import typer
 
 # Command modules: imported for their side effect of registering commands on `app`.
 from orchestrator.cli import (  # noqa: F401
+    journal_cmds,
     keeper_cmds,
     local_cmds,
     mandate_cmds,

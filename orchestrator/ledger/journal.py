@@ -230,6 +230,10 @@ class Journal(SqliteJournal):
     def receipt(self, quote_id: str) -> ReceiptRecord | None:
         return _sql.receipt(self._db, quote_id)
 
+    def submission_by_op_hash(self, user_op_hash: str) -> SubmissionRecord | None:
+        """The submission of this op (the live one first, when one was dropped before)."""
+        return _sql.submission_by_op_hash(self._db, hash32("user_op_hash", user_op_hash))
+
     def unfinished_submissions(self) -> list[SubmissionRecord]:
         """Submitted, no receipt, not dropped: oldest first."""
         return _sql.unfinished(self._db)

@@ -16,6 +16,13 @@ it returns, `orchestrator.errors` for what it raises).
 
 from orchestrator.artifacts.load import repo_root
 from orchestrator.service import models, strategy, wallets
+from orchestrator.service.journal import (
+    BackupDone,
+    RebuildDone,
+    journal_backup,
+    journal_path,
+    journal_rebuild,
+)
 from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_run_once, keeper_status
 from orchestrator.service.local import (
     LocalMarket,
@@ -52,15 +59,20 @@ __all__ = [
     "LOCAL_BUNDLER_ACCOUNT",
     "LOCAL_KEEPER_ACCOUNT",
     "SHARED_MARKET_DATA",
+    "BackupDone",
     "KeeperStatus",
     "KeystoreSigner",
     "LocalKeySigner",
     "LocalMarket",
+    "RebuildDone",
     "Session",
     "Signer",
     "SwapOutcome",
     "fund_account",
     "fund_test_account",
+    "journal_backup",
+    "journal_path",
+    "journal_rebuild",
     "keeper_address",
     "keeper_daily",
     "keeper_journal_path",

@@ -94,7 +94,7 @@ def _app() -> Any:
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with (
-        local_network(tmp_path_factory.mktemp("faults"), "--tokens", "3") as home,
+        local_network(tmp_path_factory.mktemp("faults"), "--tokens", "4") as home,
         pytest.MonkeyPatch.context() as mp,
     ):
         mp.setenv("INDEXVAULT_HOME", str(home))
@@ -133,23 +133,27 @@ def _wallet(rig: Rig, name: str) -> LocalAccount:
 
 def _on_chain(rig: Rig, owner: LocalAccount) -> dict[str, bool]:
     """op hash -> success, for every UserOperationEvent of the owner's smart account."""
+    return _account_ops(rig, owner)[1]
+
+
+def _account_ops(rig: Rig, owner: LocalAccount) -> tuple[str, dict[str, bool]]:
     with open_session("local", signer=LocalKeySigner(owner)) as session:
         sender = session.account
-        chain = session.chain
-        logs = chain.w3.eth.get_logs({
+        logs = session.chain.w3.eth.get_logs({
             "fromBlock": 0, "toBlock": "latest",
             "topics": [USER_OPERATION_EVENT_TOPIC, None, "0x" + "00" * 12 + sender[2:].lower()],
         })  # fmt: skip
-    return {"0x" + bytes(log["topics"][1]).hex(): bytes(log["data"])[63] == 1 for log in logs}
+    ops = {"0x" + bytes(log["topics"][1]).hex(): bytes(log["data"])[63] == 1 for log in logs}
+    return sender, ops
 
 
 def _consistent(rig: Rig, owner: LocalAccount) -> dict[str, bool]:
     """The journal says what the chain says for this owner: every op on chain is one
     included/failed entry (with fills when it succeeded with legs), nothing is open, and
     no entry claims an op the chain does not have."""
-    chain_ops = _on_chain(rig, owner)
+    account, chain_ops = _account_ops(rig, owner)
     with Journal(rig.home / "journal.sqlite") as journal:
-        entries = journal.entries(owner=owner.address)
+        entries = journal.entries(owner=account)  # a preview's owner is the smart account
     settled = {}
     for e in entries:
         if e.submission is None:
