@@ -117,17 +117,18 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             yield Rig(home, node, bundler, entry_point, chain_id)
 
 
-_made: set[str] = set()
+_accounts: dict[str, str] = {}  # owner address -> smart account
 
 
 def _wallet(rig: Rig, name: str) -> LocalAccount:
     """A keystore `name`, its smart account funded with 5,000 USDC and 1 ETH."""
     keystore = Keystore(rig.home / "keystores")
-    if name not in _made:
+    if name not in keystore.names():
         keystore.create(name, PASSWORD, scrypt_n=16)
-        with open_session("local", signer=LocalKeySigner(keystore.unlock(name, PASSWORD))) as s:
+        owner = keystore.unlock(name, PASSWORD)
+        with open_session("local", signer=LocalKeySigner(owner)) as s:
             fund_test_account(s.trading, 5_000 * USDC, eth_wei=10**18)
-        _made.add(name)
+            _accounts[owner.address] = s.account
     return keystore.unlock(name, PASSWORD)
 
 
@@ -137,12 +138,16 @@ def _on_chain(rig: Rig, owner: LocalAccount) -> dict[str, bool]:
 
 
 def _account_ops(rig: Rig, owner: LocalAccount) -> tuple[str, dict[str, bool]]:
-    with open_session("local", signer=LocalKeySigner(owner)) as session:
-        sender = session.account
-        logs = session.chain.w3.eth.get_logs({
+    """Read straight from the node: a session would settle the journal on the way."""
+    sender = _accounts[owner.address]
+    chain = connect_node(local_dir())
+    try:
+        logs = chain.w3.eth.get_logs({
             "fromBlock": 0, "toBlock": "latest",
             "topics": [USER_OPERATION_EVENT_TOPIC, None, "0x" + "00" * 12 + sender[2:].lower()],
         })  # fmt: skip
+    finally:
+        chain.close()
     ops = {"0x" + bytes(log["topics"][1]).hex(): bytes(log["data"])[63] == 1 for log in logs}
     return sender, ops
 
