@@ -11,7 +11,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean crash-soak
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
@@ -21,6 +21,7 @@ help:
 	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
 	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
 	@echo "make mutation - slither-mutate over the vault and factory (hours: not part of make test)"
+	@echo "make crash-soak - 1,000 randomized crash runs of the confirm path (not part of make test)"
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -80,6 +81,14 @@ test: test-forge test-py
 
 bench: setup
 	$(PY) -m benchmarks $(ARGS)
+
+# 1,000 randomized SIGKILLs on the one-click confirm path against the local node, each
+# restarted and checked (tests/crash/soak.py; make test runs a 50-run slice). Writes
+# .bench/crash_soak.json. CRASH_RUNS / CRASH_SEED to vary.
+CRASH_RUNS ?= 1000
+CRASH_SEED ?= 1
+crash-soak: setup
+	$(PY) -m tests.crash.soak --runs $(CRASH_RUNS) --seed $(CRASH_SEED)
 
 # The import contract (front ends only through the facade; web3 only in chain/) and the
 # error tree are checked over the source: tests/test_architecture.py, tests/test_errors.py.

@@ -14,6 +14,7 @@ SUITES = [
     "benchmarks.trading",
     "benchmarks.keeper",
     "benchmarks.bundler",
+    "benchmarks.reliability",
 ]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 

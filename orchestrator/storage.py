@@ -177,14 +177,36 @@ class SqliteJournal:
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; IMMEDIATE takes the write lock first."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction; IMMEDIATE takes the write lock first. A write the disk
+        refuses (full, read-only, I/O error) is JournalUnusable, said in words: the row
+        was not written, so nothing that waits on it (a broadcast) happened either."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise self._unwritable(error) from error
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and _is_disk_error(error):
+                raise self._unwritable(error) from error
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise self._unwritable(error) from error
+
+    def _unwritable(self, error: sqlite3.OperationalError) -> JournalUnusable:
+        if not _is_disk_error(error):
+            return JournalUnusable(str(self.path), f"cannot write: {error}")
+        return JournalUnusable(
+            str(self.path),
+            f"cannot write ({error}): the disk is full, or the file or its folder is "
+            "read-only; nothing was recorded, and nothing that waits on it was sent",
+        )
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -194,3 +216,8 @@ class SqliteJournal:
             yield self._db
         finally:
             self._db.execute("COMMIT")
+
+
+def _is_disk_error(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return any(w in text for w in ("disk is full", "readonly", "read-only", "disk i/o"))
