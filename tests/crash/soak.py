@@ -28,7 +28,7 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -110,7 +110,10 @@ def _restart(home: Path, owner: LocalAccount, amount: int, quote_id: str | None)
     id confirmed for the intent."""
     quotes = [quote_id] if quote_id else []
     deadline = time.monotonic() + 120
+    state = _state(home, quote_id) if quote_id else "none"
     while True:
+        if state == "included":  # the run finished cleanly: nothing to settle
+            return quotes
         _settle(owner)
         state = _state(home, quote_id) if quote_id else "none"
         if state == "included":
@@ -127,6 +130,7 @@ def _restart(home: Path, owner: LocalAccount, amount: int, quote_id: str | None)
             quotes.append(quote_id)
         if status != 0 and not quote_id:
             raise AssertionError(f"the retry failed before its preview: {said}")
+        state = _state(home, quote_id) if quote_id else "none"
 
 
 def _chain_ops(owner: LocalAccount) -> dict[str, bool]:
@@ -139,8 +143,12 @@ def _chain_ops(owner: LocalAccount) -> dict[str, bool]:
     return {"0x" + bytes(log["topics"][1]).hex(): bytes(log["data"])[63] == 1 for log in logs}
 
 
-def run_soak(home: Path, runs: int, seed: int) -> SoakResult:
-    """`runs` randomized runs on the local node whose home is `home` (already up)."""
+def run_soak(
+    home: Path, runs: int, seed: int, *, checkpoint: Path | None = None, every: int = 100
+) -> SoakResult:
+    """`runs` randomized runs on the local node whose home is `home` (already up). With
+    `checkpoint`, the whole check runs every `every` runs too and its counts so far are
+    written there (a long soak stopped early still reports what it checked)."""
     os.environ["INDEXVAULT_HOME"] = str(home)
     os.environ["INDEXVAULT_SETTLE_GRACE_S"] = "0"  # an op with no trace is dropped at once
     rng = random.Random(seed)
@@ -166,6 +174,12 @@ def run_soak(home: Path, runs: int, seed: int) -> SoakResult:
         result.retried_after_crash += len(quotes) - (1 if quote_id else 0)
         intents[run] = (owner, quotes)
         result.crash_runs += 1
+        if checkpoint is not None and result.crash_runs % every == 0 and run + 1 < runs:
+            partial = replace(result, by_point=dict(result.by_point))
+            partial.seconds = time.perf_counter() - started
+            _check(home, intents, partial)
+            checkpoint.parent.mkdir(exist_ok=True)
+            checkpoint.write_text(json.dumps({**asdict(partial), "complete": False}) + "\n")
     result.seconds = time.perf_counter() - started
     _check(home, intents, result)
     return result
@@ -182,19 +196,20 @@ def _check(
         on_chain.update(_chain_ops(owner))
     claimed: set[str] = set()
     for _owner, quotes in intents.values():
-        executed = 0
+        executed: set[str] = set()  # distinct operations on chain for this intent (a fresh
+        # preview of a dropped trade may hash the same as the dropped one: one operation)
         for q in quotes:
             entry = entries.get(q)
             if entry is None or entry.submission is None:
                 continue
             op = entry.submission.user_op_hash
             if on_chain.get(op):
-                executed += 1
+                executed.add(op)
                 claimed.add(op)
             if (entry.state == "included") != bool(on_chain.get(op)) and entry.state != "dropped":
                 result.journal_mismatches += 1
-        result.crash_double_executions += executed > 1
-        result.crash_lost_intents += executed == 0
+        result.crash_double_executions += len(executed) > 1
+        result.crash_lost_intents += not executed
     # every operation on chain belongs to one intent: nothing executed that nobody meant
     result.crash_double_executions += len(set(on_chain) - claimed)
     included = {e.submission.user_op_hash for e in entries.values()
@@ -214,9 +229,9 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="crash-soak-") as tmp,
         local_network(Path(tmp), "--tokens", "4") as home,
     ):
-        result = run_soak(home, args.runs, args.seed)
+        result = run_soak(home, args.runs, args.seed, checkpoint=RESULTS)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(asdict(result), indent=2) + "\n")
+    RESULTS.write_text(json.dumps({**asdict(result), "complete": True}, indent=2) + "\n")
     print(json.dumps(asdict(result), indent=2))
     ok = (
         result.crash_double_executions == 0
