@@ -275,9 +275,7 @@ class Session:
     def submit(self, request: SigningRequest, signature: bytes) -> Execution:
         """Under the send lock: the nonce is checked again, then journaled and sent once."""
         with self._sending():
-            ctx = self.trading
-            confirming.check_nonce(ctx, request.quote_id, request.user_op)
-            return confirming.submit(ctx, request, signature)
+            return confirming.submit(self.trading, request, signature)
 
     def confirm(self, preview: Preview, *, accept_high_impact: bool = False) -> Execution:
         """prepare, sign with this session's key (asked for now), submit; all under the

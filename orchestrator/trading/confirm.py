@@ -248,6 +248,7 @@ def submit(ctx: TradingContext, request: SigningRequest, signature: bytes) -> Ex
             f"recovers to {signer}, not to the owner {ctx.owner}; nothing was sent",
             hint="Sign the operation's EIP-712 hash with the owner's key.",
         )
+    check_nonce(ctx, preview.quote_id, preview.user_op)  # again: under the send lock
     now = int(ctx.wall_clock())
     ctx.facts = None  # the op moves the nonce, maybe creates the account and the vault
     ctx.journal.record_confirmation(preview.quote_id, now)

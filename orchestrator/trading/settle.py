@@ -22,11 +22,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orchestrator.chain.backends import Chain
-from orchestrator.errors import SendLockBusy
+from orchestrator.errors import SendLockBusy, TransientError
 from orchestrator.ledger.journal import Journal
-from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, Settlement, reconcile
+from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, ReconcileReport, Settlement, reconcile
 from orchestrator.preview.model import Preview
 from orchestrator.sendlock import send_lock
 from orchestrator.trading.confirm import fills_from
@@ -45,10 +46,12 @@ class Settled:
 
     @property
     def line(self) -> str:
-        head = f"settled {self.kind} {self.quote_id[:8]} from an earlier run"
         if self.state == "pending":
-            return f"{head}: still open ({self.detail}); it will not be sent again"
-        return f"{head}: {self.state} {self.detail}"
+            return (
+                f"{self.kind} {self.quote_id[:8]} from an earlier run is still open "
+                f"({self.detail}); it will not be sent again"
+            )
+        return f"settled {self.kind} {self.quote_id[:8]} from an earlier run: {self.state} {self.detail}"
 
 
 def _grace_s() -> int:
@@ -88,15 +91,27 @@ def settle_open(
         return []
     try:
         with send_lock(home, network, wait_s=0):
-            report = reconcile(
+            report = _reconcile(
                 chain, entry_point, journal, only=set(previews),
                 now_s=int(time.time()) if now_s is None else now_s,
                 grace_s=_grace_s() if grace_s is None else grace_s,
                 fills_of=lambda q, result: fills_from(previews[q], result, previews[q].vault),
             )  # fmt: skip
-            return [_said(previews[s.quote_id], s) for s in report.settlements]
     except SendLockBusy:
         return []
+    if report is None:  # the node did not answer: said, and tried again next time
+        return [Settled(q, p.kind.value, "pending", "not settled now: the node did not answer")
+                for q, p in previews.items()]  # fmt: skip
+    return [_said(previews[s.quote_id], s) for s in report.settlements]
+
+
+def _reconcile(*args: Any, **kwargs: Any) -> ReconcileReport | None:
+    """`reconcile`, or None when the node gives no usable answer (settling is retried by
+    the next session; a read command should not fail for it)."""
+    try:
+        return reconcile(*args, **kwargs)
+    except TransientError:
+        return None
 
 
 def _said(preview: Preview, settlement: Settlement) -> Settled:
