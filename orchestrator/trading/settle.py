@@ -51,7 +51,8 @@ class Settled:
                 f"{self.kind} {self.quote_id[:8]} from an earlier run is still open "
                 f"({self.detail}); it will not be sent again"
             )
-        return f"settled {self.kind} {self.quote_id[:8]} from an earlier run: {self.state} {self.detail}"
+        head = f"settled {self.kind} {self.quote_id[:8]} from an earlier run"
+        return f"{head}: {self.state} {self.detail}"
 
 
 def _grace_s() -> int:
