@@ -51,6 +51,7 @@ class AddressBook(BaseModel):
     deployer: str
     contracts: CoreContracts
     tokens: tuple[TokenEntry, ...]
+    deployed_from_block: int = 0  # no vault or user operation of ours before: logs start here
 
     def token(self, symbol: str) -> TokenEntry:
         for entry in self.tokens:

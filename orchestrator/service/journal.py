@@ -87,7 +87,7 @@ def _move_aside(path: Path) -> Path:
 
 
 def journal_rebuild(
-    network: str, wallet: str, *, keystore_dir: Path | None = None, from_block: int = 0
+    network: str, wallet: str, *, keystore_dir: Path | None = None, from_block: int | None = None
 ) -> RebuildDone:
     """Add to the journal every operation of `wallet`'s smart account on `network` that it
     lacks, from the chain; a damaged journal is first moved aside and kept."""
@@ -104,7 +104,8 @@ def journal_rebuild(
         done = rebuild_journal(
             session.chain, session.journal, entry_point=book.contracts.entry_point,
             owner=session.owner, account=session.account, vault=session.vault,
-            symbols=symbols, from_block=from_block,
+            symbols=symbols,
+            from_block=book.deployed_from_block if from_block is None else from_block,
         )  # fmt: skip
     return RebuildDone(
         journal=path, account=done.account, operations_on_chain=done.operations_on_chain,

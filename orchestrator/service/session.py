@@ -295,7 +295,7 @@ class Session:
             return []
         settled = settle_open(
             self.chain, self.book.contracts.entry_point, self.journal,
-            home=self._home, network=self.network,
+            home=self._home, network=self.network, from_block=self.book.deployed_from_block,
         )  # fmt: skip
         for item in settled:
             notify(item.line)

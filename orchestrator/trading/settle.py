@@ -84,6 +84,7 @@ def settle_open(
     network: str,
     now_s: int | None = None,
     grace_s: int | None = None,
+    from_block: int = 0,
 ) -> list[Settled]:
     """Settle this chain's open submissions (see the module docstring); [] when there are
     none, or another command is sending on this network right now."""
@@ -93,7 +94,7 @@ def settle_open(
     try:
         with send_lock(home, network, wait_s=0):
             report = _reconcile(
-                chain, entry_point, journal, only=set(previews),
+                chain, entry_point, journal, only=set(previews), from_block=from_block,
                 now_s=int(time.time()) if now_s is None else now_s,
                 grace_s=_grace_s() if grace_s is None else grace_s,
                 fills_of=lambda q, result: fills_from(previews[q], result, previews[q].vault),
