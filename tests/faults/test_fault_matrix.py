@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from orchestrator.errors import (
     IndexVaultError,
     KeeperStopped,
     NotIncludedYet,
+    PriceUpdated,
     RpcUnavailable,
     UserOpRejected,
 )
@@ -457,6 +459,42 @@ def test_f11_crash_at_each_step_settled_by_the_next_command(rig: Rig, point: str
     _done(rig.run("buy", "50", "--yes", "-w", name, "-n", "proxied"))
     assert rig.bundler.delivered(SEND) == sent + 1
     assert all(_consistent(rig, owner).values())
+
+
+# -- F10 the price moves between preview and confirm ------------------------------------------
+@dataclass
+class _Trader:
+    """Another trader on the local market (what price_moves.set_prices needs)."""
+
+    chain: Any
+    deployer: Any
+    book: Any
+
+
+def test_f10_price_moved_since_the_preview_refused_nothing_sent(rig: Rig) -> None:
+    from orchestrator.chain import Transactor
+    from orchestrator.localmarket.addressbook import AddressBook
+    from orchestrator.localmarket.price_moves import set_prices
+
+    rig.reset()
+    owner = _wallet(rig, "f10")
+    with open_session("proxied", signer=LocalKeySigner(owner)) as session:
+        preview = session.preview_buy(200 * USDC)  # type: ignore[arg-type]
+        symbol = preview.legs[0].symbol
+        book = AddressBook.load(resolve_network("local").address_book)
+        chain = connect_node(local_dir())
+        try:
+            target = book.token(symbol).snapshot_price_usd * Decimal("1.25")
+            moved = set_prices(_Trader(chain, Transactor(chain, chain.accounts[0]), book),
+                               {symbol: target})  # fmt: skip
+            assert moved[0].reached
+        finally:
+            chain.close()
+        with pytest.raises(PriceUpdated) as caught:
+            session.confirm(preview)
+    assert symbol in str(caught.value)
+    assert rig.bundler.delivered(SEND) == 0  # refused before anything was sent
+    assert _consistent(rig, owner) == {}
 
 
 # -- the keeper against a dead node ------------------------------------------------------------
