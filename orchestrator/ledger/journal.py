@@ -220,6 +220,24 @@ class Journal(SqliteJournal):
                 "UPDATE submissions SET dropped_reason = ? WHERE quote_id = ?", (reason, quote_id)
             )
 
+    def forget_receipt(self, quote_id: str) -> None:
+        """The chain no longer has the receipt's block (a reorg): drop the receipt and its
+        fills in one transaction, so that the submission is open again and is settled from
+        the chain as it is now (included again, or dropped)."""
+        with self._write() as db:
+            self._require_submission(db, quote_id)
+            db.execute("DELETE FROM fills WHERE quote_id = ?", (quote_id,))
+            db.execute("DELETE FROM receipts WHERE quote_id = ?", (quote_id,))
+
+    def receipts_above(self, block_number: int) -> list[ReceiptRecord]:
+        """Receipts recorded in blocks above `block_number` (a chain now shorter than them
+        lost those blocks)."""
+        rows = self._db.execute(
+            "SELECT quote_id FROM receipts WHERE block_number > ? ORDER BY block_number",
+            (block_number,),
+        ).fetchall()
+        return [r for (q,) in rows if (r := _sql.receipt(self._db, str(q))) is not None]
+
     # -- queries ---------------------------------------------------------------------------
     def preview(self, quote_id: str) -> PreviewRecord | None:
         return _sql.preview(self._db, quote_id)

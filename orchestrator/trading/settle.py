@@ -35,6 +35,8 @@ from orchestrator.trading.confirm import fills_from
 __all__ = ["GRACE_ENV", "Settled", "settle_open"]
 
 GRACE_ENV = "INDEXVAULT_SETTLE_GRACE_S"  # how long an op with no trace counts as pending
+REORG_DEPTH = 64  # blocks: a receipt deeper under the head than this is final
+REORG_AGE_S = 3_600  # a receipt recorded longer ago is final
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def settle_open(
     from_block: int = 0,
 ) -> list[Settled]:
     """Settle this chain's open submissions (see the module docstring); [] when there are
-    none, or another command is sending on this network right now."""
+    none, or another command is sending on this network right now. First, a receipt
+    recorded in a block the chain no longer has (the chain is now shorter: a reorg, or a
+    local snapshot reverted) is forgotten, so that its submission is settled again."""
+    reorged = _reorged(chain, journal)
     previews = _open_here(journal, chain.chain_id)
     if not previews:
         return []
@@ -104,7 +109,33 @@ def settle_open(
     if report is None:  # the node did not answer: said, and tried again next time
         return [Settled(q, p.kind.value, "pending", "not settled now: the node did not answer")
                 for q, p in previews.items()]  # fmt: skip
-    return [_said(previews[s.quote_id], s) for s in report.settlements]
+    return [_said(previews[s.quote_id], s, reorged.get(s.quote_id)) for s in report.settlements]
+
+
+def _reorged(chain: Chain, journal: Journal) -> dict[str, int]:
+    """Forget this chain's recent receipts above its head (within REORG_DEPTH blocks, at
+    most REORG_AGE_S old: a reorg is recent and shallow; a chain started afresh under the
+    same id is not a reorg): quote id -> the lost block."""
+    try:
+        head = chain.block_number()
+    except TransientError:
+        return {}
+    lost = {}
+    now_s = int(time.time())
+    for receipt in journal.receipts_above(head):
+        record = journal.preview(receipt.quote_id)
+        submission = journal.submission(receipt.quote_id)
+        if record is None or submission is None:
+            continue
+        if json.loads(record.preview_json).get("chain_id") != chain.chain_id:
+            continue
+        if receipt.block_number > head + REORG_DEPTH:
+            continue
+        if now_s - submission.submitted_at_s > REORG_AGE_S:
+            continue
+        journal.forget_receipt(receipt.quote_id)
+        lost[receipt.quote_id] = receipt.block_number
+    return lost
 
 
 def _reconcile(*args: Any, **kwargs: Any) -> ReconcileReport | None:
@@ -116,8 +147,10 @@ def _reconcile(*args: Any, **kwargs: Any) -> ReconcileReport | None:
         return None
 
 
-def _said(preview: Preview, settlement: Settlement) -> Settled:
+def _said(preview: Preview, settlement: Settlement, lost_block: int | None) -> Settled:
     detail = settlement.detail
+    if lost_block is not None:
+        detail += f" (its block {lost_block} is no longer on the chain: a reorg)"
     result = settlement.result
     if result is not None and result.success and preview.legs:
         filled = sum(1 for f in fills_from(preview, result, preview.vault) if f.amount_out)

@@ -514,3 +514,24 @@ def test_keeper_against_a_refusing_node_retries_then_says_so(rig: Rig) -> None:
     assert "after 4 attempts" in str(error)
     assert elapsed >= 0.2 + 0.4 + 0.8  # it backed off between its attempts
     assert rig.sends() == 0
+
+
+# -- F6 a reorg drops the block with our operation (last: it rewinds the chain) ---------------
+def test_f6_reorg_drops_our_block_the_journal_follows_the_chain(rig: Rig) -> None:
+    rig.reset()
+    owner = _wallet(rig, "f6")
+    chain = connect_node(local_dir())
+    try:
+        before = chain.snapshot()
+        _done(rig.run("buy", "50", "--yes", "-w", "f6", "-n", "proxied"))
+        assert len(_consistent(rig, owner)) == 1
+        chain.revert_to(before)  # the block with our operation is gone
+    finally:
+        chain.close()
+    assert _on_chain(rig, owner) == {}
+    held = rig.run("holdings", "-w", "f6", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
+    assert held.exit_code == 0, held.output
+    assert "is no longer on the chain: a reorg" in held.output, held.output
+    assert "dropped" in held.output
+    assert _consistent(rig, owner) == {}  # no entry claims what the chain lost
+    assert rig.bundler.delivered(SEND) == 1  # settling never re-sends
