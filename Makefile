@@ -13,7 +13,7 @@ WEB_ASSETS_BUDGET_KB ?= 800
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean rehearsal web web-assets web-screenshots browser
+.PHONY: help setup demo test test-forge test-py bench lint slither mutation abi abi-check clean rehearsal web web-assets web-screenshots browser crash-soak
 
 help:
 	@echo "make demo   - set up, then run the demo on the embedded chain (ARGS='--market-data F --date D')"
@@ -25,6 +25,7 @@ help:
 	@echo "make abi    - compile contracts/ into abi/ with the pinned npm solc"
 	@echo "make slither  - static analysis (slither 0.11.6 in .venv-slither); fails on untriaged Medium+"
 	@echo "make mutation - slither-mutate over the vault and factory (hours: not part of make test)"
+	@echo "make crash-soak - 1,000 randomized crash runs of the confirm path (not part of make test)"
 
 setup: $(PY_STAMP) $(NPM_STAMP) $(WEB_VENDOR)
 
@@ -126,6 +127,13 @@ bench: setup
 # a Sepolia user types; prints the measured gas of each step (and writes .bench/rehearsal.json).
 rehearsal: setup
 	$(PY) -m pytest -n 0 -s -q -p no:cacheprovider tests/deployment/test_rehearsal.py
+# 1,000 randomized SIGKILLs on the one-click confirm path against the local node, each
+# restarted and checked (tests/crash/soak.py; make test runs a 50-run slice). Writes
+# .bench/crash_soak.json. CRASH_RUNS / CRASH_SEED to vary.
+CRASH_RUNS ?= 1000
+CRASH_SEED ?= 1
+crash-soak: setup
+	$(PY) -m tests.crash.soak --runs $(CRASH_RUNS) --seed $(CRASH_SEED)
 
 # The import contract (front ends only through the facade; web3 only in chain/) and the
 # error tree are checked over the source: tests/test_architecture.py, tests/test_errors.py.

@@ -18,6 +18,7 @@ SUITES = [
     "benchmarks.deploy",
     "benchmarks.strategy",
     "benchmarks.web",
+    "benchmarks.reliability",
 ]
 RESULTS = Path(__file__).resolve().parents[1] / ".bench" / "results.json"
 

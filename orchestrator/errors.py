@@ -27,6 +27,8 @@
     │       ├── SetupError          the machine is not set up: run `make setup`
     │       ├── KeystoreCorrupt     a keystore file that is not Web3 Secret Storage v3
     │       ├── JournalUnusable     a journal file that is not one (or is newer)
+    │       │   └── JournalDamaged  corrupt, truncated or emptied: kept; rebuild or restore it
+    │       ├── ChainStateLost      the local node's state file is gone or unreadable
     │       ├── WrongChain          the node is another chain than configured
     │       ├── MissingContract     an address that should hold code holds none
     │       ├── AddressBookMismatch a network's address book is wrong (contract, address, fix)
@@ -49,6 +51,7 @@
     │   ├── NotIncludedYet          sent, but not on chain within the wait: look again later
     │   │   └── UserOpNotIncluded   a bundler took the op; no receipt yet, never re-sent
     │   ├── ChainMoved              the chain kept changing while a preview read it
+    │   ├── SendLockBusy            another command is sending on this network (its pid)
     │   └── KeeperStopped           the keeper gave up after its retries; the next run resumes
     └── InternalError               report a bug: an invariant broke (carries the values)
         ├── InvalidValue            a function got a value outside its domain (a ValueError)
@@ -79,6 +82,7 @@ __all__ = [
     "BundlerUnreachable",
     "CallWouldRevert",
     "ChainMoved",
+    "ChainStateLost",
     "ConfigError",
     "ContractReverted",
     "DeployerUnderfunded",
@@ -92,6 +96,7 @@ __all__ = [
     "InvalidUserOperation",
     "InvalidValue",
     "InvalidWalletName",
+    "JournalDamaged",
     "JournalUnusable",
     "KeeperStopped",
     "KeystoreCorrupt",
@@ -114,6 +119,7 @@ __all__ = [
     "QuoteNotConfirmed",
     "RejectionReason",
     "RpcUnavailable",
+    "SendLockBusy",
     "SetupError",
     "StrategyError",
     "TransactionRejected",
@@ -348,8 +354,9 @@ class AlreadySubmitted(InputError):
             f"quote {quote_id!r} was already submitted as user operation {user_op_hash} "
             f"(state: {state}); it is never sent twice",
             hint=(
-                "Look at that submission's outcome (`reconcile` settles an unfinished one); "
-                "to act again, preview again."
+                "See its outcome with `indexvault log` (every command first settles an "
+                "unfinished one from the chain); to act again, preview again: a new preview "
+                "gets a new quote id."
             ),
         )
         self.quote_id = quote_id
@@ -421,6 +428,27 @@ class JournalUnusable(ConfigError):
         )
         self.path = path
         self.problem = problem
+
+
+class JournalDamaged(JournalUnusable):
+    """The journal at `path` is corrupt, truncated, or was emptied while its history
+    existed (`problem` says which). It is never replaced: the file is kept as it is."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(path, problem)
+        self.hint = (
+            "The file is kept untouched. Restore it from a copy (`indexvault journal backup` "
+            "makes one), or run `indexvault journal rebuild`: it moves the file aside and "
+            "rebuilds what the chain can tell."
+        )
+
+
+class ChainStateLost(ConfigError):
+    """The local node's chain state file at `path` is missing or unreadable (`problem`)."""
+
+    def __init__(self, path: Path, problem: str, *, hint: str) -> None:
+        super().__init__(f"the local chain's state file {path} {problem}", hint=hint)
+        self.path, self.problem = path, problem
 
 
 class WrongChain(ConfigError):
@@ -741,6 +769,22 @@ class ChainMoved(TransientError):
             hint="Preview again in a moment.",
         )
         self.what = what
+
+
+class SendLockBusy(TransientError):
+    """Another process (`pid`, when known) holds the send lock of `network`: one sender at
+    a time per home and network (orchestrator.sendlock)."""
+
+    def __init__(self, network: str, *, pid: int | None, path: Path, waited_s: float) -> None:
+        who = f" (pid {pid})" if pid is not None else ""
+        waited = f" after waiting {waited_s:.0f} s" if waited_s >= 1 else ""
+        super().__init__(
+            f"another indexvault command is sending trades on network {network!r}{who}"
+            f"{waited}; wait for it to finish",
+            hint="Try again once it is done; reading commands (holdings, log, pnl) work "
+            f"meanwhile. Set INDEXVAULT_LOCK_WAIT_S to wait longer. Lock file: {path}",
+        )
+        self.network, self.pid, self.path, self.waited_s = network, pid, path, waited_s
 
 
 class KeeperStopped(TransientError):

@@ -58,3 +58,15 @@ def local_network(folder: Path, *up_args: str) -> Iterator[Path]:
     finally:
         pids = _down(folder)
         assert all(gone(pid) for pid in pids), f"processes left running: {pids}"
+
+
+def blocks_mined(folder: Path) -> int:
+    """The local node's block number: with automine every transaction (a bundle, a send)
+    mines a block, so an unchanged number means nothing was sent."""
+    from orchestrator.chain.localnode import connect_node
+
+    chain = connect_node(folder / "local")
+    try:
+        return chain.block_number()
+    finally:
+        chain.close()

@@ -79,7 +79,7 @@ def test_unknown_date_lists_what_exists(tmp_path: Path) -> None:
 def test_unreachable_rpc_url_is_said_plainly() -> None:
     done = _indexvault("market", "--chain", "http://127.0.0.1:9", "--tokens", "2")
     assert done.returncode == 2
-    assert "no JSON-RPC answer from http://127.0.0.1:9" in done.stderr
+    assert "the node at http://127.0.0.1:9 did not answer eth_chainId" in done.stderr
     assert "hint:" in done.stderr
     assert "Traceback" not in done.stderr
 

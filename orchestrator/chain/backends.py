@@ -6,6 +6,7 @@ development accounts on local chains, and time/snapshot controls (local chains o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -23,6 +24,7 @@ from web3.types import FilterParams, LogReceipt, RPCEndpoint, RPCResponse, TxRec
 
 from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
 from orchestrator.chain.bindings import Contract, bind_npm, bind_ours
+from orchestrator.chain.transport import transport_words
 from orchestrator.errors import ConfigError, RpcUnavailable, UnexpectedAnswer, WrongChain
 
 __all__ = ["Chain", "ChainKind", "connect", "connect_anvil", "connect_eth_tester", "connect_rpc"]
@@ -46,13 +48,17 @@ class _TransportErrors(Web3Middleware):
     are OSErrors) becomes RpcUnavailable, whatever part of the code made it: callers retry
     on TransientError, never on OSError."""
 
+    def _where(self) -> str:
+        uri = getattr(self._w3.provider, "endpoint_uri", None)
+        return f"the node at {uri}" if uri else "the node"
+
     def wrap_make_request(self, make_request: Any) -> Any:
         def middleware(method: RPCEndpoint, params: Any) -> RPCResponse:
             try:
                 return make_request(method, params)  # type: ignore[no-any-return]
-            except OSError as error:
+            except (OSError, json.JSONDecodeError) as error:
                 raise RpcUnavailable(
-                    f"no JSON-RPC answer to {method}: {type(error).__name__}: {error}"
+                    f"{self._where()} did not answer {method}: {transport_words(error)}"
                 ) from error
 
         return middleware
@@ -61,9 +67,10 @@ class _TransportErrors(Web3Middleware):
         def middleware(requests: Sequence[tuple[RPCEndpoint, Any]]) -> Any:
             try:
                 return make_batch_request(requests)
-            except OSError as error:
+            except (OSError, json.JSONDecodeError) as error:
                 raise RpcUnavailable(
-                    f"no JSON-RPC answer to a batch: {type(error).__name__}: {error}"
+                    f"{self._where()} did not answer a batch of {len(requests)} reads: "
+                    f"{transport_words(error)}"
                 ) from error
 
         return middleware
@@ -114,8 +121,8 @@ class Chain:
         return response.get("result")
 
     # -- reads: everything the rest of the code asks a node, besides eth_call ------------
-    def timestamp(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
+    def timestamp(self, block: int | Literal["latest"] = "latest") -> int:
+        return int(self.w3.eth.get_block(block)["timestamp"])
 
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
@@ -267,7 +274,7 @@ def connect_rpc(
         chain_id = int(w3.eth.chain_id)
     except Exception as error:  # requests' connection errors, timeouts, bad JSON
         raise RpcUnavailable(
-            f"no JSON-RPC answer from {url} ({type(error).__name__}: {error})"
+            f"the node at {url} did not answer eth_chainId: {transport_words(error)}"
         ) from error
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise WrongChain(expected=expected_chain_id, actual=chain_id, url=url)

@@ -13,6 +13,7 @@ applied to a throwaway py-evm state (the steps eth-tester's own `call` takes).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from web3.types import TxParams
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
+from orchestrator.chain.transport import transport_words
 from orchestrator.errors import ConfigError, ContractReverted, RpcUnavailable, UnexpectedAnswer
 
 __all__ = [
@@ -281,8 +283,11 @@ def read_batch(chain: Chain, reads: Sequence[BatchRead]) -> list[object]:
     requests = [_rpc(read) for read in reads]
     try:
         responses = chain.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
-    except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
-        raise RpcUnavailable(f"no JSON-RPC answer from {chain.label}: {error}") from error
+    except (OSError, json.JSONDecodeError) as error:  # requests' errors are OSErrors
+        raise RpcUnavailable(
+            f"the node at {chain.label} did not answer a batch of {len(reads)} reads: "
+            f"{transport_words(error)}"
+        ) from error
     if not isinstance(responses, list) or len(responses) != len(reads):
         raise UnexpectedAnswer(chain.label, f"a batch of {len(reads)} reads", answer=responses)
     return [_answer(chain, read, resp) for read, resp in zip(reads, responses, strict=True)]

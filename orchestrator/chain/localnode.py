@@ -15,6 +15,7 @@ uses: a clear error when the node is not running, and how to start it.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from orchestrator.chain.daemon import (
     spawn,
     stop,
 )
-from orchestrator.errors import ConfigError, NodeNotRunning
+from orchestrator.errors import ChainStateLost, ConfigError, NodeNotRunning
 
 __all__ = [
     "DEFAULT_STATE_INTERVAL_S",
@@ -74,6 +75,29 @@ def node_not_running(folder: Path, *, record: DaemonRecord | None = None) -> Nod
 
 def state_file(folder: Path) -> Path:
     return folder / "anvil-state.json"
+
+
+_RESET_HINT = (
+    "Restore the file from a copy if you have one, then `indexvault local up`; or start a "
+    "new local chain with `indexvault local up --reset` (local test balances are lost)."
+)
+
+
+def check_state_file(path: Path) -> None:
+    """ChainStateLost unless `path` holds a readable anvil state (JSON)."""
+    if not path.exists():
+        raise ChainStateLost(
+            path, "is missing, but this local network had a chain", hint=_RESET_HINT
+        )
+    if path.stat().st_size == 0:
+        raise ChainStateLost(path, "is empty (0 bytes)", hint=_RESET_HINT)
+    try:
+        json.loads(path.read_bytes())
+    except ValueError as error:
+        raise ChainStateLost(
+            path, f"is unreadable (truncated or corrupt: {error.__class__.__name__} at "
+            f"{getattr(error, 'pos', '?')})", hint=_RESET_HINT,
+        ) from error  # fmt: skip
 
 
 def _saved_at(path: Path) -> str | None:
@@ -131,10 +155,13 @@ def start_node(
     chain_id: int | None = None,
     port: int | None = None,
     state_interval_s: int = DEFAULT_STATE_INTERVAL_S,
+    expect_state: bool = False,
 ) -> NodeStarted:
     """Start anvil in the background on the chain saved in `folder` (a new chain when
     there is none). Already running: nothing is started. A stale record (crash, kill,
-    reboot) is cleared first; the state file survives it."""
+    reboot) is cleared first; the state file survives it. `expect_state`: the folder had
+    a chain (its market was deployed), so a missing, empty or unreadable state file is
+    ChainStateLost, never silently a new empty chain."""
     record = read_record(folder, NODE)
     if record is not None:
         if alive(record) and _answers(record.url):
@@ -144,6 +171,8 @@ def start_node(
         raise ConfigError(f"the state interval must be at least 1 s, got {state_interval_s}")
     chosen, note = _choose_port(folder, port)
     state = state_file(folder)
+    if expect_state:
+        check_state_file(state)
     resumed = state.exists() and state.stat().st_size > 0
     url = f"http://127.0.0.1:{chosen}"
     argv = [

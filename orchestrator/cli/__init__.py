@@ -15,6 +15,7 @@ import typer.main
 # Command modules: imported for their side effect of registering commands on `app`.
 from orchestrator.cli import (  # noqa: F401
     deploy_cmds,
+    journal_cmds,
     keeper_cmds,
     local_cmds,
     mandate_cmds,

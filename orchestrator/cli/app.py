@@ -46,3 +46,6 @@ def _root(
     ] = False,
 ) -> None:
     """indexvault: a self-custodial on-chain crypto index."""
+    from orchestrator.service import on_notice  # what a session settled on start, one line
+
+    on_notice(lambda line: typer.echo(line, err=True))

@@ -60,13 +60,12 @@ def run(
     if wallet is not None:  # unlocked now: a wrong password fails before any run
         signer = service.wallets.keystore_signer(wallet, lambda: _password(confirm=False))
         signer.unlock()
-    if once or dry_run:
-        with service.open_session(network, signer=signer) as session:
-            report = session.keeper_run(as_of=date, dry_run=dry_run)
-            if as_json:
-                emit("keeper run", {"report": report, "keeper": session.keeper_key_address()})
-            else:
-                typer.echo(report_text(report, session.keeper_key_address()))
+    if once or dry_run:  # transient failures retried with backoff, then KeeperStopped
+        report, keeper = service.keeper_run_once(network, signer, as_of=date, dry_run=dry_run)
+        if as_json:
+            emit("keeper run", {"report": report, "keeper": keeper})
+        else:
+            typer.echo(report_text(report, keeper))
         return
 
     def on_report(report: CycleReport, keeper: str) -> None:

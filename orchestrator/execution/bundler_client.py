@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from eth_utils.address import to_checksum_address
 
+from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
     BundlerError,
@@ -97,19 +98,35 @@ class BundlerClient:
             response.raise_for_status()
             payload = response.json()
         except httpx.HTTPStatusError as error:
+            retry = error.response.headers.get("Retry-After")
+            later = f"; it asks to retry after {retry} s" if retry else ""
             raise RpcUnavailable(
-                f"bundler {self.url} answered HTTP {error.response.status_code} to {method}",
+                f"the bundler at {self.url} did not answer {method}: it answered HTTP "
+                f"{error.response.status_code}{later}",
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         except httpx.ConnectError as error:  # no connection: the request never left
             raise BundlerUnreachable(
-                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                f"the bundler at {self.url} did not answer {method}: it refused the "
+                "connection (is it running, and is the URL right?)",
                 url=self.url,
                 hint=BUNDLER_DOWN_HINT,
             ) from error
-        except (httpx.HTTPError, ValueError) as error:
+        except httpx.TimeoutException as error:
             raise RpcUnavailable(
-                f"bundler {self.url} did not answer {method}: {type(error).__name__}: {error}",
+                f"the bundler at {self.url} did not answer {method} in time (timed out)",
+                hint=BUNDLER_DOWN_HINT,
+            ) from error
+        except httpx.HTTPError as error:
+            raise RpcUnavailable(
+                f"the bundler at {self.url} did not answer {method}: it closed the connection "
+                f"or could not be reached ({type(error).__name__})",
+                hint=BUNDLER_DOWN_HINT,
+            ) from error
+        except ValueError as error:
+            raise RpcUnavailable(
+                f"the bundler at {self.url} did not answer {method}: its answer was not valid "
+                "JSON (malformed or cut short)",
                 hint=BUNDLER_DOWN_HINT,
             ) from error
         if not isinstance(payload, dict):
@@ -212,6 +229,7 @@ class BundlerClient:
             if existing is not None:
                 return existing.as_already_included()
             self.send(op)
+            crash_point("confirm.broadcast")
         except BundlerUnreachable as error:  # refused the connection: the op was not sent
             raise UserOpNotSent(wanted, str(error)) from error
         except UserOpRejected as rejection:

@@ -16,6 +16,7 @@ existing result when the hash is found.
 
 from __future__ import annotations
 
+import os
 from typing import Protocol, runtime_checkable
 
 from eth_utils.address import to_checksum_address
@@ -26,6 +27,7 @@ from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor, TxParams
 from orchestrator.chain.vault_binding import DEPOSIT_OF, GET_NONCE, HANDLE_OPS
+from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
     MAYBE_ALREADY_INCLUDED,
     ConfigError,
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 HANDLE_OPS_OVERHEAD_GAS = 100_000
+INCLUSION_TIMEOUT_ENV = "INDEXVAULT_INCLUSION_TIMEOUT_S"  # how long a confirm waits (120 s)
 LOCAL_POLL_INTERVAL_S = 0.05
 PUBLIC_POLL_INTERVAL_S = 1.0
 # How far back receipt look-ups search by default (RPC providers cap eth_getLogs ranges).
@@ -199,9 +202,9 @@ class SelfBundler:
                 (deposit_wei,) = DEPOSIT_OF.decode(call_raw(self.chain, self._entry_point, deposit))
                 check_prefund(self.chain, op, deposit_wei=int(deposit_wei))
                 call_raw(self.chain, self._entry_point, data, sender=self.bundler.address, gas=gas)
-            tx_receipt = self.bundler.wait(
-                self.bundler.send_nowait(call, gas=gas), timeout_s=timeout_s
-            )
+            sent = self.bundler.send_nowait(call, gas=gas)
+            crash_point("confirm.broadcast")
+            tx_receipt = self.bundler.wait(sent, timeout_s=timeout_s)
         except Exception as error:
             if isinstance(error, ContractReverted):
                 reverted = error
@@ -240,8 +243,9 @@ def submitter_for(
         # a local node mines each bundle at once: poll its receipt every 50 ms, not 1 s
         poll_s = LOCAL_POLL_INTERVAL_S if chain.is_local else PUBLIC_POLL_INTERVAL_S
         return BundlerClient(
-            bundler_url, entry_point=entry_point, chain_id=chain.chain_id, poll_interval_s=poll_s
-        )
+            bundler_url, entry_point=entry_point, chain_id=chain.chain_id, poll_interval_s=poll_s,
+            inclusion_timeout_s=float(os.environ.get(INCLUSION_TIMEOUT_ENV, "120")),
+        )  # fmt: skip
     if bundler_key is None:
         raise InputError(
             "no bundler URL is configured and no key was given to self-bundle with",

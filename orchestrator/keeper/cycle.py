@@ -362,7 +362,7 @@ class Keeper:
 
     def _discover(self) -> None:
         scanned = self.journal.meta("scanned_to_block")
-        start = 0 if scanned is None else int(scanned) + 1
+        start = self.book.deployed_from_block if scanned is None else int(scanned) + 1
         head = self.chain.block_number()
         if start > head:
             return

@@ -140,6 +140,7 @@ class KeeperJournal(SqliteJournal):
 
     SCHEMA_VERSION = SCHEMA_VERSION
     MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = {1: _SCHEMA, 2: _BATCHES}
+    HISTORY_TABLE: ClassVar[str] = "cycles"
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path, busy_timeout_s=BUSY_TIMEOUT_S, rows_by_name=True)

@@ -14,7 +14,7 @@ from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
 from orchestrator.ledger.journal_records import PreviewRecord, ReceiptRecord, SubmissionRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each version's statements, applied in order from the file's user_version up.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -80,6 +80,29 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE previews_v2 RENAME TO previews",
         "CREATE INDEX previews_by_owner ON previews (owner, created_at_s)",
     ),
+    # 3: a user operation hash is unique among live submissions only. A submission the
+    # bundler rejected (dropped: provably never on chain) must not block a fresh preview of
+    # the same trade, whose op can hash the same (same nonce, calldata, deadline, fees).
+    # The table is rebuilt because SQLite cannot drop a column's UNIQUE constraint
+    # (migrations run before foreign keys are switched on, see orchestrator.storage).
+    3: (
+        """CREATE TABLE submissions_v2 (
+            quote_id       TEXT PRIMARY KEY REFERENCES previews (quote_id),
+            user_op_hash   TEXT NOT NULL,
+            sender         TEXT NOT NULL,
+            nonce          TEXT NOT NULL,
+            tx_hash        TEXT,
+            submitted_at_s INTEGER NOT NULL,
+            dropped_reason TEXT
+        ) STRICT""",
+        "INSERT INTO submissions_v2 SELECT * FROM submissions",
+        "DROP TABLE submissions",
+        "ALTER TABLE submissions_v2 RENAME TO submissions",
+        "CREATE UNIQUE INDEX submissions_live_op ON submissions (user_op_hash) "
+        "WHERE dropped_reason IS NULL",
+        "CREATE INDEX submissions_by_op ON submissions (user_op_hash)",
+        "CREATE INDEX submissions_by_nonce ON submissions (sender, nonce)",
+    ),
 }
 
 
@@ -100,7 +123,12 @@ _SUBMISSION_BY_ID = (
 )
 _SUBMISSION_BY_OP_HASH = (
     "SELECT quote_id, user_op_hash, sender, nonce, tx_hash, submitted_at_s, dropped_reason "
-    "FROM submissions WHERE user_op_hash = ?"
+    "FROM submissions WHERE user_op_hash = ? ORDER BY dropped_reason IS NULL DESC, "
+    "submitted_at_s DESC"
+)
+_LIVE_AT_NONCE = (
+    "SELECT quote_id, user_op_hash, sender, nonce, tx_hash, submitted_at_s, dropped_reason "
+    "FROM submissions WHERE sender = ? AND nonce = ? AND dropped_reason IS NULL"
 )
 _UNFINISHED = (
     "SELECT quote_id, user_op_hash, sender, nonce, tx_hash, submitted_at_s, dropped_reason "
@@ -163,6 +191,12 @@ def submission(db: sqlite3.Connection, quote_id: str) -> SubmissionRecord | None
 
 def submission_by_op_hash(db: sqlite3.Connection, user_op_hash: str) -> SubmissionRecord | None:
     row = db.execute(_SUBMISSION_BY_OP_HASH, (user_op_hash,)).fetchone()
+    return None if row is None else _submission(row)
+
+
+def live_at_nonce(db: sqlite3.Connection, sender: str, nonce: int) -> SubmissionRecord | None:
+    """A submission not dropped (open, included or failed) at this account nonce."""
+    row = db.execute(_LIVE_AT_NONCE, (sender, str(nonce))).fetchone()
     return None if row is None else _submission(row)
 
 

@@ -30,6 +30,7 @@ from typing import ClassVar
 from orchestrator.domain.legs import FilledLeg
 from orchestrator.domain.units import TokenUnits
 from orchestrator.errors import (
+    AccountMoved,
     AlreadySubmitted,
     PreviewExpired,
     QuoteConflict,
@@ -60,6 +61,7 @@ class Journal(SqliteJournal):
 
     SCHEMA_VERSION: ClassVar[int] = _sql.SCHEMA_VERSION
     MIGRATIONS: ClassVar[Mapping[int, Sequence[str]]] = _sql.MIGRATIONS
+    HISTORY_TABLE: ClassVar[str] = "previews"
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         super().__init__(path, busy_timeout_s=busy_timeout_s)
@@ -112,8 +114,10 @@ class Journal(SqliteJournal):
         tx_hash: str | None,
         submitted_at_s: int,
     ) -> SubmissionRecord:
-        """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id (or this
-        user operation under another quote id) has a submission already, in any state."""
+        """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id has a
+        submission already, in any state, or this user operation is live (not dropped)
+        under another quote id; AccountMoved if another live submission holds this account
+        nonce (two operations at one nonce are never both reported done)."""
         record = SubmissionRecord(
             quote_id=quote_id,
             user_op_hash=hash32("user_op_hash", user_op_hash),
@@ -127,6 +131,13 @@ class Journal(SqliteJournal):
             with self._write() as db:
                 if self._require_preview(db, quote_id).confirmed_at_s is None:
                     raise QuoteNotConfirmed(quote_id)
+                rival = _sql.live_at_nonce(db, record.sender, record.nonce)
+                if (
+                    rival is not None
+                    and rival.quote_id != quote_id
+                    and (rival.user_op_hash != record.user_op_hash)
+                ):
+                    raise AccountMoved(quote_id, previewed_nonce=nonce, nonce=nonce + 1)
                 _sql.insert_submission(db, record)  # the guard: PRIMARY KEY + UNIQUE
         except sqlite3.IntegrityError as error:
             existing = self._submission_clashing_with(record)
@@ -152,9 +163,12 @@ class Journal(SqliteJournal):
         actual_gas_used: int,
         actual_gas_cost_wei: int,
         revert_reason: str | None,
+        fills: Sequence[FilledLeg] = (),
     ) -> ReceiptRecord:
-        """The op's outcome on chain. Idempotent when identical; QuoteConflict otherwise.
-        Recorded even over an earlier "dropped" verdict: the chain is authoritative."""
+        """The op's outcome on chain, and its `fills` in the same transaction (a crash never
+        leaves a receipt without its fills). Idempotent when identical; QuoteConflict
+        otherwise. Recorded even over an earlier "dropped" verdict: the chain is
+        authoritative."""
         given = ReceiptRecord(
             quote_id=quote_id,
             tx_hash=hash32("tx_hash", tx_hash),
@@ -164,28 +178,24 @@ class Journal(SqliteJournal):
             actual_gas_cost_wei=non_negative("actual_gas_cost_wei", actual_gas_cost_wei),
             revert_reason=revert_reason,
         )
+        legs = self._checked_fills(fills)
         with self._write() as db:
             self._require_submission(db, quote_id)
             recorded = _sql.receipt(db, quote_id)
             if recorded is None:
                 _sql.insert_receipt(db, given)
+                if legs:
+                    _sql.insert_fills(db, quote_id, legs)
                 return given
         if recorded != given:
             raise QuoteConflict(quote_id, field="receipt", recorded=recorded, given=given)
+        if legs:
+            self.record_fills(quote_id, legs)
         return recorded
 
     def record_fills(self, quote_id: str, fills: Sequence[FilledLeg]) -> None:
         """The executed legs, in leg order, of an included op. Idempotent when identical."""
-        given = tuple(
-            FilledLeg(
-                token=address("token", f.token),
-                symbol=f.symbol,
-                amount_in=TokenUnits(non_negative("amount_in", f.amount_in)),
-                min_out=TokenUnits(non_negative("min_out", f.min_out)),
-                amount_out=TokenUnits(non_negative("amount_out", f.amount_out)),
-            )
-            for f in fills
-        )
+        given = self._checked_fills(fills)
         with self._write() as db:
             if _sql.receipt(db, quote_id) is None:
                 raise UnknownQuote(quote_id, what="receipt")
@@ -210,6 +220,24 @@ class Journal(SqliteJournal):
                 "UPDATE submissions SET dropped_reason = ? WHERE quote_id = ?", (reason, quote_id)
             )
 
+    def forget_receipt(self, quote_id: str) -> None:
+        """The chain no longer has the receipt's block (a reorg): drop the receipt and its
+        fills in one transaction, so that the submission is open again and is settled from
+        the chain as it is now (included again, or dropped)."""
+        with self._write() as db:
+            self._require_submission(db, quote_id)
+            db.execute("DELETE FROM fills WHERE quote_id = ?", (quote_id,))
+            db.execute("DELETE FROM receipts WHERE quote_id = ?", (quote_id,))
+
+    def receipts_above(self, block_number: int) -> list[ReceiptRecord]:
+        """Receipts recorded in blocks above `block_number` (a chain now shorter than them
+        lost those blocks)."""
+        rows = self._db.execute(
+            "SELECT quote_id FROM receipts WHERE block_number > ? ORDER BY block_number",
+            (block_number,),
+        ).fetchall()
+        return [r for (q,) in rows if (r := _sql.receipt(self._db, str(q))) is not None]
+
     # -- queries ---------------------------------------------------------------------------
     def preview(self, quote_id: str) -> PreviewRecord | None:
         return _sql.preview(self._db, quote_id)
@@ -219,6 +247,10 @@ class Journal(SqliteJournal):
 
     def receipt(self, quote_id: str) -> ReceiptRecord | None:
         return _sql.receipt(self._db, quote_id)
+
+    def submission_by_op_hash(self, user_op_hash: str) -> SubmissionRecord | None:
+        """The submission of this op (the live one first, when one was dropped before)."""
+        return _sql.submission_by_op_hash(self._db, hash32("user_op_hash", user_op_hash))
 
     def unfinished_submissions(self) -> list[SubmissionRecord]:
         """Submitted, no receipt, not dropped: oldest first."""
@@ -252,6 +284,19 @@ class Journal(SqliteJournal):
         return sum(int(cost) for (cost,) in rows)
 
     # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _checked_fills(fills: Sequence[FilledLeg]) -> tuple[FilledLeg, ...]:
+        return tuple(
+            FilledLeg(
+                token=address("token", f.token),
+                symbol=f.symbol,
+                amount_in=TokenUnits(non_negative("amount_in", f.amount_in)),
+                min_out=TokenUnits(non_negative("min_out", f.min_out)),
+                amount_out=TokenUnits(non_negative("amount_out", f.amount_out)),
+            )
+            for f in fills
+        )
+
     def _require_preview(self, db: sqlite3.Connection, quote_id: str) -> PreviewRecord:
         recorded = _sql.preview(db, quote_id)
         if recorded is None:

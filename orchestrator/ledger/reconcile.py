@@ -19,6 +19,7 @@ Then (`decide`, pure):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,7 @@ from eth_utils.address import to_checksum_address
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import call_raw
 from orchestrator.chain.vault_binding import GET_NONCE
+from orchestrator.domain.legs import FilledLeg
 from orchestrator.execution.userop_result import (
     USER_OPERATION_EVENT_TOPIC,
     UserOpResult,
@@ -65,6 +67,7 @@ class Settlement:
     quote_id: str
     state: SettledState
     detail: str
+    result: UserOpResult | None = None  # the op's outcome when it was found on chain
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int
     if facts.result is not None:
         result = facts.result
         state: SettledState = "included" if result.success else "failed"
-        return Settlement(sub.quote_id, state, f"in {result.transaction_hash}")
+        where = f"in block {result.block_number} ({result.transaction_hash})"
+        return Settlement(sub.quote_id, state, where, result)
     if facts.tx_status == "pending":
         return Settlement(sub.quote_id, "pending", f"bundle transaction {sub.tx_hash} is pending")
     sequence = sub.nonce & SEQUENCE_MASK
@@ -118,21 +122,28 @@ def reconcile(
     from_block: int = 0,
     now_s: int | None = None,
     grace_s: int = DEFAULT_GRACE_S,
+    only: set[str] | None = None,
+    fills_of: Callable[[str, UserOpResult], Sequence[FilledLeg]] | None = None,
 ) -> ReconcileReport:
     """Find each unfinished submission's outcome on chain and record it in the journal.
     `from_block`: where the EntryPoint log search starts (a block before the oldest
-    unfinished submission; RPC providers cap eth_getLogs ranges)."""
+    unfinished submission; RPC providers cap eth_getLogs ranges). `only`: these quote ids
+    (e.g. one chain's), default every unfinished submission. `fills_of(quote_id, result)`:
+    each included op's fills, recorded with its receipt in one transaction."""
     now = int(time.time()) if now_s is None else now_s
     reader = _ChainReader(chain, entry_point, from_block)
     settlements = []
     for sub in journal.unfinished_submissions():
+        if only is not None and sub.quote_id not in only:
+            continue
         facts = reader.facts(sub)
         verdict = decide(sub, facts, now_s=now, grace_s=grace_s)
         if facts.result is not None:
             r = facts.result
+            fills = fills_of(sub.quote_id, r) if fills_of is not None and r.success else ()
             journal.record_receipt(
                 sub.quote_id, r.transaction_hash, r.block_number, r.success,
-                r.actual_gas_used, r.actual_gas_cost_wei, revert_text(r),
+                r.actual_gas_used, r.actual_gas_cost_wei, revert_text(r), fills,
             )  # fmt: skip
         elif verdict.state == "dropped":
             journal.mark_dropped(sub.quote_id, verdict.detail)

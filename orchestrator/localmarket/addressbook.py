@@ -54,6 +54,7 @@ class AddressBook(BaseModel):
     # (what, why) for index constituents this network cannot trade (a public network's
     # tokens without a pool with liquidity); previews list them
     left_out: tuple[tuple[str, str], ...] = ()
+    deployed_from_block: int = 0  # no vault or user operation of ours before: logs start here
 
     def token(self, symbol: str) -> TokenEntry:
         for entry in self.tokens:

@@ -172,6 +172,7 @@ def deploy_market(
         "deploying the canonical deployer, Multicall3 and EntryPoint v0.8; WETH9, Uniswap V3, "
         "SwapRouter02, QuoterV2, USDC"
     )
+    first_block = chain.block_number()  # log scans (vaults, user operations) start here
     core = deploy_uniswap(tx, platform_fee_bps=config.platform_fee_bps)
     token_artifact = load_artifact("TestToken")
     usdc = chain.contract("TestToken", core.usdc)
@@ -287,4 +288,5 @@ def deploy_market(
         deployer=tx.address,
         contracts=core,
         tokens=entries,
+        deployed_from_block=first_block,
     )

@@ -147,8 +147,9 @@ def local_up(
         )
     wanted_chain_id = chain_id or (saved.chain_id if saved is not None else None)
     node = start_node(
-        folder, chain_id=wanted_chain_id, port=port, state_interval_s=state_interval_s
-    )
+        folder, chain_id=wanted_chain_id, port=port, state_interval_s=state_interval_s,
+        expect_state=saved is not None,  # a chain was here: never silently a new one
+    )  # fmt: skip
     if node.note:
         progress(node.note)
     if saved is not None and not (reset or node.resumed or node.already_running):

@@ -10,6 +10,9 @@ it returns, `orchestrator.errors` for what it raises).
     strategy                           weights, regime, rules, backtest (no chain)
     deploy_predict / deploy_plan / deploy   the platform (and a test market) on a public
                                        network: addresses, dry run, the idempotent deploy
+    on_notice / share_send_lock        one-line notices (settled on start); the web
+                                       server's shared send lock
+    journal_backup / journal_rebuild   the journal's copy, and its rebuild from the chain
     wallets                            keystores and smart account addresses
 """
 
@@ -24,7 +27,14 @@ from orchestrator.service.deploy import (
     deploy_plan,
     deploy_predict,
 )
-from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_status
+from orchestrator.service.journal import (
+    BackupDone,
+    RebuildDone,
+    journal_backup,
+    journal_path,
+    journal_rebuild,
+)
+from orchestrator.service.keeper import KeeperStatus, keeper_daily, keeper_run_once, keeper_status
 from orchestrator.service.local import (
     LocalMarket,
     SwapOutcome,
@@ -39,6 +49,7 @@ from orchestrator.service.local import (
     select_assets,
     usd,
 )
+from orchestrator.service.reliability import on_notice, share_send_lock
 from orchestrator.service.session import (
     LOCAL_BUNDLER_ACCOUNT,
     LOCAL_KEEPER_ACCOUNT,
@@ -62,11 +73,13 @@ __all__ = [
     "SHARED_MARKET_DATA",
     "DeployOutcome",
     "DeployPlan",
+    "BackupDone",
     "KeeperStatus",
     "KeystoreSigner",
     "LocalKeySigner",
     "LocalMarket",
     "SentTx",
+    "RebuildDone",
     "Session",
     "Signer",
     "StepView",
@@ -77,9 +90,13 @@ __all__ = [
     "eth_text",
     "fund_account",
     "fund_test_account",
+    "journal_backup",
+    "journal_path",
+    "journal_rebuild",
     "keeper_address",
     "keeper_daily",
     "keeper_journal_path",
+    "keeper_run_once",
     "keeper_status",
     "load_history",
     "local_advance",
@@ -88,9 +105,11 @@ __all__ = [
     "local_status",
     "local_up",
     "models",
+    "on_notice",
     "open_local_market",
     "open_session",
     "select_assets",
+    "share_send_lock",
     "strategy",
     "trading_context",
     "usd",

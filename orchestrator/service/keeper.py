@@ -4,12 +4,13 @@ and its daily loop; a single run is `Session.keeper_run`."""
 from __future__ import annotations
 
 import datetime
+import os
 import time
 from collections.abc import Callable
 
 from pydantic.dataclasses import dataclass
 
-from orchestrator.errors import ConfigError, InputError, TransientError
+from orchestrator.errors import ConfigError, InputError, KeeperStopped, TransientError
 from orchestrator.keeper.cycle import CycleReport
 from orchestrator.keeper.journal import Action, Cycle, KeeperJournal
 from orchestrator.keeper.loop import run_daily
@@ -18,7 +19,10 @@ from orchestrator.networks import open_chain, resolve_network
 from orchestrator.service.session import keeper_journal_path, open_session
 from orchestrator.wallet.signers import Signer
 
-__all__ = ["KeeperStatus", "keeper_daily", "keeper_status"]
+__all__ = ["KeeperStatus", "keeper_daily", "keeper_run_once", "keeper_status"]
+
+BACKOFF_ENV = "INDEXVAULT_KEEPER_BACKOFF_S"  # the first retry's delay (doubles); default 1 s
+ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,39 @@ def keeper_daily(
         raise InputError(f"--at-hour must be 0..23, got {at_hour_utc}")
 
     def run_once() -> None:
-        with open_session(network, signer=signer) as s:
-            on_report(s.keeper_run(as_of=as_of), s.keeper_key_address())
+        on_report(*keeper_run_once(network, signer, as_of=as_of))
 
     run_daily(run_once, at_hour_utc=at_hour_utc, on_wait=on_wait)
+
+
+def keeper_run_once(
+    network: str,
+    signer: Signer | None,
+    *,
+    as_of: datetime.date | None = None,
+    dry_run: bool = False,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[CycleReport, str]:
+    """One keeper run (its report and the keeper's address). A transient failure (the
+    node down, the send lock held...) is retried `attempts` times with doubling delays
+    ($INDEXVAULT_KEEPER_BACKOFF_S, default 1 s), whether it happens while connecting or
+    inside the run; then KeeperStopped says why. The next run resumes the cycle."""
+    delay = float(os.environ.get(BACKOFF_ENV, "1.0"))
+    for attempt in range(1, attempts + 1):
+        try:
+            with open_session(network, signer=signer) as session:
+                session.keeper_backoff_s = delay
+                report = session.keeper_run(as_of=as_of, dry_run=dry_run)
+                return report, session.keeper_key_address()
+        except TransientError as error:
+            if attempt == attempts:
+                raise KeeperStopped(
+                    f"the keeper stopped after {attempt} attempts: {error}",
+                    hint="Check the node (and `indexvault local status` on the local "
+                    "network); the next run resumes this cycle where it stopped (nothing "
+                    "signed is lost or sent twice).",
+                ) from error
+            sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")

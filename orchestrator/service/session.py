@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +38,8 @@ from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.market.snapshot import MarketHistory
 from orchestrator.networks import indexvault_home, open_chain, resolve_network
 from orchestrator.preview.model import Preview
+from orchestrator.sendlock import send_lock
+from orchestrator.service.reliability import notify
 from orchestrator.trading import confirm as confirming
 from orchestrator.trading import mandate as mandates
 from orchestrator.trading import previews
@@ -47,6 +49,7 @@ from orchestrator.trading.holdings import HoldingsView, holdings
 from orchestrator.trading.mandate import MandateView
 from orchestrator.trading.reports import draw_treemap, vault_log, vault_pnl
 from orchestrator.trading.send import AccountBalances, account_balances, preview_send
+from orchestrator.trading.settle import Settled, settle_open
 from orchestrator.trading.targets import Targets, current_targets, trading_date
 from orchestrator.wallet.keystore import Keystore
 from orchestrator.wallet.signers import KeystoreSigner, LocalKeySigner, Signer
@@ -147,8 +150,13 @@ class Session:
         keeper_journal: Path | None = None,
         wall_clock: Callable[[], float] = time.time,
         on_close: Sequence[Callable[[], None]] = (),
+        network: str | None = None,
+        home: Path | None = None,
     ) -> None:
         self.chain, self.book, self.journal, self.history = chain, book, journal, history
+        self.network, self._home = network, home  # both set: sends hold the send lock
+        self.settled: list[Settled] = []  # what the session settled when it opened
+        self.keeper_backoff_s: float | None = None  # None: the keeper's default
         self.owner = signer.owner if owner is None and signer is not None else owner
         self.signer = signer
         self._submitter = submitter
@@ -270,11 +278,34 @@ class Session:
         return confirming.prepare(self.trading, preview, accept_high_impact=accept_high_impact)
 
     def submit(self, request: SigningRequest, signature: bytes) -> Execution:
-        return confirming.submit(self.trading, request, signature)
+        """Under the send lock: the nonce is checked again, then journaled and sent once."""
+        with self._sending():
+            return confirming.submit(self.trading, request, signature)
 
     def confirm(self, preview: Preview, *, accept_high_impact: bool = False) -> Execution:
-        """prepare, sign with this session's key (asked for now), submit."""
-        return confirming.confirm(self.trading, preview, accept_high_impact=accept_high_impact)
+        """prepare, sign with this session's key (asked for now), submit; all under the
+        network's send lock (one sender at a time: orchestrator.sendlock)."""
+        with self._sending():
+            return confirming.confirm(self.trading, preview, accept_high_impact=accept_high_impact)
+
+    def _sending(self) -> AbstractContextManager[None]:
+        if self.network is None or self._home is None:
+            return nullcontext()
+        return send_lock(self._home, self.network)
+
+    def settle(self) -> list[Settled]:
+        """Settle what an earlier run left open on this network (trading.settle); each
+        settlement is also sent, as one line, to the facade's notices."""
+        if self.network is None or self._home is None:
+            return []
+        settled = settle_open(
+            self.chain, self.book.contracts.entry_point, self.journal,
+            home=self._home, network=self.network, from_block=self.book.deployed_from_block,
+        )  # fmt: skip
+        for item in settled:
+            notify(item.line)
+        self.settled.extend(settled)
+        return settled
 
     # -- reads (no key needed) ------------------------------------------------------------------
     def holdings(self) -> HoldingsView:
@@ -351,8 +382,13 @@ class Session:
         a wallet: the dev keeper), over every vault that opted in to it."""
         if self._keeper_journal is None:
             raise ConfigError("this session has no keeper journal")
-        with KeeperJournal(self._keeper_journal) as journal:
+        with (
+            nullcontext() if dry_run else self._sending(),
+            KeeperJournal(self._keeper_journal) as journal,
+        ):
             keeper = Keeper(self.chain, self.book, journal, Transactor(self.chain, self._key()))
+            if self.keeper_backoff_s is not None:
+                keeper.backoff_s = self.keeper_backoff_s
             return keeper.run_once(targets or self.targets(as_of), dry_run=dry_run)
 
     def keeper_key_address(self) -> str:
@@ -423,7 +459,7 @@ def open_session(
         date = datetime.date.fromisoformat(book.market_date)
         missing = left_out_constituents(history, date, {t.symbol for t in book.tokens})
         book = book.model_copy(update={"left_out": (*book.left_out, *missing)})
-    return Session(
+    session = Session(
         chain,
         book,
         journal=journal,
@@ -434,4 +470,12 @@ def open_session(
         keeper=config.keeper_address,
         keeper_journal=keeper_journal_path(network),
         on_close=(lambda: _exit(opened), journal.close),
+        network=network,
+        home=indexvault_home(),
     )
+    try:
+        session.settle()  # settle on every start: what an earlier run left open
+    except BaseException:
+        session.close()
+        raise
+    return session

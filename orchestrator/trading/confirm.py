@@ -6,10 +6,14 @@
                                              # journal, submit once, record the fills
     confirm(ctx, preview)                    # all three, with the context's own signer
 
-Order matters for "never twice": the journal's submission row (unique per quote id) is
-written before the op is broadcast; a crash after that leaves a row that `reconcile`
-settles from the chain, and the EntryPoint's nonce makes the op executable only once.
-A quote id submitted before answers with its recorded outcome and sends nothing."""
+Order matters for "never twice": the journal's submission row (unique per quote id; one
+live row per op hash and per account nonce) is written before the op is broadcast; a
+crash after that leaves an open row that the next session on the network settles from the
+chain before it does anything else (`trading.settle`), and the EntryPoint's nonce makes
+the op executable only once. A quote id submitted before answers with its recorded
+outcome and sends nothing; a dropped one stays dead (preview again: a new quote id).
+The caller (the facade) holds the network's send lock around prepare..submit, so the
+nonce checked in `prepare` is still the account's when the op is sent."""
 
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.chain.vault_binding import SWAPPED
+from orchestrator.crashpoints import crash_point
 from orchestrator.domain.legs import Direction, FilledLeg, PlannedLeg, TokenRef
 from orchestrator.domain.units import Gas, TokenUnits, Wei
 from orchestrator.errors import (
     AccountMoved,
+    AlreadySubmitted,
     ContractReverted,
     IndexVaultError,
     InputError,
@@ -40,7 +46,16 @@ from orchestrator.trading.reads import quote_legs
 from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import recover_user_op_signer, user_op_typed_data
 
-__all__ = ["Execution", "SigningRequest", "confirm", "fills_from", "prepare", "requote", "submit"]
+__all__ = [
+    "Execution",
+    "SigningRequest",
+    "check_nonce",
+    "confirm",
+    "fills_from",
+    "prepare",
+    "requote",
+    "submit",
+]
 
 
 class SigningRequest(BaseModel):
@@ -185,10 +200,7 @@ def prepare(
     account's nonce, and return what the owner must sign. Sends nothing."""
     _check(ctx, preview, accept_high_impact)
     requote(ctx, preview)
-    op = UserOperation.from_rpc(preview.user_op)
-    nonce = ctx.account.nonce(ctx.chain)
-    if nonce != op.nonce:
-        raise AccountMoved(preview.quote_id, previewed_nonce=op.nonce, nonce=nonce)
+    op = check_nonce(ctx, preview.quote_id, preview.user_op)
     entry_point, chain_id = ctx.aa.entry_point, ctx.chain.chain_id
     return SigningRequest(
         quote_id=preview.quote_id,
@@ -199,6 +211,17 @@ def prepare(
         user_op_hash=preview.user_op_hash,
         typed_data=_json_typed_data(op, entry_point=entry_point, chain_id=chain_id),
     )
+
+
+def check_nonce(ctx: TradingContext, quote_id: str, user_op: dict[str, str]) -> UserOperation:
+    """The op, if the account is still as it was built on: the same EntryPoint nonce, and
+    not deployed yet when the op deploys it; AccountMoved otherwise (another operation used
+    the account since the preview)."""
+    op = UserOperation.from_rpc(user_op)
+    nonce = ctx.account.nonce(ctx.chain)
+    if nonce != op.nonce or (op.factory is not None and ctx.chain.code(op.sender)):
+        raise AccountMoved(quote_id, previewed_nonce=op.nonce, nonce=nonce)
+    return op
 
 
 def _json_typed_data(op: UserOperation, *, entry_point: str, chain_id: int) -> dict[str, Any]:
@@ -226,12 +249,15 @@ def submit(ctx: TradingContext, request: SigningRequest, signature: bytes) -> Ex
             f"recovers to {signer}, not to the owner {ctx.owner}; nothing was sent",
             hint="Sign the operation's EIP-712 hash with the owner's key.",
         )
+    check_nonce(ctx, preview.quote_id, preview.user_op)  # again: under the send lock
     now = int(ctx.wall_clock())
     ctx.facts = None  # the op moves the nonce, maybe creates the account and the vault
     ctx.journal.record_confirmation(preview.quote_id, now)
+    crash_point("confirm.confirmed")
     ctx.journal.begin_submission(
         preview.quote_id, preview.user_op_hash, op.sender, op.nonce, None, now
     )
+    crash_point("confirm.journaled")
     try:
         result = ctx.submitter.submit(op)
     except ContractReverted as error:  # rejected by the bundler/EntryPoint: not included
@@ -272,6 +298,7 @@ def _journaled_preview(ctx: TradingContext, quote_id: str) -> Preview:
 
 def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Execution:
     reason = revert_text(result)
+    fills = fills_from(preview, result, preview.vault) if result.success else ()
     ctx.journal.record_receipt(
         preview.quote_id,
         result.transaction_hash,
@@ -280,10 +307,9 @@ def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Exec
         result.actual_gas_used,
         result.actual_gas_cost_wei,
         reason,
+        fills,
     )
-    fills = fills_from(preview, result, preview.vault) if result.success else ()
-    if fills:
-        ctx.journal.record_fills(preview.quote_id, list(fills))
+    crash_point("confirm.done")
     if not result.success:
         raise OperationReverted(
             reason=reason, gas_cost_wei=result.actual_gas_cost_wei, tx_hash=result.transaction_hash
@@ -293,7 +319,10 @@ def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Exec
 
 def _already(ctx: TradingContext, preview: Preview) -> Execution:
     """The quote id was confirmed before: report its outcome, send nothing."""
+    submission = ctx.journal.submission(preview.quote_id)
     result = ctx.submitter.receipt(preview.user_op_hash)
+    if result is None and submission is not None and submission.dropped_reason is not None:
+        raise AlreadySubmitted(preview.quote_id, preview.user_op_hash, "dropped")
     if result is None:
         raise InputError(
             f"preview {preview.quote_id} was already submitted and is not on chain (yet); "

@@ -29,7 +29,11 @@ def _alive(pid: int) -> bool:
 
 
 def test_unreachable_rpc_says_so_plainly() -> None:
-    with pytest.raises(RpcUnavailable, match=r"no JSON-RPC answer from http://127\.0\.0\.1:9"):
+    with pytest.raises(
+        RpcUnavailable,
+        match=r"the node at http://127\.0\.0\.1:9 did not answer eth_chainId: it refused the "
+        r"connection",
+    ):
         connect_rpc("http://127.0.0.1:9", timeout_s=2)
 
 

@@ -37,7 +37,7 @@ def test_a_version_1_journal_migrates_and_accepts_send(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
     _version_1_file(path)
     with Journal(path) as journal:
-        assert journal.schema_version == 2
+        assert journal.schema_version == 3
         (entry,) = journal.entries(owner=OWNER)
         assert entry.preview.kind == "buy"
         assert entry.preview.confirmed_at_s == 150

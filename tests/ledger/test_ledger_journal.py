@@ -13,6 +13,7 @@ import pytest
 
 from orchestrator.domain.legs import FilledLeg
 from orchestrator.errors import (
+    AccountMoved,
     AlreadySubmitted,
     InputError,
     JournalUnusable,
@@ -158,16 +159,44 @@ def test_a_quote_is_never_submitted_twice_whatever_its_state(journal: Journal) -
     assert (caught.value.quote_id, caught.value.user_op_hash, caught.value.state) == (
         "q1", OP_HASH, "submitted",
     )  # fmt: skip
-    journal.mark_dropped("q1", "never reached the chain; preview again")
-    with pytest.raises(AlreadySubmitted) as caught:
-        _submit(journal)
-    assert caught.value.state == "dropped"
-    # the same user operation under another quote id is the same submission
+    # the same user operation under another quote id, while the first is live, is the same
+    # submission
     _confirmed(journal, "q2")
     with pytest.raises(AlreadySubmitted) as caught:
         _submit(journal, "q2")
     assert caught.value.quote_id == "q1"
     assert journal.submission("q2") is None
+    journal.mark_dropped("q1", "never reached the chain; preview again")
+    with pytest.raises(AlreadySubmitted) as caught:
+        _submit(journal)
+    assert caught.value.state == "dropped"
+
+
+def test_a_fresh_preview_of_a_dropped_trade_is_a_new_submission(journal: Journal) -> None:
+    """Issue 15: after the bundler rejected a buy, the same buy previewed again (same op
+    hash: same nonce, calldata and deadline) was refused as "already submitted"."""
+    _confirmed(journal)
+    _submit(journal)
+    journal.mark_dropped("q1", "rejected before inclusion: AA21")
+    _confirmed(journal, "q2")
+    _submit(journal, "q2")  # the same op hash, now under the fresh quote id
+    assert journal.submission("q2") is not None
+    assert journal.submission("q1").dropped_reason is not None  # type: ignore[union-attr]
+    _confirmed(journal, "q3")
+    with pytest.raises(AlreadySubmitted) as caught:  # but never while q2 is live
+        _submit(journal, "q3")
+    assert caught.value.quote_id == "q2"
+
+
+def test_two_live_submissions_never_share_an_account_nonce(journal: Journal) -> None:
+    _confirmed(journal)
+    _submit(journal)  # nonce 7 (the helper's), open
+    _confirmed(journal, "q2")
+    with pytest.raises(AccountMoved):
+        _submit(journal, "q2", op_hash=OTHER_OP_HASH)
+    assert journal.submission("q2") is None
+    journal.mark_dropped("q1", "never reached the chain")
+    _submit(journal, "q2", op_hash=OTHER_OP_HASH)  # the nonce is free again
 
 
 def test_already_submitted_holds_across_two_connections_to_the_file(path: Path) -> None:
@@ -244,7 +273,7 @@ def test_schema_version_reopening_and_foreign_files(path: Path, tmp_path: Path) 
     with Journal(tmp_path / "new" / "dir" / "journal.sqlite") as nested:
         assert nested.schema_version == SCHEMA_VERSION
     with Journal(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 2
+        assert journal.schema_version == SCHEMA_VERSION == 3
         _confirmed(journal)
         _submit(journal)
     with Journal(path) as reopened:  # everything is still there

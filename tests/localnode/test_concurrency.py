@@ -123,11 +123,10 @@ def test_one_wallet_buying_twice_at_once_never_reports_one_nonce_twice(wallets: 
     nonces = [_on_chain(wallets, h)[1] for h in landed]
     assert len(set(nonces)) == len(nonces)  # never two "done" at one nonce
     for output in refused:  # the loser says why, and that nothing ran
-        # Both operations of a first use carry the account's creation: the loser meets
-        # either the spent nonce or the account the winner already created.
-        assert re.search(
-            r"nonce already used|was used since preview|smart account already exists", output
-        ), output
+        # Under the send lock the loser checks its previewed nonce before sending: it
+        # never reaches the bundler (no AA25 nonce clash, no AA10 account clash).
+        assert re.search(r"your smart account was used since preview \w+ \(nonce moved\)",
+                         output), output  # fmt: skip
         assert "done: user operation" not in output
     assert _log(wallets, "grace").count(" buy ") == len(landed)
     grace = Keystore(wallets / "keystores").unlock("grace", PASSWORD)
@@ -136,3 +135,45 @@ def test_one_wallet_buying_twice_at_once_never_reports_one_nonce_twice(wallets: 
         sender = ctx.account.address.lower()
     ours = {h for h in _journal_included(wallets) if _on_chain(wallets, h)[0] == sender}
     assert ours == set(landed)  # the journal says exactly what the chain says
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from orchestrator.sendlock import send_lock
+with send_lock(Path(sys.argv[1]), "local", wait_s=0):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_sender_meets_the_lock_a_reader_does_not(wallets: Path) -> None:
+    """While another process holds the send lock, `buy` is refused at once (wait 0) with
+    the holder's pid and sends nothing (the account's nonce is unchanged), and `holdings`
+    and `log` work."""
+    grace = Keystore(wallets / "keystores").unlock("grace", PASSWORD)
+    with open_session("local", signer=LocalKeySigner(grace)) as session:
+        before = session.trading.account.nonce(session.chain)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(wallets)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        env = {"INDEXVAULT_HOME": str(wallets), "INDEXVAULT_PASSWORD": PASSWORD,
+               "INDEXVAULT_LOCK_WAIT_S": "0"}  # fmt: skip
+        refused = CliRunner().invoke(app, ["buy", "100", "--yes", "-w", "grace"], env=env)
+        assert refused.exit_code != 0
+        assert str(refused.exception) == (
+            f"another indexvault command is sending trades on network 'local' (pid "
+            f"{holder.pid}); wait for it to finish"
+        )
+        assert " buy " in _log(wallets, "grace")  # reads are not blocked
+        held = CliRunner().invoke(app, ["holdings", "-w", "grace"], env=env)
+        assert held.exit_code == 0, held.output
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    with open_session("local", signer=LocalKeySigner(grace)) as session:
+        assert session.trading.account.nonce(session.chain) == before  # nothing was sent

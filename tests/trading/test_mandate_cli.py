@@ -16,12 +16,12 @@ from orchestrator.cli.mandate_cmds import (
     parse_loss_budget,
     parse_tokens,
 )
-from orchestrator.errors import InputError
+from orchestrator.errors import IndexVaultError, InputError
 from orchestrator.localmarket.addressbook import AddressBook
 from orchestrator.service import LOCAL_KEEPER_ACCOUNT
 from orchestrator.text.mandate import duration_text
 from orchestrator.wallet.keystore import Keystore
-from tests.local_network import local_network
+from tests.local_network import blocks_mined, local_network
 
 PASSWORD = "correct horse battery"
 
@@ -39,10 +39,16 @@ def _run(home: Path, *args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def _fails(result, message: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.exit_code != 0
+def _fails(home: Path, message: str, *args: str) -> None:
+    """The command is refused with one of our errors (not a crash), saying `message`, and
+    sends nothing: the node mines no block (every send would mine one)."""
+    before = blocks_mined(home)
+    result = _run(home, *args)
+    assert result.exit_code != 0, result.output
+    assert isinstance(result.exception, IndexVaultError), repr(result.exception)
     text = result.output + str(result.exception)
     assert message in text, text
+    assert blocks_mined(home) == before  # nothing was sent
 
 
 @pytest.mark.anvil
@@ -110,13 +116,13 @@ def test_set_show_revoke_across_commands(home: Path) -> None:
      (["--tokens", "NOPE"], "unknown token(s) on this market: NOPE")],
 )  # fmt: skip
 def test_bad_input_is_refused(home: Path, args: list[str], message: str) -> None:
-    _fails(_run(home, "mandate", "set", "-w", "carol", "--yes", *args), message)
+    _fails(home, message, "mandate", "set", "-w", "carol", "--yes", *args)
 
 
 @pytest.mark.anvil
 def test_no_vault_yet(home: Path) -> None:
-    _fails(_run(home, "mandate", "set", "-w", "dave", "--yes"), "no vault yet")
-    _fails(_run(home, "mandate", "show", "-w", "dave"), "no vault yet")
+    _fails(home, "no vault yet", "mandate", "set", "-w", "dave", "--yes")
+    _fails(home, "no vault yet", "mandate", "show", "-w", "dave")
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
+from orchestrator.errors import IndexVaultError
 from orchestrator.wallet.keystore import Keystore
-from tests.local_network import local_network
+from tests.local_network import blocks_mined, local_network
 
 pytestmark = pytest.mark.anvil
 
@@ -32,11 +33,16 @@ def _run(home: Path, *args: str, password: str = PASSWORD):  # type: ignore[no-u
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def _fails(result, message: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.exit_code != 0
-    assert isinstance(result.exception, SystemExit) or result.exception is not None
+def _fails(home: Path, message: str, *args: str, password: str = PASSWORD) -> None:
+    """The command is refused with one of our errors (not a crash), saying `message`, and
+    sends nothing: the node mines no block (every send would mine one)."""
+    before = blocks_mined(home)
+    result = _run(home, *args, password=password)
+    assert result.exit_code != 0, result.output
+    assert isinstance(result.exception, IndexVaultError), repr(result.exception)
     text = result.output + str(result.exception)
     assert message in text, text
+    assert blocks_mined(home) == before  # nothing was sent
 
 
 def test_fund_buy_holdings_sell_pnl_log_across_commands(home: Path) -> None:
@@ -67,22 +73,22 @@ def test_fund_buy_holdings_sell_pnl_log_across_commands(home: Path) -> None:
 def test_bad_amounts_are_refused_before_anything_is_sent(
     home: Path, amount: str, message: str
 ) -> None:
-    _fails(_run(home, "buy", "--yes", "-w", "bob", "--", amount), message)
+    _fails(home, message, "buy", "--yes", "-w", "bob", "--", amount)
 
 
 def test_sell_without_a_vault(home: Path) -> None:
-    _fails(_run(home, "sell", "--percent", "50", "--yes", "-w", "bob"), "no vault yet")
+    _fails(home, "no vault yet", "sell", "--percent", "50", "--yes", "-w", "bob")
 
 
 def test_unknown_network(home: Path) -> None:
-    _fails(_run(home, "buy", "100", "--yes", "-w", "bob", "--network", "atlantis"),
-           "unknown network 'atlantis'")  # fmt: skip
+    _fails(home, "unknown network 'atlantis'", "buy", "100", "--yes", "-w", "bob", "--network",
+           "atlantis")  # fmt: skip
 
 
 def test_a_shipped_network_without_an_rpc_url_says_how_to_add_one(home: Path) -> None:
-    _fails(_run(home, "buy", "100", "--yes", "-w", "bob", "--network", "sepolia"),
-           "network 'sepolia' has no RPC URL")  # fmt: skip
+    _fails(home, "network 'sepolia' has no RPC URL", "buy", "100", "--yes", "-w", "bob",
+           "--network", "sepolia")  # fmt: skip
 
 
 def test_wrong_password(home: Path) -> None:
-    _fails(_run(home, "sell", "--yes", "-w", "alice", password="not it"), "wrong password")
+    _fails(home, "wrong password", "sell", "--yes", "-w", "alice", password="not it")

@@ -1,0 +1,158 @@
+"""Settle on every start: before a session does anything on a network, the journal's
+submissions left open there (a process that died between "journaled" and "receipt
+recorded") are settled from the chain, and each says so in one line.
+
+Only while this process can take the network's send lock at once (`orchestrator.sendlock`):
+every sender holds it from before it journals until it has recorded the outcome, so an
+open submission while the lock is free belongs to a process that is gone. If another
+command holds it, its open submissions are its own business: nothing is settled now.
+
+For each open submission (`ledger.reconcile`, reads only, never re-sends):
+- its UserOperationEvent is found → the receipt and each leg's fill are recorded
+  (included, or failed with its decoded revert);
+- the account's nonce moved past it, or it left no trace for `grace_s` → dropped: its
+  quote is dead (never sent again), and a fresh preview gets a fresh quote id;
+- otherwise (no trace yet, e.g. in a bundler's mempool) → left open, said as pending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.chain.backends import Chain
+from orchestrator.errors import SendLockBusy, TransientError
+from orchestrator.ledger.journal import Journal
+from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, ReconcileReport, Settlement, reconcile
+from orchestrator.preview.model import Preview
+from orchestrator.sendlock import send_lock
+from orchestrator.trading.confirm import fills_from
+
+__all__ = ["GRACE_ENV", "Settled", "settle_open"]
+
+GRACE_ENV = "INDEXVAULT_SETTLE_GRACE_S"  # how long an op with no trace counts as pending
+REORG_DEPTH = 64  # blocks: a receipt deeper under the head than this is final
+REORG_AGE_S = 3_600  # a receipt recorded longer ago is final
+
+
+@dataclass(frozen=True)
+class Settled:
+    quote_id: str
+    kind: str
+    state: str  # included, failed, dropped, pending
+    detail: str
+
+    @property
+    def line(self) -> str:
+        if self.state == "pending":
+            return (
+                f"{self.kind} {self.quote_id[:8]} from an earlier run is still open "
+                f"({self.detail}); it will not be sent again"
+            )
+        head = f"settled {self.kind} {self.quote_id[:8]} from an earlier run"
+        return f"{head}: {self.state} {self.detail}"
+
+
+def _grace_s() -> int:
+    try:
+        return int(os.environ.get(GRACE_ENV, DEFAULT_GRACE_S))
+    except ValueError:
+        return DEFAULT_GRACE_S
+
+
+def _open_here(journal: Journal, chain_id: int) -> dict[str, Preview]:
+    """The open submissions whose preview is for this chain, with their previews."""
+    found: dict[str, Preview] = {}
+    for sub in journal.unfinished_submissions():
+        record = journal.preview(sub.quote_id)
+        if record is None:
+            continue
+        if json.loads(record.preview_json).get("chain_id") != chain_id:
+            continue
+        found[sub.quote_id] = Preview.model_validate_json(record.preview_json)
+    return found
+
+
+def settle_open(
+    chain: Chain,
+    entry_point: str,
+    journal: Journal,
+    *,
+    home: Path,
+    network: str,
+    now_s: int | None = None,
+    grace_s: int | None = None,
+    from_block: int = 0,
+) -> list[Settled]:
+    """Settle this chain's open submissions (see the module docstring); [] when there are
+    none, or another command is sending on this network right now. First, a receipt
+    recorded in a block the chain no longer has (the chain is now shorter: a reorg, or a
+    local snapshot reverted) is forgotten, so that its submission is settled again."""
+    reorged = _reorged(chain, journal)
+    previews = _open_here(journal, chain.chain_id)
+    if not previews:
+        return []
+    try:
+        with send_lock(home, network, wait_s=0):
+            report = _reconcile(
+                chain, entry_point, journal, only=set(previews), from_block=from_block,
+                now_s=int(time.time()) if now_s is None else now_s,
+                grace_s=_grace_s() if grace_s is None else grace_s,
+                fills_of=lambda q, result: fills_from(previews[q], result, previews[q].vault),
+            )  # fmt: skip
+    except SendLockBusy:
+        return []
+    if report is None:  # the node did not answer: said, and tried again next time
+        return [Settled(q, p.kind.value, "pending", "not settled now: the node did not answer")
+                for q, p in previews.items()]  # fmt: skip
+    return [_said(previews[s.quote_id], s, reorged.get(s.quote_id)) for s in report.settlements]
+
+
+def _reorged(chain: Chain, journal: Journal) -> dict[str, int]:
+    """Forget this chain's recent receipts above its head (within REORG_DEPTH blocks, at
+    most REORG_AGE_S old: a reorg is recent and shallow; a chain started afresh under the
+    same id is not a reorg): quote id -> the lost block."""
+    try:
+        head = chain.block_number()
+    except TransientError:
+        return {}
+    lost = {}
+    now_s = int(time.time())
+    for receipt in journal.receipts_above(head):
+        record = journal.preview(receipt.quote_id)
+        submission = journal.submission(receipt.quote_id)
+        if record is None or submission is None:
+            continue
+        if json.loads(record.preview_json).get("chain_id") != chain.chain_id:
+            continue
+        if receipt.block_number > head + REORG_DEPTH:
+            continue
+        if now_s - submission.submitted_at_s > REORG_AGE_S:
+            continue
+        journal.forget_receipt(receipt.quote_id)
+        lost[receipt.quote_id] = receipt.block_number
+    return lost
+
+
+def _reconcile(*args: Any, **kwargs: Any) -> ReconcileReport | None:
+    """`reconcile`, or None when the node gives no usable answer (settling is retried by
+    the next session; a read command should not fail for it)."""
+    try:
+        return reconcile(*args, **kwargs)
+    except TransientError:
+        return None
+
+
+def _said(preview: Preview, settlement: Settlement, lost_block: int | None) -> Settled:
+    detail = settlement.detail
+    if lost_block is not None:
+        detail += f" (its block {lost_block} is no longer on the chain: a reorg)"
+    result = settlement.result
+    if result is not None and result.success and preview.legs:
+        filled = sum(1 for f in fills_from(preview, result, preview.vault) if f.amount_out)
+        detail += f", {filled} of {len(preview.legs)} legs filled"
+    return Settled(preview.quote_id, preview.kind.value, settlement.state, detail)

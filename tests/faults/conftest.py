@@ -1,0 +1,27 @@
+"""The fault matrix reports its own count for `make bench` (benchmarks/reliability.py):
+.bench/fault_matrix.json, {"cases": N, "failures": M}, written when the matrix ran whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+RESULTS = Path(__file__).resolve().parents[2] / ".bench" / "fault_matrix.json"
+_outcomes: dict[str, bool] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "test_fault_matrix.py" not in report.nodeid:
+        return
+    if report.when == "call" or report.failed:
+        _outcomes[report.nodeid] = _outcomes.get(report.nodeid, True) and report.passed
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not _outcomes or session.config.option.keyword or session.config.option.markexpr:
+        return  # a selection: not the whole matrix
+    RESULTS.parent.mkdir(exist_ok=True)
+    failures = sum(1 for ok in _outcomes.values() if not ok)
+    RESULTS.write_text(json.dumps({"cases": len(_outcomes), "failures": failures}) + "\n")
