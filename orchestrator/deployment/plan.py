@@ -1,8 +1,8 @@
 """What a deployment sends, planned before anything is sent.
 
 The platform is one CREATE2 through the deterministic deployment proxy: the VaultFactory,
-whose constructor deploys its IndexVault implementation (so the two can never exist
-apart; the implementation's address is the factory's first CREATE, nonce 1). Its address
+whose constructor deploys its BatchSettlement (the factory's first CREATE, nonce 1) and
+its IndexVault implementation (the second, nonce 2), so they can never exist apart. Its address
 is `keccak256(0xff ‖ proxy ‖ salt ‖ keccak256(init code))`, and the init code is the
 compiled VaultFactory followed by its constructor arguments (admin, USDC, the V3 factory,
 fee recipient, fee, the chain's block time). Same salt, same bytecode, same arguments:
@@ -158,14 +158,14 @@ def plan_platform(args: PlatformArgs) -> tuple[Step, str, str]:
     factory = predict_create2(init_code, PLATFORM_SALT)
     step = Step(
         key="platform:VaultFactory",
-        what="VaultFactory and its IndexVault implementation (CREATE2 through the proxy)",
+        what="VaultFactory, its BatchSettlement and IndexVault implementation (CREATE2)",
         to=DETERMINISTIC_DEPLOYER,
         data=create2_calldata(init_code, PLATFORM_SALT),
         gas_limit=GAS_VAULT_FACTORY,
         done=_has_code(factory),
         creates=factory,
     )
-    return step, factory, create_address(factory, 1)
+    return step, factory, create_address(factory, 2)  # nonce 1 is its BatchSettlement
 
 
 # --- a test market ------------------------------------------------------------------------

@@ -58,7 +58,7 @@ class PlatformRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     vault_factory: str
-    index_vault_implementation: str  # the factory's first CREATE (nonce 1)
+    index_vault_implementation: str  # the factory's second CREATE (nonce 2; 1 is BatchSettlement)
     salt: str
     admin: str
     usdc: str
