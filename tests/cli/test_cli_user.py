@@ -366,7 +366,7 @@ def test_local_up_guards_the_chain_and_the_market_size(tmp_path: Path) -> None:
         _ok(home, "local", "down")
         (home / "local" / "anvil-state.json").unlink()  # the saved chain is lost
         gone = _run(home, "local", "up")
-        _fails(gone, "could not be resumed", "every vault on it would be gone")
+        _fails(gone, "is missing, but this local network had a chain")
         assert "--reset" in gone.exception.hint  # type: ignore[union-attr]
 
 
