@@ -78,7 +78,9 @@ def test_a_truncated_journal_stops_every_command_and_rebuild_recovers(home: Path
     assert "3 operation(s) of smart account" in rebuilt.output
     assert "3 added (2 buy, 1 sell)" in rebuilt.output
     assert "what the chain cannot tell" in rebuilt.output
-    aside = next(home.glob("journal.sqlite.damaged-*"))
+    # the journal moved aside (its -wal, -shm and .history side files moved beside it)
+    side = ("-wal", "-shm", ".history")
+    aside = next(p for p in home.glob("journal.sqlite.damaged-*") if not p.name.endswith(side))
     assert aside.read_bytes() == damaged
     assert [(k, h) for k, h, _ in _ops(home)] == [(k, h) for k, h, _ in before]
     assert all(fills for _, _, fills in _ops(home))  # fills from the vault's Swapped events
