@@ -20,6 +20,7 @@
     │   ├── UnknownQuote            no preview (or submission) journaled under a quote id
     │   ├── QuoteNotConfirmed       a submission for a preview nobody confirmed
     │   ├── AlreadySubmitted        that quote id was submitted before: never twice
+    │   ├── EarlierRunLanded        an earlier run's open op executed after all: look first
     │   ├── MissingPrice            a held token without a price to value it at
     │   ├── TransactionRejected     the node refused a signed transaction (`reason`)
     │   ├── OriginRejected          a state-changing web request from another page (`origin`)
@@ -49,7 +50,8 @@
     │   │   ├── BundlerUnreachable  the bundler refused the connection: nothing delivered
     │   │   └── UserOpNotSent       so the op was not sent: preview again once it is back
     │   ├── NotIncludedYet          sent, but not on chain within the wait: look again later
-    │   │   └── UserOpNotIncluded   a bundler took the op; no receipt yet, never re-sent
+    │   │   ├── UserOpNotIncluded   a bundler took the op; no receipt yet, never re-sent
+    │   │   └── ReceiptNotOnChain   a bundler's receipt in a block the node does not have
     │   ├── ChainMoved              the chain kept changing while a preview read it
     │   ├── SendLockBusy            another command is sending on this network (its pid)
     │   └── KeeperStopped           the keeper gave up after its retries; the next run resumes
@@ -87,6 +89,7 @@ __all__ = [
     "ContractReverted",
     "DeployerUnderfunded",
     "DuplicateWallet",
+    "EarlierRunLanded",
     "EventsInconsistent",
     "IndexVaultError",
     "InputError",
@@ -117,6 +120,7 @@ __all__ = [
     "PriceUpdated",
     "QuoteConflict",
     "QuoteNotConfirmed",
+    "ReceiptNotOnChain",
     "RejectionReason",
     "RpcUnavailable",
     "SendLockBusy",
@@ -362,6 +366,22 @@ class AlreadySubmitted(InputError):
         self.quote_id = quote_id
         self.user_op_hash = user_op_hash
         self.state = state
+
+
+class EarlierRunLanded(InputError):
+    """Opening this session found that an operation of this account, left open by an
+    earlier run (one that died, or whose outcome was not known), has executed after all.
+    The command was decided without knowing that, so it stops before previewing: a repeat
+    of the same trade would otherwise execute twice. Said once per session."""
+
+    def __init__(self, quote_id: str, kind: str, detail: str) -> None:
+        super().__init__(
+            f"your {kind} {quote_id[:8]} from an earlier run has executed after all "
+            f"({detail}); nothing new was previewed or sent, so that it is not done twice",
+            hint="Check `indexvault holdings` and `indexvault log`, then run the command "
+            "again if you still want it.",
+        )
+        self.quote_id, self.kind, self.detail = quote_id, kind, detail
 
 
 class MissingPrice(InputError):
@@ -742,10 +762,28 @@ class NotIncludedYet(TransientError):
         self.what, self.waited_s = what, waited_s
 
 
+class ReceiptNotOnChain(NotIncludedYet):
+    """A bundler answered with a receipt (transaction `tx_hash` in block `block_number`)
+    that the node does not have: a reorg, or a bundler whose memory outlived the chain's.
+    Nothing is recorded; the submission stays open and is settled from the node."""
+
+    def __init__(self, user_op_hash: str, *, tx_hash: str, block_number: int) -> None:
+        super().__init__(
+            f"user operation {user_op_hash}",
+            waited_s=0,
+            detail=f": the bundler reports it in transaction {tx_hash} (block {block_number}), "
+            "which the node does not have (a reorg?); its outcome is not known yet, and it "
+            "will not be sent again",
+            hint="Run `indexvault log` later: it is settled from the node's chain. To trade "
+            "anyway, preview again: the new operation takes this one's nonce.",
+        )
+        self.user_op_hash, self.tx_hash, self.block_number = user_op_hash, tx_hash, block_number
+
+
 class UserOpNotIncluded(NotIncludedYet):
     """The bundler took the op but no receipt came within the wait. Its outcome is
     unknown: the journal keeps the submission open, and the next run settles it from the
-    chain (included, or dropped once its nonce is used or it is old enough)."""
+    chain (included, or dropped once another op uses its nonce)."""
 
     def __init__(self, user_op_hash: str, *, timeout_s: float, bundler: str) -> None:
         super().__init__(
@@ -753,8 +791,9 @@ class UserOpNotIncluded(NotIncludedYet):
             waited_s=timeout_s,
             detail=f" by bundler {bundler}; its outcome is not known yet, and it will not be "
             "sent again",
-            hint="Run `indexvault log` later: it is settled from the chain (included, or "
-            "dropped so you can preview again). Check the bundler: `indexvault local status`.",
+            hint="Run `indexvault log` later: it is settled from the chain. To trade anyway, "
+            "preview again: the new operation takes this one's nonce, so at most one of them "
+            "executes. Check the bundler: `indexvault local status`.",
         )
         self.user_op_hash, self.timeout_s, self.bundler = user_op_hash, timeout_s, bundler
 

@@ -126,9 +126,10 @@ _SUBMISSION_BY_OP_HASH = (
     "FROM submissions WHERE user_op_hash = ? ORDER BY dropped_reason IS NULL DESC, "
     "submitted_at_s DESC"
 )
-_LIVE_AT_NONCE = (
-    "SELECT quote_id, user_op_hash, sender, nonce, tx_hash, submitted_at_s, dropped_reason "
-    "FROM submissions WHERE sender = ? AND nonce = ? AND dropped_reason IS NULL"
+_USED_AT_NONCE = (
+    "SELECT s.quote_id, s.user_op_hash, s.sender, s.nonce, s.tx_hash, s.submitted_at_s, "
+    "s.dropped_reason FROM submissions s JOIN receipts r ON r.quote_id = s.quote_id "
+    "WHERE s.sender = ? AND s.nonce = ?"
 )
 _UNFINISHED = (
     "SELECT quote_id, user_op_hash, sender, nonce, tx_hash, submitted_at_s, dropped_reason "
@@ -194,9 +195,9 @@ def submission_by_op_hash(db: sqlite3.Connection, user_op_hash: str) -> Submissi
     return None if row is None else _submission(row)
 
 
-def live_at_nonce(db: sqlite3.Connection, sender: str, nonce: int) -> SubmissionRecord | None:
-    """A submission not dropped (open, included or failed) at this account nonce."""
-    row = db.execute(_LIVE_AT_NONCE, (sender, str(nonce))).fetchone()
+def used_at_nonce(db: sqlite3.Connection, sender: str, nonce: int) -> SubmissionRecord | None:
+    """A submission at this account nonce that has a receipt (the nonce is used by it)."""
+    row = db.execute(_USED_AT_NONCE, (sender, str(nonce))).fetchone()
     return None if row is None else _submission(row)
 
 

@@ -116,8 +116,10 @@ class Journal(SqliteJournal):
     ) -> SubmissionRecord:
         """Write this BEFORE broadcasting. Raises AlreadySubmitted if the quote id has a
         submission already, in any state, or this user operation is live (not dropped)
-        under another quote id; AccountMoved if another live submission holds this account
-        nonce (two operations at one nonce are never both reported done)."""
+        under another quote id; AccountMoved if another submission at this account nonce
+        has a receipt (the nonce is used). An open one at this nonce (no receipt: its fate
+        unknown) does not block: the two ops share the nonce, so at most one executes, and
+        settling drops the other once the nonce is used (`ledger.reconcile`)."""
         record = SubmissionRecord(
             quote_id=quote_id,
             user_op_hash=hash32("user_op_hash", user_op_hash),
@@ -131,12 +133,8 @@ class Journal(SqliteJournal):
             with self._write() as db:
                 if self._require_preview(db, quote_id).confirmed_at_s is None:
                     raise QuoteNotConfirmed(quote_id)
-                rival = _sql.live_at_nonce(db, record.sender, record.nonce)
-                if (
-                    rival is not None
-                    and rival.quote_id != quote_id
-                    and (rival.user_op_hash != record.user_op_hash)
-                ):
+                used = _sql.used_at_nonce(db, record.sender, record.nonce)
+                if used is not None and used.user_op_hash != record.user_op_hash:
                     raise AccountMoved(quote_id, previewed_nonce=nonce, nonce=nonce + 1)
                 _sql.insert_submission(db, record)  # the guard: PRIMARY KEY + UNIQUE
         except sqlite3.IntegrityError as error:

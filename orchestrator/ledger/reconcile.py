@@ -9,11 +9,14 @@ meanwhile is never mistaken for a dropped one):
 Then (`decide`, pure):
 - the event exists → the receipt is recorded (`UserOperationRevertReason` decoded into
   the revert reason when it failed): included or failed;
-- the recorded transaction is pending in the node → left unfinished;
-- the nonce is past the op's → another operation used it: dropped;
-- no trace, submitted less than `grace_s` ago → left unfinished (a bundler's mempool, or
-  a transaction still propagating, is invisible here);
-- otherwise → dropped: it never reached the chain; the user previews again.
+- the nonce is past the op's and its event is not there → another operation used the
+  nonce: dropped. This is the only way an op is found dead, because it is the only proof:
+  an op with no trace may still sit in a bundler's mempool (or another's, if it was
+  shared) and land at any time;
+- otherwise (no trace, a bundle transaction pending, or mined without it) → left open.
+  It is never sent again, and it never blocks the account: the next operation of the
+  account is built on the chain's nonce, which is this op's, so the two are exclusive and
+  at most one of them ever executes. Once one lands, the other is dropped by the rule above.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from orchestrator.ledger.journal import Journal
 from orchestrator.ledger.journal_records import SubmissionRecord
 
 __all__ = [
-    "DEFAULT_GRACE_S",
     "ChainFacts",
     "ReconcileReport",
     "Settlement",
@@ -47,7 +49,6 @@ __all__ = [
     "revert_text",
 ]
 
-DEFAULT_GRACE_S = 300
 SEQUENCE_MASK = 2**64 - 1
 TxStatus = Literal["none", "pending", "mined", "unknown"]
 SettledState = Literal["included", "failed", "dropped", "pending"]
@@ -87,15 +88,13 @@ def revert_text(result: UserOpResult) -> str | None:
     return text if result.revert_call_index is None else f"call {result.revert_call_index}: {text}"
 
 
-def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int) -> Settlement:
+def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int) -> Settlement:
     """Pure: the verdict for one unfinished submission (see the module docstring)."""
     if facts.result is not None:
         result = facts.result
         state: SettledState = "included" if result.success else "failed"
         where = f"in block {result.block_number} ({result.transaction_hash})"
         return Settlement(sub.quote_id, state, where, result)
-    if facts.tx_status == "pending":
-        return Settlement(sub.quote_id, "pending", f"bundle transaction {sub.tx_hash} is pending")
     sequence = sub.nonce & SEQUENCE_MASK
     if facts.next_sequence > sequence:
         return Settlement(
@@ -104,14 +103,21 @@ def decide(sub: SubmissionRecord, facts: ChainFacts, *, now_s: int, grace_s: int
             f"nonce {sequence} was used by another operation (the account is at "
             f"{facts.next_sequence}); preview again",
         )
-    age_s = now_s - sub.submitted_at_s
-    if age_s < grace_s:
-        return Settlement(sub.quote_id, "pending", f"no trace on chain yet ({age_s} s old)")
+    age_s = max(0, now_s - sub.submitted_at_s)
     where = {
+        "pending": f"its bundle transaction {sub.tx_hash} is pending",
         "mined": f"bundle transaction {sub.tx_hash} did not include it",
-        "unknown": f"the node does not know bundle transaction {sub.tx_hash}",
-    }.get(facts.tx_status, "never reached the chain")
-    return Settlement(sub.quote_id, "dropped", f"{where}; preview again")
+        "unknown": f"the node does not know its bundle transaction {sub.tx_hash}",
+    }.get(facts.tx_status, "no trace on chain yet")
+    return Settlement(sub.quote_id, "pending", f"{where}, {_age(age_s)} after it was sent")
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7_200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3_600} h"
 
 
 def reconcile(
@@ -121,7 +127,6 @@ def reconcile(
     *,
     from_block: int = 0,
     now_s: int | None = None,
-    grace_s: int = DEFAULT_GRACE_S,
     only: set[str] | None = None,
     fills_of: Callable[[str, UserOpResult], Sequence[FilledLeg]] | None = None,
 ) -> ReconcileReport:
@@ -137,7 +142,7 @@ def reconcile(
         if only is not None and sub.quote_id not in only:
             continue
         facts = reader.facts(sub)
-        verdict = decide(sub, facts, now_s=now, grace_s=grace_s)
+        verdict = decide(sub, facts, now_s=now)
         if facts.result is not None:
             r = facts.result
             fills = fills_of(sub.quote_id, r) if fills_of is not None and r.success else ()

@@ -28,7 +28,7 @@ from eth_utils.address import is_address, to_checksum_address
 from orchestrator.chain import Chain, Transactor
 from orchestrator.domain.mandate import Mandate
 from orchestrator.domain.units import Bps, TokenUnits, UsdcUnits, Wei
-from orchestrator.errors import ConfigError, InputError
+from orchestrator.errors import ConfigError, EarlierRunLanded, InputError
 from orchestrator.execution.userop_submitter import UserOpSubmitter, submitter_for
 from orchestrator.keeper.cycle import CycleReport, Keeper
 from orchestrator.keeper.journal import KeeperJournal
@@ -156,6 +156,7 @@ class Session:
         self.chain, self.book, self.journal, self.history = chain, book, journal, history
         self.network, self._home = network, home  # both set: sends hold the send lock
         self.settled: list[Settled] = []  # what the session settled when it opened
+        self._told: set[str] = set()  # earlier runs' landings already raised (once each)
         self.keeper_backoff_s: float | None = None  # None: the keeper's default
         self.owner = signer.owner if owner is None and signer is not None else owner
         self.signer = signer
@@ -230,16 +231,19 @@ class Session:
         self, usdc_amount: UsdcUnits, *, max_slippage_bps: int | None = None, force: bool = False
     ) -> Preview:
         """What buying the index for `usdc_amount` (fee included) will do."""
+        self._stop_if_an_earlier_run_landed()
         return previews.preview_buy(
             self.trading, usdc_amount, max_slippage_bps=max_slippage_bps, force=force
         )
 
     def preview_sell(self, fraction_bps: Bps, *, max_slippage_bps: int | None = None) -> Preview:
         """Selling `fraction_bps` of every holding and of the vault's cash, to USDC."""
+        self._stop_if_an_earlier_run_landed()
         return previews.preview_sell(self.trading, fraction_bps, max_slippage_bps=max_slippage_bps)
 
     def preview_withdraw(self) -> Preview:
         """Every token and the USDC to the smart account, in kind: no swap, no fee."""
+        self._stop_if_an_earlier_run_landed()
         return previews.preview_withdraw(self.trading)
 
     def preview_set_mandate(
@@ -258,6 +262,7 @@ class Session:
         """Delegate to `keeper` (None: the network's keeper) within these limits, for
         `tokens` (None: every token of the market); `batchable`: the keeper may rebalance
         the vault in one transaction with other vaults (BatchSettlement), same limits."""
+        self._stop_if_an_earlier_run_landed()
         mandate = Mandate(
             keeper_address(self.chain, keeper or self._keeper),
             max_slippage_bps,
@@ -271,7 +276,26 @@ class Session:
         return mandates.preview_set_mandate(self.trading, mandate, tokens)
 
     def preview_revoke_keeper(self) -> Preview:
+        self._stop_if_an_earlier_run_landed()
         return mandates.preview_revoke_keeper(self.trading)
+
+    def _stop_if_an_earlier_run_landed(self) -> None:
+        """EarlierRunLanded, once, when this session's opening settle found an op of this
+        account, left open by an earlier run, executed: the caller decided this command
+        without knowing, and a repeat of that trade would execute twice. (An open op that
+        lands later than the settle moves the account's nonce: the preview built on the
+        old nonce is then refused by `check_nonce`.)"""
+        if not self.settled or self.owner is None:
+            return
+        account = self.account
+        for item in self.settled:
+            if item.state != "included" or item.quote_id in self._told:
+                continue
+            submission = self.journal.submission(item.quote_id)
+            if submission is None or submission.sender != account:
+                continue
+            self._told.add(item.quote_id)
+            raise EarlierRunLanded(item.quote_id, item.kind, item.detail)
 
     # -- confirming: prepare -> sign -> submit --------------------------------------------------
     def prepare(self, preview: Preview, *, accept_high_impact: bool = False) -> SigningRequest:
@@ -332,6 +356,7 @@ class Session:
         """Sending `amount` whole units of token `symbol` (USDC or a listed token) from the
         smart account to `to`: refused for the zero address, the vault, the account itself
         and token contracts; a warning for another contract."""
+        self._stop_if_an_earlier_run_landed()
         return preview_send(self.trading, symbol, self._base_units(symbol, amount), to)
 
     def _base_units(self, symbol: str, amount: Decimal) -> TokenUnits:

@@ -35,6 +35,7 @@ from orchestrator.errors import (
     OperationReverted,
     PreviewExpired,
     PriceUpdated,
+    ReceiptNotOnChain,
     UnknownQuote,
     UserOpNotSent,
 )
@@ -250,6 +251,9 @@ def submit(ctx: TradingContext, request: SigningRequest, signature: bytes) -> Ex
             hint="Sign the operation's EIP-712 hash with the owner's key.",
         )
     check_nonce(ctx, preview.quote_id, preview.user_op)  # again: under the send lock
+    twin = _open_twin(ctx, preview)
+    if twin is not None:
+        return _send_again(ctx, twin, op)
     now = int(ctx.wall_clock())
     ctx.facts = None  # the op moves the nonce, maybe creates the account and the vault
     ctx.journal.record_confirmation(preview.quote_id, now)
@@ -289,6 +293,35 @@ def confirm(
     return submit(ctx, request, signature)
 
 
+def _open_twin(ctx: TradingContext, preview: Preview) -> str | None:
+    """The quote id of an earlier submission still open (no receipt, not dropped) whose op
+    is this very op: the same nonce, calls, deadline and fees hash the same (a preview
+    repeated on a chain whose clock has not moved, after a run that died)."""
+    earlier = ctx.journal.submission_by_op_hash(preview.user_op_hash)
+    if earlier is None or earlier.quote_id == preview.quote_id:
+        return None
+    if earlier.dropped_reason is not None or ctx.journal.receipt(earlier.quote_id) is not None:
+        return None
+    return earlier.quote_id
+
+
+def _send_again(ctx: TradingContext, earlier_quote_id: str, op: UserOperation) -> Execution:
+    """Send the op of an open submission again, and record its outcome under that
+    submission's quote id (one journal row per op). Safe: an op executes at most once (its
+    nonce), and the bundler answers an op it holds already by waiting for it (and one
+    already included by its receipt). Needed: the earlier run may have died before its op
+    reached the bundler. A rejection drops the earlier submission; an unknown outcome
+    leaves it open."""
+    earlier = _journaled_preview(ctx, earlier_quote_id)
+    ctx.facts = None
+    try:
+        result = ctx.submitter.submit(op)
+    except ContractReverted as error:
+        ctx.journal.mark_dropped(earlier_quote_id, f"rejected before inclusion: {error}")
+        raise
+    return _settle(ctx, earlier, result)
+
+
 def _journaled_preview(ctx: TradingContext, quote_id: str) -> Preview:
     record = ctx.journal.preview(quote_id)
     if record is None:
@@ -297,6 +330,14 @@ def _journaled_preview(ctx: TradingContext, quote_id: str) -> Preview:
 
 
 def _settle(ctx: TradingContext, preview: Preview, result: UserOpResult) -> Execution:
+    """Record the op's outcome, once the node confirms the receipt's transaction is in the
+    block the bundler says (ReceiptNotOnChain otherwise: a bundler's memory can outlive a
+    reorg, and the journal records only what the chain has)."""
+    mined = ctx.chain.receipt(bytes.fromhex(result.transaction_hash[2:]))
+    if mined is None or int(mined["blockNumber"]) != result.block_number:
+        raise ReceiptNotOnChain(
+            preview.user_op_hash, tx_hash=result.transaction_hash, block_number=result.block_number
+        )
     reason = revert_text(result)
     fills = fills_from(preview, result, preview.vault) if result.success else ()
     ctx.journal.record_receipt(

@@ -10,15 +10,19 @@ command holds it, its open submissions are its own business: nothing is settled 
 For each open submission (`ledger.reconcile`, reads only, never re-sends):
 - its UserOperationEvent is found → the receipt and each leg's fill are recorded
   (included, or failed with its decoded revert);
-- the account's nonce moved past it, or it left no trace for `grace_s` → dropped: its
-  quote is dead (never sent again), and a fresh preview gets a fresh quote id;
-- otherwise (no trace yet, e.g. in a bundler's mempool) → left open, said as pending.
+- the account's nonce moved past it and its event is not there → dropped: another
+  operation used the nonce, so it can never land; its quote is dead, a fresh preview gets
+  a fresh quote id;
+- otherwise (no trace yet: it may be in a bundler's mempool) → left open, said as pending.
+  An op with no trace is never declared dropped after some time: it could still land, and
+  a trade repeated in the belief that it was dropped would then execute twice (the crash
+  soak found exactly that with a time-based verdict). The account's next operation is
+  built on the chain's nonce, which is the open op's, so at most one of the two executes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +31,13 @@ from typing import Any
 from orchestrator.chain.backends import Chain
 from orchestrator.errors import SendLockBusy, TransientError
 from orchestrator.ledger.journal import Journal
-from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, ReconcileReport, Settlement, reconcile
+from orchestrator.ledger.reconcile import ReconcileReport, Settlement, reconcile
 from orchestrator.preview.model import Preview
 from orchestrator.sendlock import send_lock
 from orchestrator.trading.confirm import fills_from
 
-__all__ = ["GRACE_ENV", "Settled", "settle_open"]
+__all__ = ["Settled", "settle_open"]
 
-GRACE_ENV = "INDEXVAULT_SETTLE_GRACE_S"  # how long an op with no trace counts as pending
 REORG_DEPTH = 64  # blocks: a receipt deeper under the head than this is final
 REORG_AGE_S = 3_600  # a receipt recorded longer ago is final
 
@@ -51,17 +54,11 @@ class Settled:
         if self.state == "pending":
             return (
                 f"{self.kind} {self.quote_id[:8]} from an earlier run is still open "
-                f"({self.detail}); it will not be sent again"
+                f"({self.detail}); it will not be sent again, and your next operation "
+                "replaces it (both take the account's next nonce: at most one executes)"
             )
         head = f"settled {self.kind} {self.quote_id[:8]} from an earlier run"
         return f"{head}: {self.state} {self.detail}"
-
-
-def _grace_s() -> int:
-    try:
-        return int(os.environ.get(GRACE_ENV, DEFAULT_GRACE_S))
-    except ValueError:
-        return DEFAULT_GRACE_S
 
 
 def _open_here(journal: Journal, chain_id: int) -> dict[str, Preview]:
@@ -85,7 +82,6 @@ def settle_open(
     home: Path,
     network: str,
     now_s: int | None = None,
-    grace_s: int | None = None,
     from_block: int = 0,
 ) -> list[Settled]:
     """Settle this chain's open submissions (see the module docstring); [] when there are
@@ -101,7 +97,6 @@ def settle_open(
             report = _reconcile(
                 chain, entry_point, journal, only=set(previews), from_block=from_block,
                 now_s=int(time.time()) if now_s is None else now_s,
-                grace_s=_grace_s() if grace_s is None else grace_s,
                 fills_of=lambda q, result: fills_from(previews[q], result, previews[q].vault),
             )  # fmt: skip
     except SendLockBusy:

@@ -30,6 +30,7 @@ from orchestrator.errors import (
     KeeperStopped,
     NotIncludedYet,
     PriceUpdated,
+    ReceiptNotOnChain,
     RpcUnavailable,
     UserOpRejected,
 )
@@ -177,6 +178,18 @@ def _consistent(rig: Rig, owner: LocalAccount) -> dict[str, bool]:
     return chain_ops
 
 
+def _dropped_once_its_nonce_is_used(rig: Rig, name: str) -> None:
+    """After the next buy, nothing is left open: the op left open before was either dropped
+    (the buy's new op used its nonce) or, when the fresh preview hashed the same, was that
+    very op, sent again under the open one's quote id and included."""
+    held = rig.run("holdings", "-w", name, "-n", "proxied")
+    assert held.exit_code == 0, held.output
+    assert "is still open" not in held.output, held.output
+    if "from an earlier run" in held.output:
+        assert "dropped nonce" in held.output, held.output
+        assert "was used by another operation" in held.output, held.output
+
+
 def _words(result: Any, *expected: str) -> str:
     """The command failed with one of our errors (no traceback), saying `expected`."""
     assert result.exit_code != 0, result.output
@@ -254,7 +267,7 @@ def test_f2_node_429_with_retry_after_says_so_and_sends_nothing(rig: Rig) -> Non
     assert rig.sends() == 0
 
 
-def test_f2_bundler_503_on_the_send_is_never_resent_then_settled_dropped(rig: Rig) -> None:
+def test_f2_bundler_503_on_the_send_never_resent_replaced_by_the_next_buy(rig: Rig) -> None:
     rig.reset()
     owner = _wallet(rig, "f2c")
     rig.bundler.rule(SEND, Fault.http(503), times=1)
@@ -264,11 +277,14 @@ def test_f2_bundler_503_on_the_send_is_never_resent_then_settled_dropped(rig: Ri
         "answered HTTP 503",
     )
     assert rig.bundler.delivered(SEND) == 0
-    held = rig.run("holdings", "-w", "f2c", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
+    held = rig.run("holdings", "-w", "f2c", "-n", "proxied")
     assert held.exit_code == 0, held.output
-    assert "from an earlier run: dropped never reached the chain" in held.output
-    _done(rig.run("buy", "50", "--yes", "-w", "f2c", "-n", "proxied"))
+    assert "is still open (no trace on chain yet" in held.output, (
+        held.output
+    )  # no proof it is dead: never "dropped" by age
+    _done(rig.run("buy", "50", "--yes", "-w", "f2c", "-n", "proxied"))  # on the same nonce
     assert rig.bundler.delivered(SEND) == 1
+    _dropped_once_its_nonce_is_used(rig, "f2c")
     assert list(_consistent(rig, owner).values()) == [True]
 
 
@@ -283,7 +299,9 @@ def test_f3_slow_node_and_bundler_the_buy_lands_once(rig: Rig) -> None:
     assert list(_consistent(rig, owner).values()) == [True]
 
 
-def test_f3_bundler_hangs_up_on_the_send_never_resent_settled_later(rig: Rig) -> None:
+def test_f3_bundler_hangs_up_on_the_send_never_resent_the_next_buy_replaces_it(
+    rig: Rig,
+) -> None:
     rig.reset()
     owner = _wallet(rig, "f3b")
     rig.bundler.rule(SEND, Fault.hang_up(), times=1)
@@ -292,14 +310,13 @@ def test_f3_bundler_hangs_up_on_the_send_never_resent_settled_later(rig: Rig) ->
         f"the bundler at {rig.bundler.url} did not answer eth_sendUserOperation",
     )
     assert rig.bundler.delivered(SEND) == 0
-    again = rig.run("buy", "50", "--yes", "-w", "f3b", "-n", "proxied")  # within the grace
-    assert isinstance(again.exception, AccountMoved | IndexVaultError), again.output
-    assert "done: user operation" not in again.output
-    assert rig.bundler.delivered(SEND) == 0  # the open one blocks its nonce: never twice
-    held = rig.run("holdings", "-w", "f3b", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
-    assert "dropped never reached the chain" in held.output, held.output
-    _done(rig.run("buy", "50", "--yes", "-w", "f3b", "-n", "proxied"))
+    # the buy again, at once: the open op may have reached the bundler, so the new one is
+    # built on its nonce (the two are exclusive: at most one executes) and is sent
+    again = rig.run("buy", "50", "--yes", "-w", "f3b", "-n", "proxied")
+    assert "is still open (no trace on chain yet" in again.output, again.output
+    _done(again)
     assert rig.bundler.delivered(SEND) == 1
+    _dropped_once_its_nonce_is_used(rig, "f3b")
     assert list(_consistent(rig, owner).values()) == [True]
 
 
@@ -356,7 +373,7 @@ def test_f5_receipts_lag_the_buy_still_lands_once(rig: Rig) -> None:
 
 
 # -- F7 the operation is never mined ----------------------------------------------------------
-def test_f7_never_mined_not_resent_then_dropped_and_a_new_preview_lands(rig: Rig) -> None:
+def test_f7_never_mined_not_resent_open_until_a_new_preview_takes_its_nonce(rig: Rig) -> None:
     rig.reset()
     owner = _wallet(rig, "f7")
     rig.bundler.rule(SEND, Fault.result(rig.op_hash), times=1)  # accepted, then lost
@@ -366,10 +383,11 @@ def test_f7_never_mined_not_resent_then_dropped_and_a_new_preview_lands(rig: Rig
     _words(failed, "was not included within 1 s", "it will not be sent again")
     assert isinstance(failed.exception, NotIncludedYet)
     assert rig.bundler.delivered(SEND) == 0
-    held = rig.run("log", "-w", "f7", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
-    assert "dropped never reached the chain; preview again" in held.output, held.output
+    held = rig.run("log", "-w", "f7", "-n", "proxied")
+    assert "is still open (no trace on chain yet" in held.output, held.output
     _done(rig.run("buy", "50", "--yes", "-w", "f7", "-n", "proxied"))
     assert rig.bundler.delivered(SEND) == 1
+    _dropped_once_its_nonce_is_used(rig, "f7")
     assert list(_consistent(rig, owner).values()) == [True]
 
 
@@ -442,11 +460,11 @@ def test_f11_crash_at_each_step_settled_by_the_next_command(rig: Rig, point: str
     sent = rig.bundler.delivered(SEND)
     assert sent == (1 if point in ("confirm.broadcast", "confirm.done") else 0)
     _wait_for_ops(rig, owner, sent)
-    held = rig.run("holdings", "-w", name, "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
+    held = rig.run("holdings", "-w", name, "-n", "proxied")
     assert held.exit_code == 0, held.output
     expected = {
         "confirm.confirmed": None,  # nothing submitted: nothing to settle
-        "confirm.journaled": "dropped never reached the chain",
+        "confirm.journaled": "is still open (no trace on chain yet",  # the next buy replaces it
         "confirm.broadcast": "included in block",
         "confirm.done": None,  # everything journaled already
     }[point]
@@ -455,9 +473,11 @@ def test_f11_crash_at_each_step_settled_by_the_next_command(rig: Rig, point: str
     else:
         assert expected in held.output, held.output
     assert rig.bundler.delivered(SEND) == sent  # settling never sends
-    assert len(_consistent(rig, owner)) == sent
     _done(rig.run("buy", "50", "--yes", "-w", name, "-n", "proxied"))
     assert rig.bundler.delivered(SEND) == sent + 1
+    if point == "confirm.journaled":
+        _dropped_once_its_nonce_is_used(rig, name)
+    assert len(_consistent(rig, owner)) == sent + 1
     assert all(_consistent(rig, owner).values())
 
 
@@ -529,9 +549,17 @@ def test_f6_reorg_drops_our_block_the_journal_follows_the_chain(rig: Rig) -> Non
     finally:
         chain.close()
     assert _on_chain(rig, owner) == {}
-    held = rig.run("holdings", "-w", "f6", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
+    held = rig.run("holdings", "-w", "f6", "-n", "proxied")
     assert held.exit_code == 0, held.output
     assert "is no longer on the chain: a reorg" in held.output, held.output
-    assert "dropped" in held.output
-    assert _consistent(rig, owner) == {}  # no entry claims what the chain lost
+    assert "is still open" in held.output  # no proof it is dead: it may be re-included
     assert rig.bundler.delivered(SEND) == 1  # settling never re-sends
+    # the same buy again, after the rewind, is the very op alto remembers as included: its
+    # receipt is checked against the node and refused, nothing recorded
+    lied = rig.run("buy", "50", "--yes", "-w", "f6", "-n", "proxied")
+    _words(lied, "which the node does not have (a reorg?)", "it will not be sent again")
+    assert isinstance(lied.exception, ReceiptNotOnChain)
+    assert rig.bundler.delivered(SEND) == 1
+    _done(rig.run("buy", "60", "--yes", "-w", "f6", "-n", "proxied"))  # on the same nonce
+    _dropped_once_its_nonce_is_used(rig, "f6")
+    assert list(_consistent(rig, owner).values()) == [True]  # only what the chain has

@@ -251,8 +251,9 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     )  # fmt: skip  # reading only: nothing sent, nothing mined
     assert report.quote_ids("included") == ("q-buy",)
     assert report.quote_ids("failed") == ("q-greedy",)
-    assert set(report.quote_ids("dropped")) == {"q-lost", "q-never"}
-    assert journal.unfinished_submissions() == []
+    assert report.quote_ids("dropped") == ("q-lost",)
+    assert report.quote_ids("pending") == ("q-never",)  # however old: no proof it is dead
+    assert [s.quote_id for s in journal.unfinished_submissions()] == ["q-never"]
 
     receipt = journal.receipt("q-buy")
     assert receipt is not None
@@ -269,13 +270,22 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     assert lost.dropped_reason is not None
     assert lost.dropped_reason.startswith("nonce 1 was used by another operation")
     assert never is not None
-    assert never.dropped_reason == "never reached the chain; preview again"
+    assert never.dropped_reason is None
     with pytest.raises(AlreadySubmitted) as caught:  # (c) of the brief: never twice
         journal.begin_submission("q-buy", "0x" + "77" * 32, account.address, 9, None, 0)
     assert caught.value.state == "included"
     assert journal.gas_paid_wei(account.address) == (
         result.actual_gas_cost_wei + failed.actual_gas_cost_wei
     )
+    # (d) the account's next op is built on q-never's nonce: once it lands, q-never is dead
+    other = [_call(vault, "withdrawInKind", [env.usdc.address])]
+    bundler.submit(sign(prepare_user_op(chain, account, other).op))
+    later = reconcile(chain, aa.entry_point, journal)
+    assert later.quote_ids("dropped") == ("q-never",)
+    never = journal.submission("q-never")
+    assert never is not None
+    assert never.dropped_reason is not None
+    assert never.dropped_reason.startswith(f"nonce {never.nonce} was used by another operation")
     assert reconcile(chain, aa.entry_point, journal).settlements == ()  # nothing left
 
     rows = read_log(chain, journal, vault.address)
@@ -285,6 +295,6 @@ def test_reconcile_settles_unfinished_user_operations_from_the_chain(
     )  # fmt: skip
     assert {(r.kind, r.quote_id) for r in rows[2:]} == {
         ("dropped", "q-lost"), ("failed", "q-greedy"), ("keeper_revoked", None),
-        ("dropped", "q-never"),
+        ("dropped", "q-never"), ("withdraw", None),
     }  # fmt: skip
     journal.close()

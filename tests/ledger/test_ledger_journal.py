@@ -188,15 +188,23 @@ def test_a_fresh_preview_of_a_dropped_trade_is_a_new_submission(journal: Journal
     assert caught.value.quote_id == "q2"
 
 
-def test_two_live_submissions_never_share_an_account_nonce(journal: Journal) -> None:
+def test_an_open_submission_does_not_block_its_nonce_but_a_used_nonce_does(
+    journal: Journal,
+) -> None:
+    """Two ops at one nonce can never both execute: an open one (fate unknown) does not
+    block a new op at its nonce (the new op replaces it); one with a receipt does (the
+    nonce is used: two operations at one nonce are never both reported done)."""
     _confirmed(journal)
     _submit(journal)  # nonce 7 (the helper's), open
     _confirmed(journal, "q2")
+    _submit(journal, "q2", op_hash=OTHER_OP_HASH)  # same nonce: exclusive with q1
+    assert {s.quote_id for s in journal.unfinished_submissions()} == {"q1", "q2"}
+    journal.record_receipt("q2", TX_HASH, 42, True, 1, 2, None)  # q2 used nonce 7
+    _confirmed(journal, "q3")
+    third = "0x" + "ab" * 31 + "01"
     with pytest.raises(AccountMoved):
-        _submit(journal, "q2", op_hash=OTHER_OP_HASH)
-    assert journal.submission("q2") is None
-    journal.mark_dropped("q1", "never reached the chain")
-    _submit(journal, "q2", op_hash=OTHER_OP_HASH)  # the nonce is free again
+        _submit(journal, "q3", op_hash=third)
+    assert journal.submission("q3") is None
 
 
 def test_already_submitted_holds_across_two_connections_to_the_file(path: Path) -> None:

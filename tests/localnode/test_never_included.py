@@ -1,9 +1,11 @@
 """A bundler that takes an operation and never includes it (alto in manual bundle mode:
 it bundles only when told). The confirm times out into a journal state that says
 "submitted, outcome unknown" and refuses to send it again; the next run settles it from
-the chain: included once the bundler finally bundles it, or dropped when the bundler lost
-it (restarted: its mempool is gone) and the grace period is over. A bundler that is
-down when the operation is confirmed: nothing is sent, and the journal says so."""
+the chain: included once the bundler finally bundles it. One the bundler lost (restarted:
+its mempool is gone) stays open however old, since nothing proves it dead, until the next
+operation, built on the same nonce, lands: then it is dropped (at most one of the two can
+ever execute). A bundler that is down when the operation is confirmed: nothing is sent,
+and the journal says so."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from orchestrator.chain.canonical import ENTRY_POINT_V08
 from orchestrator.errors import InputError
 from orchestrator.execution import BundlerClient, UserOpNotIncluded, UserOpNotSent
 from orchestrator.execution.alto import start_bundler, stop_bundler
-from orchestrator.ledger.reconcile import DEFAULT_GRACE_S, reconcile
+from orchestrator.ledger.reconcile import reconcile
 from orchestrator.localmarket.localnet import BUNDLER_EXECUTOR_ACCOUNT, BUNDLER_UTILITY_ACCOUNT
 from orchestrator.networks import local_dir, resolve_network
 from orchestrator.service import LocalKeySigner, fund_test_account, open_session
@@ -91,24 +93,35 @@ def test_a_timeout_leaves_it_open_and_the_next_run_settles_it_included(
     assert again.result.user_op_hash == preview.user_op_hash
 
 
-def test_an_operation_the_bundler_lost_is_settled_as_dropped(ctx: TradingContext) -> None:
+def test_an_operation_the_bundler_lost_stays_open_until_the_next_one_takes_its_nonce(
+    ctx: TradingContext,
+) -> None:
     preview = preview_buy(ctx, 500 * USDC)
     with pytest.raises(UserOpNotIncluded):
         confirm(ctx, preview)
     url = _manual_bundler(str(resolve_network("local").rpc_url))  # restarted: mempool gone
     assert isinstance(ctx.submitter, BundlerClient)
     ctx.submitter.url = url
-    submission = ctx.journal.submission(preview.quote_id)
-    assert submission is not None
-    within = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal,
-                       now_s=submission.submitted_at_s + 1)  # fmt: skip
-    assert within.quote_ids("pending") == (preview.quote_id,)  # too early to say
-    later = submission.submitted_at_s + DEFAULT_GRACE_S + 1
-    settled = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal, now_s=later)
-    assert settled.quote_ids("dropped") == (preview.quote_id,)
-    entry = ctx.journal.entries(owner=ctx.account.address)[-1]
-    assert entry.state == "dropped"
-    assert ctx.account.nonce(ctx.chain) == 1  # only the first buy ever ran
+    lost = ctx.journal.submission(preview.quote_id)
+    assert lost is not None
+    a_day_later = lost.submitted_at_s + 86_400
+    report = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal, now_s=a_day_later)
+    assert report.quote_ids("pending") == (preview.quote_id,)  # no proof it is dead
+    assert "no trace on chain yet, 24 h after it was sent" in report.settlements[0].detail
+    nonce = ctx.account.nonce(ctx.chain)
+    assert lost.nonce == nonce  # it holds the account's next nonce
+
+    fresh = preview_buy(ctx, 500 * USDC)  # the user tries again: built on the same nonce
+    assert int(fresh.user_op["nonce"], 16) == nonce
+    with pytest.raises(UserOpNotIncluded):
+        confirm(ctx, fresh)  # journaled beside the open one: they cannot both execute
+    _bundle_now(ctx)
+    settled = reconcile(ctx.chain, ctx.aa.entry_point, ctx.journal)
+    assert settled.quote_ids("included") == (fresh.quote_id,)
+    assert settled.quote_ids("dropped") == (preview.quote_id,)  # its nonce is used now
+    states = {e.preview.quote_id: e.state for e in ctx.journal.entries(owner=ctx.account.address)}
+    assert (states[preview.quote_id], states[fresh.quote_id]) == ("dropped", "included")
+    assert ctx.account.nonce(ctx.chain) == nonce + 1  # one of the two ran, once
 
 
 def test_a_bundler_that_died_after_the_preview_sends_nothing(ctx: TradingContext) -> None:
