@@ -26,6 +26,7 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor, TxParams
+from orchestrator.chain.transport import seconds_from_env
 from orchestrator.chain.vault_binding import DEPOSIT_OF, GET_NONCE, HANDLE_OPS
 from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
@@ -55,6 +56,8 @@ __all__ = [
 
 HANDLE_OPS_OVERHEAD_GAS = 100_000
 INCLUSION_TIMEOUT_ENV = "INDEXVAULT_INCLUSION_TIMEOUT_S"  # how long a confirm waits (120 s)
+BUNDLER_TIMEOUT_ENV = "INDEXVAULT_BUNDLER_TIMEOUT_S"  # one bundler request's answer (30 s)
+DEFAULT_BUNDLER_TIMEOUT_S = 30.0
 LOCAL_POLL_INTERVAL_S = 0.05
 PUBLIC_POLL_INTERVAL_S = 1.0
 # How far back receipt look-ups search by default (RPC providers cap eth_getLogs ranges).
@@ -245,6 +248,7 @@ def submitter_for(
         return BundlerClient(
             bundler_url, entry_point=entry_point, chain_id=chain.chain_id, poll_interval_s=poll_s,
             inclusion_timeout_s=float(os.environ.get(INCLUSION_TIMEOUT_ENV, "120")),
+            timeout_s=seconds_from_env(BUNDLER_TIMEOUT_ENV, DEFAULT_BUNDLER_TIMEOUT_S),
         )  # fmt: skip
     if bundler_key is None:
         raise InputError(

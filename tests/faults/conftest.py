@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# the module-scoped local node behind the two proxies: each matrix module gets its own
+from tests.faults.test_fault_matrix import rig  # noqa: F401
+
 RESULTS = Path(__file__).resolve().parents[2] / ".bench" / "fault_matrix.json"
 _outcomes: dict[str, bool] = {}
 
