@@ -164,6 +164,10 @@ class FaultProxy:
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
 
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
     def refuse(self) -> None:
         """Stop listening: every connection is refused until `start()`."""
         if self._server is not None:

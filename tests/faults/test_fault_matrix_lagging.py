@@ -68,7 +68,7 @@ def test_f3_node_read_past_the_timeout_retried_as_a_read_then_said_nothing_sent(
     gate = Gate()
     rig.node.rule("eth_chainId", Fault.hold(gate, deliver=False, answer=False))
     try:
-        failed = _buy(rig, "f3t", INDEXVAULT_RPC_TIMEOUT_S="0.3")
+        failed = _buy(rig, "f3t", INDEXVAULT_RPC_TIMEOUT_S="0.1")
     finally:
         gate.release()
     _words(failed, f"the node at {rig.node.url} did not answer eth_chainId: it did not answer "
@@ -86,7 +86,7 @@ def test_f3_bundler_answers_the_send_past_the_timeout_never_resent_settled_inclu
     gate = Gate()
     rig.bundler.rule(SEND, Fault.hold(gate, deliver=True), times=1)  # taken; answer late
     try:
-        failed = _buy(rig, "f3s", INDEXVAULT_BUNDLER_TIMEOUT_S="3")
+        failed = _buy(rig, "f3s", INDEXVAULT_BUNDLER_TIMEOUT_S="2")
     finally:
         gate.release()
     _words(failed, f"the bundler at {rig.bundler.url} did not answer eth_sendUserOperation in "
@@ -127,37 +127,31 @@ def _account(rig: Rig, owner: LocalAccount) -> str:
 
 
 # -- F5 a lagging node: stale block number, receipts missing for a while -----------------------
-def test_f5_receipts_missing_for_a_while_sell_and_mandate_land_once(rig: Rig) -> None:
-    rig.reset()
-    owner = _wallet(rig, "f5r")
-    _done(_buy(rig, "f5r", "200"))
-    rig.bundler.rule(RECEIPT, Fault.result(None), times=2)
-    _done(rig.run("sell", "--percent", "50", "--yes", "-w", "f5r", "-n", "proxied"))
-    assert rig.bundler.faulted(RECEIPT) == 2
-    rig.bundler.rule(RECEIPT, Fault.result(None), times=2)
-    _done(rig.run("mandate", "set", "-w", "f5r", "--yes", "-n", "proxied"))
-    assert rig.bundler.faulted(RECEIPT) == 4  # both kept asking; neither sent again
-    assert rig.bundler.arrived(SEND) == rig.bundler.delivered(SEND) == 3
-    assert list(_consistent(rig, owner).values()) == [True, True, True]
-
-
-def test_f5_stale_block_number_buy_sell_mandate_land_once_and_the_journal_holds(
+def test_f5_lagging_node_stale_head_and_late_receipts_buy_sell_mandate_land_once(
     rig: Rig,
 ) -> None:
     """The node says its head is the block before this wallet's first operation, for every
-    command here. Today the next start reads that stale head as a reorg (its receipts are
-    "above the head"), forgets them and settles them again from the chain: the journal
-    ends right, the words say "a reorg" that did not happen (docs/reliability.md)."""
+    command here, and the bundler has no receipt for each operation the first 2 times it is
+    asked. Each command keeps polling and lands once. Today the next start reads the stale
+    head as a reorg (its receipts are "above the head"), forgets them and settles them again
+    from the chain: the journal ends right, the words say "a reorg" that did not happen
+    (docs/reliability.md)."""
     rig.reset()
-    owner = _wallet(rig, "f5b")
+    owner = _wallet(rig, "f5")
     with connect_node(local_dir()) as chain:
         stale = chain.block_number()
     rig.node.rule("eth_blockNumber", Fault.result(hex(stale)))
-    _done(_buy(rig, "f5b", "200"))
-    _done(rig.run("sell", "--percent", "50", "--yes", "-w", "f5b", "-n", "proxied"))
-    _done(rig.run("mandate", "set", "-w", "f5b", "--yes", "-n", "proxied"))
-    assert rig.bundler.arrived(SEND) == rig.bundler.delivered(SEND) == 3
-    held = rig.run("holdings", "-w", "f5b", "-n", "proxied")
+    commands = (
+        ("buy", "200", "--yes", "-w", "f5", "-n", "proxied"),
+        ("sell", "--percent", "50", "--yes", "-w", "f5", "-n", "proxied"),
+        ("mandate", "set", "-w", "f5", "--yes", "-n", "proxied"),
+    )
+    for sent, command in enumerate(commands, start=1):
+        rig.bundler.rule(RECEIPT, Fault.result(None), times=2)
+        _done(rig.run(*command))
+        assert rig.bundler.faulted(RECEIPT) == 2 * sent  # it kept asking
+        assert rig.bundler.arrived(SEND) == rig.bundler.delivered(SEND) == sent  # once each
+    held = rig.run("holdings", "-w", "f5", "-n", "proxied")
     assert held.exit_code == 0, held.output
     assert rig.node.faulted("eth_blockNumber") > 0  # the stale head was read
     assert rig.bundler.arrived(SEND) == 3  # settling never sends
@@ -254,13 +248,14 @@ def test_keeper_f1_node_refuses_then_returns_the_run_retries_and_rebalances_once
                 sleep=back_during_the_backoff,
             )  # fmt: skip
     finally:
-        if rig.node._server is None:
+        if not rig.node.listening:
             rig.node.start()
     assert slept == [0.05]  # refused once, backed off once, then the run went through
     assert [o.state for o in report.outcomes if o.vault.lower() == vault.lower()] == [
         ActionState.DONE
     ]
-    assert _raw_sends(rig)[2] >= 1
+    arrived, distinct, delivered = _raw_sends(rig)
+    assert arrived == distinct == delivered >= 1  # other opted-in vaults may share the cycle
     assert len(_rebalances(vault)) == 1
     _keeper_consistent(rig, vault)
 
