@@ -33,6 +33,10 @@ from orchestrator.errors import (
     TransactionRejected,
     TransientError,
 )
+from orchestrator.execution.userop_submitter import (
+    DEFAULT_INCLUSION_TIMEOUT_S,
+    INCLUSION_TIMEOUT_ENV,
+)
 from orchestrator.keeper import batch as kb
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
@@ -47,10 +51,8 @@ from orchestrator.trading.targets import Targets
 __all__ = ["CRASH_ENV", "CycleReport", "Keeper", "VaultOutcome"]
 
 CRASH_ENV = "INDEXVAULT_KEEPER_CRASH_AT"  # tests: "signed:2" dies after the 2nd journaled tx
-# how long one wait for a rebalance's receipt lasts before the vault's step is retried (the
-# same variable as a confirm's wait for its user operation)
-INCLUSION_TIMEOUT_ENV = "INDEXVAULT_INCLUSION_TIMEOUT_S"
-DEFAULT_INCLUSION_TIMEOUT_S = 120.0
+# one wait for a rebalance's receipt, before the vault's step is retried: the same variable
+# ($INDEXVAULT_INCLUSION_TIMEOUT_S) and default as a confirm's wait for its user operation
 T = TypeVar("T")
 # each leg's min-out: the quote less this, raised to the vault's oracle floor
 KEEPER_MAX_SLIPPAGE_BPS: Final = Bps(50)
