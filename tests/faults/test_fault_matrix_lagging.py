@@ -86,7 +86,7 @@ def test_f3_bundler_answers_the_send_past_the_timeout_never_resent_settled_inclu
     gate = Gate()
     rig.bundler.rule(SEND, Fault.hold(gate, deliver=True), times=1)  # taken; answer late
     try:
-        failed = _buy(rig, "f3s", INDEXVAULT_BUNDLER_TIMEOUT_S="2")
+        failed = _buy(rig, "f3s", INDEXVAULT_BUNDLER_TIMEOUT_S="3")
     finally:
         gate.release()
     _words(failed, f"the bundler at {rig.bundler.url} did not answer eth_sendUserOperation in "
