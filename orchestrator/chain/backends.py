@@ -20,11 +20,17 @@ from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import TransactionNotFound
 from web3.middleware.base import Web3Middleware
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import FilterParams, LogReceipt, RPCEndpoint, RPCResponse, TxReceipt
 
 from orchestrator.chain.anvil import ANVIL_GAS_LIMIT, AnvilProcess
 from orchestrator.chain.bindings import Contract, bind_npm, bind_ours
-from orchestrator.chain.transport import transport_words
+from orchestrator.chain.transport import (
+    RETRIED_ERRORS,
+    RETRIED_METHODS,
+    rpc_timeout_s,
+    transport_words,
+)
 from orchestrator.errors import ConfigError, RpcUnavailable, UnexpectedAnswer, WrongChain
 
 __all__ = ["Chain", "ChainKind", "connect", "connect_anvil", "connect_eth_tester", "connect_rpc"]
@@ -263,10 +269,19 @@ def connect_rpc(
     *,
     expected_chain_id: int | None = None,
     kind: ChainKind = "rpc",
-    timeout_s: float = 10.0,
+    timeout_s: float | None = None,
 ) -> Chain:
-    """Any JSON-RPC node. Fails plainly when it does not answer or is another chain."""
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_s}))
+    """Any JSON-RPC node. Fails plainly when it does not answer or is another chain.
+    `timeout_s`: per request (default `rpc_timeout_s()`); web3 retries reads, never sends
+    (`chain.transport`)."""
+    provider = Web3.HTTPProvider(
+        url,
+        request_kwargs={"timeout": rpc_timeout_s() if timeout_s is None else timeout_s},
+        exception_retry_configuration=ExceptionRetryConfiguration(
+            errors=RETRIED_ERRORS, method_allowlist=list(RETRIED_METHODS)
+        ),
+    )
+    w3 = Web3(provider)
     # web3's validation middleware asks eth_chainId twice per eth_call/estimate (~40% of a
     # keeper cycle's requests); the chain id is checked once below and signed into every tx
     w3.middleware_onion.remove("validation")

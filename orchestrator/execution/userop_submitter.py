@@ -16,7 +16,6 @@ existing result when the hash is found.
 
 from __future__ import annotations
 
-import os
 from typing import Protocol, runtime_checkable
 
 from eth_utils.address import to_checksum_address
@@ -26,6 +25,7 @@ from orchestrator.chain.backends import Chain
 from orchestrator.chain.calls import call_raw
 from orchestrator.chain.reverts import decode_revert_data, is_revert, revert_from_exception
 from orchestrator.chain.transactor import Transactor, TxParams
+from orchestrator.chain.transport import seconds_from_env
 from orchestrator.chain.vault_binding import DEPOSIT_OF, GET_NONCE, HANDLE_OPS
 from orchestrator.crashpoints import crash_point
 from orchestrator.errors import (
@@ -55,6 +55,9 @@ __all__ = [
 
 HANDLE_OPS_OVERHEAD_GAS = 100_000
 INCLUSION_TIMEOUT_ENV = "INDEXVAULT_INCLUSION_TIMEOUT_S"  # how long a confirm waits (120 s)
+DEFAULT_INCLUSION_TIMEOUT_S = 120.0
+BUNDLER_TIMEOUT_ENV = "INDEXVAULT_BUNDLER_TIMEOUT_S"  # one bundler request's answer (30 s)
+DEFAULT_BUNDLER_TIMEOUT_S = 30.0
 LOCAL_POLL_INTERVAL_S = 0.05
 PUBLIC_POLL_INTERVAL_S = 1.0
 # How far back receipt look-ups search by default (RPC providers cap eth_getLogs ranges).
@@ -243,9 +246,15 @@ def submitter_for(
         # a local node mines each bundle at once: poll its receipt every 50 ms, not 1 s
         poll_s = LOCAL_POLL_INTERVAL_S if chain.is_local else PUBLIC_POLL_INTERVAL_S
         return BundlerClient(
-            bundler_url, entry_point=entry_point, chain_id=chain.chain_id, poll_interval_s=poll_s,
-            inclusion_timeout_s=float(os.environ.get(INCLUSION_TIMEOUT_ENV, "120")),
-        )  # fmt: skip
+            bundler_url,
+            entry_point=entry_point,
+            chain_id=chain.chain_id,
+            poll_interval_s=poll_s,
+            inclusion_timeout_s=seconds_from_env(
+                INCLUSION_TIMEOUT_ENV, DEFAULT_INCLUSION_TIMEOUT_S
+            ),
+            timeout_s=seconds_from_env(BUNDLER_TIMEOUT_ENV, DEFAULT_BUNDLER_TIMEOUT_S),
+        )
     if bundler_key is None:
         raise InputError(
             "no bundler URL is configured and no key was given to self-bundle with",

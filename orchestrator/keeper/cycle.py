@@ -22,10 +22,21 @@ from pydantic.dataclasses import dataclass as model
 
 from orchestrator.chain.backends import Chain
 from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams
+from orchestrator.chain.transport import seconds_from_env
 from orchestrator.chain.vault_binding import REBALANCE, REBALANCED, guarded_legs
 from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg, TokenRef
 from orchestrator.domain.units import Bps, TokenUnits
-from orchestrator.errors import ContractReverted, KeeperStopped, TransactionRejected, TransientError
+from orchestrator.errors import (
+    ContractReverted,
+    KeeperStopped,
+    NotIncludedYet,
+    TransactionRejected,
+    TransientError,
+)
+from orchestrator.execution.userop_submitter import (
+    DEFAULT_INCLUSION_TIMEOUT_S,
+    INCLUSION_TIMEOUT_ENV,
+)
 from orchestrator.keeper import batch as kb
 from orchestrator.keeper import plan as kp
 from orchestrator.keeper.journal import Action, ActionState, Cycle, KeeperJournal
@@ -40,6 +51,8 @@ from orchestrator.trading.targets import Targets
 __all__ = ["CRASH_ENV", "CycleReport", "Keeper", "VaultOutcome"]
 
 CRASH_ENV = "INDEXVAULT_KEEPER_CRASH_AT"  # tests: "signed:2" dies after the 2nd journaled tx
+# one wait for a rebalance's receipt, before the vault's step is retried: the same variable
+# ($INDEXVAULT_INCLUSION_TIMEOUT_S) and default as a confirm's wait for its user operation
 T = TypeVar("T")
 # each leg's min-out: the quote less this, raised to the vault's oracle floor
 KEEPER_MAX_SLIPPAGE_BPS: Final = Bps(50)
@@ -105,6 +118,9 @@ class Keeper:
     deadline_s: int = 600
     rpc_attempts: int = 4
     backoff_s: float = 0.5  # doubles each attempt
+    inclusion_timeout_s: float = field(
+        default_factory=lambda: seconds_from_env(INCLUSION_TIMEOUT_ENV, DEFAULT_INCLUSION_TIMEOUT_S)
+    )
     sleep: Callable[[float], None] = time.sleep
     before_submit: Callable[[str], None] | None = None  # tests: act between sign and send
     # batchable vaults go through BatchSettlement, batches up to this much estimated gas
@@ -331,7 +347,7 @@ class Keeper:
                         raise
                 self._maybe_crash("broadcast")
         try:
-            receipt = self.transactor.wait(tx_hash)
+            receipt = self.transactor.wait(tx_hash, timeout_s=self.inclusion_timeout_s)
         except ContractReverted as error:
             return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
         loss = next(
@@ -380,8 +396,13 @@ class Keeper:
                 return step()
             except TransientError as error:
                 if attempt == self.rpc_attempts:
+                    stuck = (
+                        "its transaction was still not mined"
+                        if isinstance(error, NotIncludedYet)
+                        else "the node stayed unreachable"
+                    )
                     raise KeeperStopped(
-                        f"{what}: the node stayed unreachable after {attempt} attempts "
+                        f"{what}: {stuck} after {attempt} attempts "
                         f"({type(error).__name__}: {error})",
                         hint="Check the RPC endpoint; the next run resumes this cycle where it "
                         "stopped (nothing signed is lost or sent twice).",

@@ -108,6 +108,8 @@ def keeper_run_once(
                 session.keeper_backoff_s = delay
                 report = session.keeper_run(as_of=as_of, dry_run=dry_run)
                 return report, session.keeper_key_address()
+        except KeeperStopped:
+            raise  # the run already retried its own steps: never 4 runs of 4 attempts
         except TransientError as error:
             if attempt == attempts:
                 raise KeeperStopped(

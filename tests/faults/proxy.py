@@ -12,8 +12,10 @@ Faults: `refuse()` (close the listening socket: connection refused), `http(statu
 retry_after)`, `delay(seconds)` (slow, or past the client's timeout), `garbage(body)`
 (malformed or truncated JSON), `rpc_error(code, message)` (a JSON-RPC error, not
 delivered), `result(value)` (answer this instead of asking upstream: a stale block number,
-a missing receipt, a swallowed send), `then_forward` variants apply a fault only `times`
-times. Batches are answered element by element when no rule matches any element.
+a missing receipt, a swallowed send), `hold(gate)` (keep the request until the test
+releases `gate`: past the client's timeout, or slow but in time, with no sleep on either
+side), `then_forward` variants apply a fault only `times` times. Batches are answered
+element by element when no rule matches any element.
 """
 
 from __future__ import annotations
@@ -33,11 +35,29 @@ from typing import Any
 SENDS = ("eth_sendRawTransaction", "eth_sendUserOperation")
 
 
+class Gate:
+    """A held request, under the test's control: `arrived` is set when a request reaches
+    the hold (delivered upstream first when the fault says so); the proxy answers, or
+    drops it, only once the test calls `release()`."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+        self.held = 0
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_released(self) -> None:
+        # a bound so that a test that forgot to release cannot leave a thread for ever
+        self._released.wait(timeout=120)
+
+
 @dataclass
 class Fault:
     """What to do with a matching request instead of (or before) forwarding it."""
 
-    kind: str  # http, delay, garbage, rpc_error, result, hang_up
+    kind: str  # http, delay, garbage, rpc_error, result, hang_up, hold
     status: int = 200
     retry_after: int | None = None
     seconds: float = 0.0
@@ -46,6 +66,8 @@ class Fault:
     message: str = ""
     value: Any = None
     forward: bool = False  # delay: forward after the delay; result: deliver upstream too
+    gate: Gate | None = None
+    answer: bool = True  # hold: answer once released (else close without an answer)
 
     @staticmethod
     def http(status: int, retry_after: int | None = None) -> Fault:
@@ -72,6 +94,14 @@ class Fault:
         return Fault("result", value=value, forward=deliver)
 
     @staticmethod
+    def hold(gate: Gate, *, deliver: bool, answer: bool = True) -> Fault:
+        """Keep the request until `gate.release()`. `deliver`: forward it upstream at once
+        (the node or bundler acts on it; only its answer is late), else forward it only
+        once released, and only when `answer` (else it is lost: no answer, nothing
+        delivered)."""
+        return Fault("hold", gate=gate, forward=deliver, answer=answer)
+
+    @staticmethod
     def hang_up() -> Fault:
         """Close the connection without an answer (after delivering nothing)."""
         return Fault("hang_up")
@@ -96,6 +126,7 @@ class _Stats:
     arrived: Counter[str] = field(default_factory=Counter)
     delivered: Counter[str] = field(default_factory=Counter)
     faulted: Counter[str] = field(default_factory=Counter)
+    sent: list[tuple[str, Any]] = field(default_factory=list)  # (method, first param) arrived
 
 
 class FaultProxy:
@@ -132,6 +163,10 @@ class FaultProxy:
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
 
     def refuse(self) -> None:
         """Stop listening: every connection is refused until `start()`."""
@@ -183,6 +218,11 @@ class FaultProxy:
     def sends_delivered(self) -> int:
         return sum(self._stats.delivered[m] for m in SENDS)
 
+    def sends_arrived(self, method: str) -> list[Any]:
+        """The first parameter (raw transaction, user operation) of every `method` send
+        that arrived, in order: a re-broadcast of the same bytes shows up twice."""
+        return [p for m, p in self._stats.sent if m == method]
+
     def faulted(self, method: str) -> int:
         return self._stats.faulted[method]
 
@@ -190,6 +230,8 @@ class FaultProxy:
     def _match(self, method: str, params: list[Any]) -> Fault | None:
         with self._lock:
             self._stats.arrived[method] += 1
+            if method in SENDS:
+                self._stats.sent.append((method, params[0] if params else None))
             for rule in self._rules:
                 if rule.matches(method, params):
                     rule.used += 1
@@ -225,6 +267,9 @@ class FaultProxy:
                 self._upstream(raw)
             self._reply(request, 200, fault.body)
             return
+        if fault.kind == "hold":
+            self._hold(request, raw, calls, fault)
+            return
         if fault.kind == "delay":
             time.sleep(fault.seconds)  # the fault itself: a slow node
             self._forward(request, raw, calls)
@@ -243,6 +288,27 @@ class FaultProxy:
                 answers.append({"jsonrpc": "2.0", "id": call.get("id"), "result": value})
         out = answers if isinstance(body, list) else answers[0]
         self._reply(request, 200, json.dumps(out).encode())
+
+    def _hold(
+        self, request: BaseHTTPRequestHandler, raw: bytes, calls: list[Any], fault: Fault
+    ) -> None:
+        gate = fault.gate
+        assert gate is not None
+        answer: tuple[int, bytes] | None = None
+        if fault.forward:
+            self._count_delivered(calls)
+            answer = self._upstream(raw)
+        with self._lock:
+            gate.held += 1
+        gate.arrived.set()
+        gate.wait_released()
+        if not fault.answer:
+            request.close_connection = True
+            return
+        if answer is None:
+            self._count_delivered(calls)
+            answer = self._upstream(raw)
+        self._reply(request, *answer)
 
     def _count_delivered(self, calls: list[Any]) -> None:
         with self._lock:
