@@ -85,9 +85,10 @@ def settle_open(
     from_block: int = 0,
 ) -> list[Settled]:
     """Settle this chain's open submissions (see the module docstring); [] when there are
-    none, or another command is sending on this network right now. First, a receipt
-    recorded in a block the chain no longer has (the chain is now shorter: a reorg, or a
-    local snapshot reverted) is forgotten, so that its submission is settled again."""
+    none, or another command is sending on this network right now. First, a recent
+    receipt whose transaction the node no longer has in its block (a reorg, shorter or at
+    the same height, or a local snapshot reverted) is forgotten, so that its submission is
+    settled again."""
     reorged = _reorged(chain, journal)
     previews = _open_here(journal, chain.chain_id)
     if not previews:
@@ -108,28 +109,34 @@ def settle_open(
 
 
 def _reorged(chain: Chain, journal: Journal) -> dict[str, int]:
-    """Forget this chain's recent receipts above its head (within REORG_DEPTH blocks, at
-    most REORG_AGE_S old: a reorg is recent and shallow; a chain started afresh under the
-    same id is not a reorg): quote id -> the lost block."""
+    """Forget this chain's recent receipts (at most REORG_AGE_S old, in a block at most
+    REORG_DEPTH below the head or anywhere above it) whose transaction the node no longer
+    has in that block: a reorg (the chain shorter, or other blocks at the same heights), or
+    a local snapshot reverted. A receipt far above the head (a chain started afresh under
+    the same id) is not a reorg. Asking for the transaction, not comparing heights, also
+    keeps a lagging node's stale head from passing for a reorg. Quote id -> the lost block."""
     try:
         head = chain.block_number()
+        lost = {}
+        now_s = int(time.time())
+        for receipt in journal.receipts_above(max(0, head - REORG_DEPTH)):
+            record = journal.preview(receipt.quote_id)
+            submission = journal.submission(receipt.quote_id)
+            if record is None or submission is None:
+                continue
+            if json.loads(record.preview_json).get("chain_id") != chain.chain_id:
+                continue
+            if receipt.block_number > head + REORG_DEPTH:
+                continue
+            if now_s - submission.submitted_at_s > REORG_AGE_S:
+                continue
+            mined = chain.receipt(bytes.fromhex(receipt.tx_hash[2:]))
+            if mined is not None and int(mined["blockNumber"]) == receipt.block_number:
+                continue  # still where it was recorded
+            journal.forget_receipt(receipt.quote_id)
+            lost[receipt.quote_id] = receipt.block_number
     except TransientError:
         return {}
-    lost = {}
-    now_s = int(time.time())
-    for receipt in journal.receipts_above(head):
-        record = journal.preview(receipt.quote_id)
-        submission = journal.submission(receipt.quote_id)
-        if record is None or submission is None:
-            continue
-        if json.loads(record.preview_json).get("chain_id") != chain.chain_id:
-            continue
-        if receipt.block_number > head + REORG_DEPTH:
-            continue
-        if now_s - submission.submitted_at_s > REORG_AGE_S:
-            continue
-        journal.forget_receipt(receipt.quote_id)
-        lost[receipt.quote_id] = receipt.block_number
     return lost
 
 

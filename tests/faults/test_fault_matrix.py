@@ -26,6 +26,7 @@ from orchestrator.chain.backends import dev_accounts
 from orchestrator.chain.localnode import connect_node
 from orchestrator.errors import (
     AccountMoved,
+    EarlierRunLanded,
     IndexVaultError,
     KeeperStopped,
     NotIncludedYet,
@@ -479,6 +480,28 @@ def test_f11_crash_at_each_step_settled_by_the_next_command(rig: Rig, point: str
         _dropped_once_its_nonce_is_used(rig, name)
     assert len(_consistent(rig, owner)) == sent + 1
     assert all(_consistent(rig, owner).values())
+
+
+def test_f11_a_crashed_buy_that_landed_stops_the_next_buy_once(rig: Rig) -> None:
+    """The user runs the buy again after a crash, not knowing the first one landed: the
+    new command's settle finds it executed and stops before previewing, once (a repeated
+    `--yes` would otherwise buy twice); run again, the command proceeds."""
+    rig.reset()
+    owner = _wallet(rig, "f11seen")
+    env = {**os.environ, **rig.env(INDEXVAULT_CRASH_AT="confirm.broadcast")}
+    died = subprocess.run(
+        [*CLI, "buy", "50", "--yes", "-w", "f11seen", "-n", "proxied"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert died.returncode == -9, died.stdout + died.stderr
+    _wait_for_ops(rig, owner, 1)  # it landed after the process died
+    again = rig.run("buy", "50", "--yes", "-w", "f11seen", "-n", "proxied")
+    _words(again, "from an earlier run has executed after all", "nothing new was previewed")
+    assert isinstance(again.exception, EarlierRunLanded)
+    assert rig.bundler.delivered(SEND) == 1  # the repeat was not sent
+    _done(rig.run("buy", "50", "--yes", "-w", "f11seen", "-n", "proxied"))  # decided knowingly
+    assert rig.bundler.delivered(SEND) == 2
+    assert list(_consistent(rig, owner).values()) == [True, True]
 
 
 # -- F10 the price moves between preview and confirm ------------------------------------------

@@ -93,7 +93,7 @@ def test_f3_bundler_answers_the_send_past_the_timeout_never_resent_settled_inclu
            "time (timed out)")  # fmt: skip
     assert rig.bundler.arrived(SEND) == rig.bundler.delivered(SEND) == 1  # never re-sent
     _wait_for_ops(rig, owner, 1)
-    held = rig.run("holdings", "-w", "f3s", "-n", "proxied")  # the default 300 s grace
+    held = rig.run("holdings", "-w", "f3s", "-n", "proxied")
     assert held.exit_code == 0, held.output
     assert "from an earlier run: included in block" in held.output, held.output
     assert rig.bundler.arrived(SEND) == 1  # settled from the chain, not sent again
@@ -132,10 +132,9 @@ def test_f5_lagging_node_stale_head_and_late_receipts_buy_sell_mandate_land_once
 ) -> None:
     """The node says its head is the block before this wallet's first operation, for every
     command here, and the bundler has no receipt for each operation the first 2 times it is
-    asked. Each command keeps polling and lands once. Today the next start reads the stale
-    head as a reorg (its receipts are "above the head"), forgets them and settles them again
-    from the chain: the journal ends right, the words say "a reorg" that did not happen
-    (docs/reliability.md)."""
+    asked. Each command keeps polling and lands once. The next start does not take the
+    stale head for a reorg: its receipts are "above the head", but the node still has each
+    transaction in its block, so nothing is forgotten or said."""
     rig.reset()
     owner = _wallet(rig, "f5")
     with connect_node(local_dir()) as chain:
@@ -156,8 +155,8 @@ def test_f5_lagging_node_stale_head_and_late_receipts_buy_sell_mandate_land_once
     assert rig.node.faulted("eth_blockNumber") > 0  # the stale head was read
     assert rig.bundler.arrived(SEND) == 3  # settling never sends
     assert list(_consistent(rig, owner).values()) == [True, True, True]
-    # today's words: each re-settled receipt is called "a reorg" (the gap, in the docs)
-    assert held.output.count("is no longer on the chain: a reorg") == 3, held.output
+    assert "a reorg" not in held.output, held.output  # a stale head is not a reorg
+    assert "from an earlier run" not in held.output, held.output  # nothing re-settled
 
 
 # -- keeper cycles under the proxy -------------------------------------------------------------
@@ -343,14 +342,11 @@ def test_keeper_f7_never_mined_stops_in_words_next_run_rebroadcasts_the_same_byt
 
 
 # -- F6 a reorg at the same height (last: it rewinds the chain) ------------------------------
-def test_f6_gap_same_height_reorg_is_not_detected_the_journal_keeps_a_lost_receipt(
-    rig: Rig,
-) -> None:
-    """A GAP, shown as it is today: the block with our operation is replaced by another
-    block at the same height. The journal records a receipt's block number, not its hash,
-    and settling forgets only receipts above the head, so the journal goes on claiming an
-    operation the chain no longer has. When this is fixed (docs/reliability.md, F6), this
-    test fails: turn it into the fixed behaviour."""
+def test_f6_same_height_reorg_is_detected_the_journal_follows_the_chain(rig: Rig) -> None:
+    """The block with our operation is replaced by another block at the same height. The
+    next start asks the node for each recent receipt's transaction: gone, so the receipt is
+    forgotten and its submission settled again (still open: nothing proves it dead); the
+    next buy takes its nonce and it is dropped. Never re-sent."""
     rig.reset()
     owner = _wallet(rig, "f6h")
     with connect_node(local_dir()) as chain:
@@ -370,11 +366,16 @@ def test_f6_gap_same_height_reorg_is_not_detected_the_journal_keeps_a_lost_recei
         assert chain.w3.eth.get_block(height)["hash"] != lost_hash
         assert chain.receipt(HexBytes(entry.receipt.tx_hash)) is None
     assert _on_chain(rig, owner) == {}  # the chain lost the operation
-    held = rig.run("holdings", "-w", "f6h", "-n", "proxied", INDEXVAULT_SETTLE_GRACE_S="0")
+    held = rig.run("holdings", "-w", "f6h", "-n", "proxied")
     assert held.exit_code == 0, held.output
-    assert "a reorg" not in held.output  # not detected
+    assert f"(its block {height} is no longer on the chain: a reorg)" in held.output
+    assert "is still open" in held.output, held.output
     with Journal(rig.home / "journal.sqlite") as journal:
         states = [e.state for e in journal.entries(owner=_account(rig, owner)) if e.submission]
-    assert states == ["included"]  # still claimed: journal != chain (the gap)
+    assert states == ["submitted"]  # no longer claimed
     assert op not in _on_chain(rig, owner)
     assert rig.bundler.arrived(SEND) == 1  # never re-sent
+    _done(_buy(rig, "f6h", "60"))  # takes its nonce (a different amount: another op)
+    after = rig.run("holdings", "-w", "f6h", "-n", "proxied")
+    assert "dropped nonce" in after.output, after.output
+    assert list(_consistent(rig, owner).values()) == [True]
