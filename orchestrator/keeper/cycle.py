@@ -156,12 +156,12 @@ class Keeper:
         prices = self._with_retries(
             "reading prices", lambda: mid_prices(self.chain, self.book, token_refs(self.book))
         )
-        members: list[kb.BatchMember] = []
+        members: list[kb.PlannedMember] = []
         for state in states:
             outcome = self._with_retries(
                 f"vault {state.vault}", partial(self._vault, cycle, state, prices, dry_run)
             )
-            if isinstance(outcome, kb.BatchMember):
+            if isinstance(outcome, kb.PlannedMember):
                 members.append(outcome)
             else:
                 report.outcomes.append(outcome)
@@ -178,7 +178,7 @@ class Keeper:
     # -- one vault: plan, guard, sign ------------------------------------------------------
     def _vault(
         self, cycle: Cycle, state: VaultState, prices: dict[str, int], dry_run: bool
-    ) -> VaultOutcome | kb.BatchMember:
+    ) -> VaultOutcome | kb.PlannedMember:
         j, vault = self.journal, state.vault
         action = j.action(cycle.cycle_id, vault)
         if action is not None and action.state is ActionState.SUBMITTED:
@@ -190,11 +190,12 @@ class Keeper:
         if isinstance(planned, _Verdict):
             return self._record(cycle, vault, planned, now_s, dry_run)
         plan, notes = planned
+        if self.batching and state.mandate is not None and state.mandate.batchable:
+            # quoted and guarded at its batch's turn, after the earlier batches moved the pools
+            return kb.PlannedMember(vault, plan, state.cash_usdc, notes)
         guarded = self._guard(vault, plan, state.cash_usdc, prices)
         if isinstance(guarded, _Verdict):
             return self._record(cycle, vault, guarded, now_s, dry_run)
-        if self.batching and state.mandate is not None and state.mandate.batchable:
-            return kb.BatchMember(vault, guarded.sells, guarded.buys, [*notes, *guarded.dropped])
         return self._sign(cycle, vault, guarded, [*notes, *guarded.dropped], now_s, dry_run)
 
     def _plan(
