@@ -21,7 +21,7 @@ from hexbytes import HexBytes
 from pydantic.dataclasses import dataclass as model
 
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams
+from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams, TxReceipt
 from orchestrator.chain.vault_binding import REBALANCE, REBALANCED, guarded_legs
 from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg, TokenRef
 from orchestrator.domain.units import Bps, TokenUnits
@@ -111,6 +111,7 @@ class Keeper:
     batching: bool = True
     batch_gas_budget: int = kb.DEFAULT_GAS_BUDGET
     _crashes: dict[str, int] = field(default_factory=dict)
+    _mined: dict[str, TxReceipt] = field(default_factory=dict)  # the last batch's receipt
 
     @property
     def address(self) -> str:
@@ -316,6 +317,9 @@ class Keeper:
         assert action.raw_tx is not None
         assert action.nonce is not None
         tx_hash = HexBytes(action.tx_hash)
+        mined = self._mined.get(action.tx_hash)
+        if mined is not None:  # a batch's receipt, read for one of its vaults already
+            return self._settle_receipt(action, mined)
         receipt = self.chain.receipt(tx_hash)
         if receipt is None:
             mined_nonce = self.chain.tx_count(self.transactor.address, "latest")
@@ -335,6 +339,15 @@ class Keeper:
             receipt = self.transactor.wait(tx_hash)
         except ContractReverted as error:
             return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
+        if self.journal.sharing_tx(action.tx_hash) > 1:
+            # one receipt for the whole batch: its other vaults settle from it without
+            # fetching it again (a batch's receipt carries every vault's legs' logs)
+            self._mined = {action.tx_hash: receipt}
+        return self._settle_receipt(action, receipt)
+
+    def _settle_receipt(self, action: Action, receipt: TxReceipt) -> VaultOutcome:
+        """Record a mined, successful transaction's outcome for the action's vault."""
+        assert action.tx_hash is not None
         loss = next(
             (int.from_bytes(bytes(log["data"])[:32], "big") for log in receipt["logs"]
              if log["topics"] and bytes(log["topics"][0]) == REBALANCED.topic
