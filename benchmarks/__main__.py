@@ -14,6 +14,7 @@ SUITES = [
     "benchmarks.trading",
     "benchmarks.keeper",
     "benchmarks.keeper_batch",
+    "benchmarks.keeper_1000",
     "benchmarks.bundler",
     "benchmarks.deploy",
     "benchmarks.strategy",

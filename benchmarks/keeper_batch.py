@@ -6,8 +6,7 @@ cycle's vaults into `BatchSettlement.settle` transactions.
 Metrics: `keeper_batch_cycle_s.anvil.N` (wall time of the cycle), the batched gas per vault
 (each vault's action carries its share of its batch's gas), how many transactions the cycle
 sent, and the outcomes (done, failed; legs the keeper dropped for the oracle band).
-`keeper_cycle_s.anvil.1000` is not measured here: building 1,000 vaults of 25 tokens on a
-shared two-core machine takes longer than the bench budget.
+`keeper_cycle_s.anvil.1000` is measured by `benchmarks.keeper_1000` (vaults built in bulk).
 """
 
 from __future__ import annotations

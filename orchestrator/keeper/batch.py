@@ -1,10 +1,15 @@
 """Batched rebalancing: many opted-in vaults in one `BatchSettlement.settle` transaction.
 
-Pure planning (no chain access) of what the keeper sends for a set of vaults whose legs are
-already guarded (min-outs at or above each vault's oracle floor):
+Pure planning (no chain access) of what the keeper sends for a set of vaults:
 
-- `pack` groups vaults into batches whose estimated gas fits a budget (a share of the
-  block's gas limit), in ascending vault order, as `settle` requires;
+- `pack` groups planned vaults (`PlannedMember`: legs sized, not yet quoted) into batches
+  whose estimated gas fits a budget (a share of the block's gas limit), in ascending vault
+  order, as `settle` requires. A batch's legs are quoted and guarded (`BatchMember`: min-outs
+  at or above each vault's oracle floor) only when its turn comes, after the cycle's earlier
+  batches have moved the pools: guarded at the cycle's start, a later batch's min-outs would
+  be stale by what the earlier batches' net swaps did to the price (the 30-vault bench lost
+  3 vaults to `InsufficientOutput` that way, ~0.7% under a min-out quoted before the first
+  batch sold the same tokens);
 - `settle_call` builds the calldata: one net per token (the sum of the vaults' sells and buys
   of it, crossed at the pool's mid price; only the rest is swapped), each vault's legs and
   its net indices.
@@ -18,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from orchestrator.chain.vault_binding import SETTLE, LegStruct, NetStruct, OrderStruct, guarded_legs
 from orchestrator.domain.legs import Direction, GuardedLeg
+from orchestrator.planning.rebalance import RebalancePlan
 
 __all__ = [
     "DEFAULT_GAS_BUDGET",
@@ -28,6 +35,7 @@ __all__ = [
     "GAS_PER_TOKEN",
     "GAS_PER_VAULT",
     "BatchMember",
+    "PlannedMember",
     "estimated_gas",
     "nets_for",
     "pack",
@@ -54,20 +62,56 @@ class BatchMember:
     def legs(self) -> int:
         return len(self.sells) + len(self.buys)
 
+    @property
+    def tokens(self) -> set[str]:
+        return {leg.token for leg in (*self.sells, *self.buys)}
 
-def estimated_gas(members: Sequence[BatchMember]) -> int:
-    tokens = {leg.token for m in members for leg in (*m.sells, *m.buys)}
+
+@dataclass(frozen=True)
+class PlannedMember:
+    """One vault of the cycle bound for a batch: its plan (legs sized at the cycle's mid
+    prices), its cash, and the notes its plan produced; quoted and guarded at its batch's turn."""
+
+    vault: str
+    plan: RebalancePlan
+    cash_usdc: int
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def legs(self) -> int:
+        return len(self.plan.sells) + len(self.plan.buys)
+
+    @property
+    def tokens(self) -> set[str]:
+        return {leg.token.address for leg in (*self.plan.sells, *self.plan.buys)}
+
+
+class _Packable(Protocol):
+    @property
+    def vault(self) -> str: ...
+    @property
+    def legs(self) -> int: ...
+    @property
+    def tokens(self) -> set[str]: ...
+
+
+M = TypeVar("M", bound=_Packable)
+
+
+def estimated_gas(members: Sequence[_Packable]) -> int:
+    tokens = {token for m in members for token in m.tokens}
     legs = sum(m.legs for m in members)
     return (
         GAS_BASE + GAS_PER_TOKEN * len(tokens) + GAS_PER_VAULT * len(members) + GAS_PER_LEG * legs
     )
 
 
-def pack(members: Sequence[BatchMember], gas_budget: int) -> list[list[BatchMember]]:
+def pack(members: Sequence[M], gas_budget: int) -> list[list[M]]:
     """Batches (each in ascending vault order) whose estimated gas fits `gas_budget`; a vault
-    that alone exceeds it still gets a batch of its own (its pre-flight decides)."""
-    batches: list[list[BatchMember]] = []
-    current: list[BatchMember] = []
+    that alone exceeds it still gets a batch of its own (its pre-flight decides). Planned
+    members pack by their planned legs: guarding only drops legs, so a guarded batch fits too."""
+    batches: list[list[M]] = []
+    current: list[M] = []
     for member in sorted(members, key=lambda m: int(m.vault, 16)):
         if current and estimated_gas([*current, member]) > gas_budget:
             batches.append(current)

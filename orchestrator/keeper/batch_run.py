@@ -1,12 +1,16 @@
 """The keeper's batch path: pre-flight, sign, journal and finish `BatchSettlement.settle`
 transactions for this cycle's batchable vaults (see `batch` for the planning).
 
-Per batch: estimate the whole batch; if it would revert, estimate each vault alone as a batch
-of one and send the ones that fail down the single-vault path (`rebalance`, with its own
-pre-flight and decoded reason), then the rest again as one batch. The signed batch is
-journaled for all its vaults in one write before it is broadcast (one action per vault, all
-with the batch's bytes), so a crash or a retry never signs a vault twice in a cycle; recovery
-re-broadcasts the same bytes and settles every vault from the one receipt.
+Per batch, in turn: read the pools' mid prices, quote and guard its vaults' planned legs at
+the state the cycle's earlier batches left (the single-vault path's `_guard`: fresh quotes,
+the vaults' oracle floors; a vault whose legs the mandate now refuses waits or is skipped
+with its reason), then estimate the whole batch; if it would revert, estimate each vault
+alone as a batch of one and send the ones that fail down the single-vault path
+(`rebalance`, with its own pre-flight and decoded reason), then the rest again as one batch.
+The signed batch is journaled for all its vaults in one write before it is broadcast (one
+action per vault, all with the batch's bytes), so a crash or a retry never signs a vault
+twice in a cycle; recovery re-broadcasts the same bytes and settles every vault from the one
+receipt.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, TxParams
 from orchestrator.chain.vault_binding import FACTORY_BATCH_SETTLEMENT
 from orchestrator.errors import ContractReverted
 from orchestrator.keeper import batch as kb
-from orchestrator.keeper.cycle import Keeper, VaultOutcome, _Guarded, _joined
+from orchestrator.keeper.cycle import Keeper, VaultOutcome, _Guarded, _joined, _Verdict
 from orchestrator.keeper.journal import Action, ActionState, Cycle
+from orchestrator.trading.reads import mid_prices, token_refs
 
 __all__ = ["BatchRunner"]
 
@@ -34,11 +39,25 @@ class BatchRunner:
     cycle: Cycle
     dry_run: bool
 
-    def run(self, members: list[kb.BatchMember]) -> list[VaultOutcome]:
+    def run(self, planned: list[kb.PlannedMember]) -> list[VaultOutcome]:
         k = self.keeper
         address = k._with_retries("reading the batch contract", self._address)
         outcomes: list[VaultOutcome] = []
-        for batch in kb.pack(members, k.batch_gas_budget):
+        for turn in kb.pack(planned, k.batch_gas_budget):
+            prices = k._with_retries(
+                "reading prices", lambda: mid_prices(k.chain, k.book, token_refs(k.book))
+            )
+            batch: list[kb.BatchMember] = []
+            for member in turn:
+                guarded = k._with_retries(
+                    f"vault {member.vault}", partial(self._guard, member, prices)
+                )
+                if isinstance(guarded, kb.BatchMember):
+                    batch.append(guarded)
+                else:
+                    outcomes.append(guarded)
+            if not batch:
+                continue
             done, signed = k._with_retries("batch pre-flight", partial(self._sign, address, batch))
             outcomes += done
             for action in signed:
@@ -46,6 +65,18 @@ class BatchRunner:
                     k._with_retries(f"vault {action.vault}", partial(k._finish, action))
                 )
         return outcomes
+
+    def _guard(
+        self, member: kb.PlannedMember, prices: dict[str, int]
+    ) -> kb.BatchMember | VaultOutcome:
+        """The member's legs quoted and guarded now, or its outcome if none may trade."""
+        k = self.keeper
+        guarded = k._guard(member.vault, member.plan, member.cash_usdc, prices)
+        if isinstance(guarded, _Verdict):
+            now_s = k.chain.timestamp()
+            return k._record(self.cycle, member.vault, guarded, now_s, self.dry_run)
+        notes = [*member.notes, *guarded.dropped]
+        return kb.BatchMember(member.vault, guarded.sells, guarded.buys, notes)
 
     def _address(self) -> str:
         k = self.keeper

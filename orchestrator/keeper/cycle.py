@@ -21,7 +21,7 @@ from hexbytes import HexBytes
 from pydantic.dataclasses import dataclass as model
 
 from orchestrator.chain.backends import Chain
-from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams
+from orchestrator.chain.transactor import GAS_ESTIMATE_MARGIN_PCT, Transactor, TxParams, TxReceipt
 from orchestrator.chain.transport import seconds_from_env
 from orchestrator.chain.vault_binding import REBALANCE, REBALANCED, guarded_legs
 from orchestrator.domain.legs import Direction, GuardedLeg, QuotedLeg, TokenRef
@@ -127,6 +127,7 @@ class Keeper:
     batching: bool = True
     batch_gas_budget: int = kb.DEFAULT_GAS_BUDGET
     _crashes: dict[str, int] = field(default_factory=dict)
+    _mined: dict[str, TxReceipt] = field(default_factory=dict)  # the last batch's receipt
 
     @property
     def address(self) -> str:
@@ -172,12 +173,12 @@ class Keeper:
         prices = self._with_retries(
             "reading prices", lambda: mid_prices(self.chain, self.book, token_refs(self.book))
         )
-        members: list[kb.BatchMember] = []
+        members: list[kb.PlannedMember] = []
         for state in states:
             outcome = self._with_retries(
                 f"vault {state.vault}", partial(self._vault, cycle, state, prices, dry_run)
             )
-            if isinstance(outcome, kb.BatchMember):
+            if isinstance(outcome, kb.PlannedMember):
                 members.append(outcome)
             else:
                 report.outcomes.append(outcome)
@@ -194,7 +195,7 @@ class Keeper:
     # -- one vault: plan, guard, sign ------------------------------------------------------
     def _vault(
         self, cycle: Cycle, state: VaultState, prices: dict[str, int], dry_run: bool
-    ) -> VaultOutcome | kb.BatchMember:
+    ) -> VaultOutcome | kb.PlannedMember:
         j, vault = self.journal, state.vault
         action = j.action(cycle.cycle_id, vault)
         if action is not None and action.state is ActionState.SUBMITTED:
@@ -206,11 +207,12 @@ class Keeper:
         if isinstance(planned, _Verdict):
             return self._record(cycle, vault, planned, now_s, dry_run)
         plan, notes = planned
+        if self.batching and state.mandate is not None and state.mandate.batchable:
+            # quoted and guarded at its batch's turn, after the earlier batches moved the pools
+            return kb.PlannedMember(vault, plan, state.cash_usdc, notes)
         guarded = self._guard(vault, plan, state.cash_usdc, prices)
         if isinstance(guarded, _Verdict):
             return self._record(cycle, vault, guarded, now_s, dry_run)
-        if self.batching and state.mandate is not None and state.mandate.batchable:
-            return kb.BatchMember(vault, guarded.sells, guarded.buys, [*notes, *guarded.dropped])
         return self._sign(cycle, vault, guarded, [*notes, *guarded.dropped], now_s, dry_run)
 
     def _plan(
@@ -331,6 +333,9 @@ class Keeper:
         assert action.raw_tx is not None
         assert action.nonce is not None
         tx_hash = HexBytes(action.tx_hash)
+        mined = self._mined.get(action.tx_hash)
+        if mined is not None:  # a batch's receipt, read for one of its vaults already
+            return self._settle_receipt(action, mined)
         receipt = self.chain.receipt(tx_hash)
         if receipt is None:
             mined_nonce = self.chain.tx_count(self.transactor.address, "latest")
@@ -350,6 +355,15 @@ class Keeper:
             receipt = self.transactor.wait(tx_hash, timeout_s=self.inclusion_timeout_s)
         except ContractReverted as error:
             return self._settle_after(action, ActionState.FAILED, f"reverted on chain: {error}")
+        if self.journal.sharing_tx(action.tx_hash) > 1:
+            # one receipt for the whole batch: its other vaults settle from it without
+            # fetching it again (a batch's receipt carries every vault's legs' logs)
+            self._mined = {action.tx_hash: receipt}
+        return self._settle_receipt(action, receipt)
+
+    def _settle_receipt(self, action: Action, receipt: TxReceipt) -> VaultOutcome:
+        """Record a mined, successful transaction's outcome for the action's vault."""
+        assert action.tx_hash is not None
         loss = next(
             (int.from_bytes(bytes(log["data"])[:32], "big") for log in receipt["logs"]
              if log["topics"] and bytes(log["topics"][0]) == REBALANCED.topic
