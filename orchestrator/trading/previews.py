@@ -28,12 +28,14 @@ from orchestrator.domain.legs import Direction, Holding, PlannedLeg, QuotedLeg, 
 from orchestrator.domain.prices import token_is_token0, value_in_usdc
 from orchestrator.domain.units import BPS, Bps, Gas, TokenUnits, UsdcUnits, Wei, usdc_units
 from orchestrator.errors import (
+    MAYBE_ALREADY_INCLUDED,
     ChainMoved,
     ConfigError,
     ContractReverted,
     InputError,
     NotEnoughFunds,
     NoVault,
+    UserOpRejected,
 )
 from orchestrator.planning import BuyPlan, SellPlan, min_buy_usdc, plan_buy, plan_sell
 from orchestrator.preview import (
@@ -54,6 +56,7 @@ from orchestrator.trading.reads import Balances, QuotesRead
 from orchestrator.wallet.builder import DraftUserOp, draft_from
 from orchestrator.wallet.gas import pre_verification_gas
 from orchestrator.wallet.smart_account import Call, encode_calls
+from orchestrator.wallet.userop import UserOperation
 from orchestrator.wallet.userop_signing import user_op_hash
 
 __all__ = ["preview_buy", "preview_sell", "preview_withdraw", "simulate_calls"]
@@ -100,12 +103,27 @@ class _Draft:
             eth_price_source=ETH_PRICE_SOURCE,
         )
 
+    def _account_moved(self, op: UserOperation) -> bool:
+        ctx = self.ctx
+        if ctx.account.nonce(ctx.chain) != op.nonce:
+            return True
+        return op.factory is not None and bool(ctx.chain.code(op.sender))
+
     def finalise(self, calls: Sequence[Call]) -> tuple[str, dict[str, str]]:
         """The simulated op with the final calls (same sender, nonce, initCode, limits)."""
         ctx = self.ctx
         op = self.prepared.op.replace(call_data=encode_calls(calls))
         op = op.replace(pre_verification_gas=pre_verification_gas(op))
-        fitted = ctx.submitter.fit(op)  # a bundler may price preVerificationGas higher
+        try:
+            fitted = ctx.submitter.fit(op)  # a bundler may price preVerificationGas higher
+        except UserOpRejected as error:
+            # the preview read the account, then another of its ops landed before the
+            # bundler simulated this one (AA25 nonce used, AA10 account created): say that
+            if error.code in MAYBE_ALREADY_INCLUDED and self._account_moved(op):
+                ctx.facts = None
+                moved = "your smart account was used meanwhile: its nonce moved"
+                raise ChainMoved(moved) from error
+            raise
         added = fitted.pre_verification_gas - op.pre_verification_gas
         if added > 0:  # charged in full: the likely and the most gas both grow by it
             self.gas = replace(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.chain import Transactor
-from orchestrator.errors import InputError, PreviewExpired, PriceUpdated
+from orchestrator.errors import ChainMoved, InputError, PreviewExpired, PriceUpdated, UserOpRejected
 from orchestrator.trading.confirm import confirm
 from orchestrator.trading.previews import preview_buy, preview_sell, preview_withdraw
+from orchestrator.wallet.userop import UserOperation
 from tests.trading.conftest import FUNDED_USDC, USDC, Trader
 
 
@@ -85,3 +86,36 @@ def test_sell_share_out_of_range(trader: Trader, fraction_bps: int) -> None:
 def test_max_slippage_out_of_range(trader: Trader, bps: int) -> None:
     with pytest.raises(InputError, match="max slippage"):
         preview_buy(trader.ctx, 1_000 * USDC, max_slippage_bps=bps)
+
+
+class _MovedBeforeTheEstimate:
+    """The bundler in front of the real one: before its estimate of the preview's op,
+    another op of the same account lands (a second command of the owner's), so its
+    simulation refuses the previewed nonce, as alto answers "AA25 invalid account nonce".
+    `lands=False`: the refusal without the move (the error must then pass through)."""
+
+    def __init__(self, t: Trader, *, lands: bool) -> None:
+        self.inner, self.t, self.lands = t.ctx.submitter, t, lands
+        self.entry_point = self.inner.entry_point
+        self.submit, self.receipt = self.inner.submit, self.inner.receipt
+
+    def fit(self, op: UserOperation) -> UserOperation:
+        if self.lands:
+            other = preview_withdraw(self.t.ctx)  # a second command, confirmed meanwhile
+            self.t.ctx.submitter = self.inner
+            confirm(self.t.ctx, other)
+        raise UserOpRejected("AA25 invalid account nonce", user_op_hash="0x" + "00" * 32)
+
+
+def test_an_op_of_the_account_landing_during_the_preview_is_said_as_such(trader: Trader) -> None:
+    t = trader
+    confirm(t.ctx, preview_buy(t.ctx, 1_000 * USDC))  # the account and the vault exist
+    nonce = t.nonce()
+    t.ctx.submitter = _MovedBeforeTheEstimate(t, lands=True)
+    with pytest.raises(ChainMoved, match="your smart account was used meanwhile"):
+        preview_sell(t.ctx, 5_000)
+    assert t.nonce() == nonce + 1  # only the other command's op ran
+    t.ctx.submitter = _MovedBeforeTheEstimate(t, lands=False)
+    with pytest.raises(UserOpRejected, match="AA25"):  # no move: the bundler's own words
+        preview_sell(t.ctx, 5_000)
+    assert t.nonce() == nonce + 1
