@@ -101,8 +101,9 @@ class _MovedBeforeTheEstimate:
 
     def fit(self, op: UserOperation) -> UserOperation:
         if self.lands:
-            other = preview_withdraw(self.t.ctx)  # a second command, confirmed meanwhile
-            self.t.ctx.submitter = self.inner
+            self.lands = False
+            self.t.ctx.submitter = self.inner  # the second command talks to the real one
+            other = preview_buy(self.t.ctx, 100 * USDC)  # a second command, confirmed meanwhile
             confirm(self.t.ctx, other)
         raise UserOpRejected("AA25 invalid account nonce", user_op_hash="0x" + "00" * 32)
 
