@@ -37,6 +37,7 @@ from eth_account.signers.local import LocalAccount
 from orchestrator.crashpoints import CRASH_ENV, CRASH_POINTS
 from orchestrator.execution.userop_result import USER_OPERATION_EVENT_TOPIC
 from orchestrator.ledger.journal import Journal
+from orchestrator.ledger.journal_records import JournalEntry
 from orchestrator.service import LocalKeySigner, fund_test_account, open_session
 from orchestrator.service.models import usdc_units
 
@@ -186,12 +187,12 @@ def run_soak(
     return result
 
 
-def _said_of(entry: object, quote_id: str) -> str:
+def _said_of(entry: JournalEntry | None, quote_id: str) -> str:
     """One quote of an intent, for the report: its id, state and op hash."""
-    state = getattr(entry, "state", "none")
-    submission = getattr(entry, "submission", None)
-    op = submission.user_op_hash[:10] if submission is not None else "-"
-    return f"{quote_id[:8]} {state} {op}"
+    if entry is None:
+        return f"{quote_id[:8]} none -"
+    op = entry.submission.user_op_hash[:10] if entry.submission is not None else "-"
+    return f"{quote_id[:8]} {entry.state} {op}"
 
 
 def _check(
